@@ -1,0 +1,176 @@
+# arenakit build. One Makefile, several build modes, each in its own folder under build/:
+#   release  -O2, NDEBUG          (make, make install, benches, chatlog)
+#   debug    -O0 -g, AK_DEBUG=1    (call-site capture, assertions, heap checks)
+#   asan     debug + AddressSanitizer + UBSan   (make test)
+#   valgrind debug, no sanitizer, run under memcheck   (make test-valgrind)
+#   tsan     debug + ThreadSanitizer, thread tests only (make test-tsan)
+# Sources are found by folder: add a file and it is built. Tests are tests/test_*.c (one
+# binary each) and tests/test_*.sh (given the build folder); thread tests end in _mt.
+#
+#   make              release library (static + shared), chatlog, tools, examples
+#   make run          the main job (the README's first command)
+#   make check        every test in every mode, plus the warning and Windows builds (CI)
+#   make bench        benchmarks against glibc malloc, mimalloc and jemalloc
+#   make fuzz         build the libFuzzer targets (clang)
+#   make install PREFIX=/usr/local
+
+MODE ?= release
+PREFIX ?= /usr/local
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wno-unused-function
+BASEFLAGS := -std=c11 $(WARN) -Iinclude -Isrc -fPIC -pthread -MMD -MP
+FLAGS_release := -O2 -DNDEBUG -g
+FLAGS_debug := -O0 -g -DAK_DEBUG=1
+FLAGS_asan := -O1 -g -DAK_DEBUG=1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FLAGS_valgrind := -O1 -g -DAK_DEBUG=1
+FLAGS_tsan := -O1 -g -DAK_DEBUG=1 -fsanitize=thread
+CFLAGS_ALL := $(BASEFLAGS) $(FLAGS_$(MODE)) $(CFLAGS)
+LDFLAGS_ALL := -pthread $(filter -fsanitize=%,$(FLAGS_$(MODE))) $(LDFLAGS)
+
+B := build/$(MODE)
+BASE_SRC := $(wildcard src/base/*.c)
+CHAT_SRC := $(wildcard src/chat/*.c)
+APP_SRC := $(wildcard src/app/*.c)
+TEST_SRC := $(wildcard tests/test_*.c)
+TOOL_SRC := $(wildcard tools/*.c)
+EXAMPLE_SRC := $(wildcard examples/*.c)
+
+BASE_OBJ := $(BASE_SRC:%.c=$(B)/obj/%.o)
+CHAT_OBJ := $(CHAT_SRC:%.c=$(B)/obj/%.o)
+APP_OBJ := $(APP_SRC:%.c=$(B)/obj/%.o)
+LIB_A := $(B)/libarenakit.a
+LIB_SO := $(B)/libarenakit.so
+CHAT_A := $(B)/libchatstore.a
+# Libraries from Debian used above the base layer (the base library needs only libc).
+CHAT_LIBS := $(shell pkg-config --libs sqlite3 libarchive 2>/dev/null || echo -lsqlite3 -larchive) -lm
+APP_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
+
+TESTS := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+TOOLS := $(TOOL_SRC:tools/%.c=$(B)/tools/%)
+EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(B)/examples/%)
+CHATLOG := $(if $(APP_SRC),$(B)/chatlog)
+
+.PHONY: all lib deps run check test test-valgrind test-tsan tests-build warnings windows \
+        bench fuzz install clean
+.DEFAULT_GOAL := all
+
+all: lib $(CHATLOG) $(TOOLS) $(EXAMPLES)
+lib: $(LIB_A) $(LIB_SO)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIB_A): $(BASE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIB_SO): $(BASE_OBJ)
+	$(CC) -shared -o $@ $^ $(LDFLAGS_ALL)
+
+$(CHAT_A): $(CHAT_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# Everything above the base links the chat store (possibly empty) and its Debian libraries.
+LINK_ALL = $(if $(CHAT_OBJ),$(CHAT_A)) $(LIB_A) $(LDFLAGS_ALL) $(if $(CHAT_OBJ),$(CHAT_LIBS)) -lm
+
+$(B)/chatlog: $(APP_OBJ) $(if $(CHAT_OBJ),$(CHAT_A)) $(LIB_A)
+	$(CC) -o $@ $(APP_OBJ) $(LINK_ALL) $(APP_LIBS)
+
+$(B)/tests/%: $(B)/obj/tests/%.o $(if $(CHAT_OBJ),$(CHAT_A)) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $< $(LINK_ALL)
+
+$(B)/tools/%: $(B)/obj/tools/%.o $(if $(CHAT_OBJ),$(CHAT_A)) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $< $(LINK_ALL)
+
+$(B)/examples/%: $(B)/obj/examples/%.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $< $(LIB_A) $(LDFLAGS_ALL)
+
+tests-build: $(TESTS) $(TOOLS) $(CHATLOG)
+
+# ---- the two commands of the README ---------------------------------------------------------
+deps:
+	@tools/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory MODE=debug all
+	@tools/demo.sh build/debug
+
+# Build every mode first, then run all suites; tests/run.sh prints the combined closing line.
+check: deps
+	@$(MAKE) --no-print-directory warnings windows
+	@$(MAKE) --no-print-directory MODE=asan tests-build
+	@$(MAKE) --no-print-directory MODE=valgrind tests-build
+	@$(MAKE) --no-print-directory MODE=tsan tests-build
+	@tests/run.sh asan valgrind tsan
+
+test:
+	@$(MAKE) --no-print-directory MODE=asan tests-build
+	@tests/run.sh asan
+test-valgrind:
+	@$(MAKE) --no-print-directory MODE=valgrind tests-build
+	@tests/run.sh valgrind
+test-tsan:
+	@$(MAKE) --no-print-directory MODE=tsan tests-build
+	@tests/run.sh tsan
+
+# Warning-free on gcc and clang (-Werror here only, so a new compiler's warning never breaks
+# a user's build), and the Windows path compiles with mingw-w64 when it is installed.
+warnings:
+	@$(MAKE) --no-print-directory MODE=release CC=gcc CFLAGS=-Werror B=build/werror-gcc lib
+	@if command -v clang >/dev/null; then \
+	  $(MAKE) --no-print-directory MODE=release CC=clang CFLAGS=-Werror B=build/werror-clang lib; fi
+windows:
+	@if command -v x86_64-w64-mingw32-gcc >/dev/null; then \
+	  $(MAKE) --no-print-directory MODE=release CC=x86_64-w64-mingw32-gcc CFLAGS=-Werror B=build/windows \
+	    build/windows/libarenakit.a && echo "windows: libarenakit.a built with mingw-w64"; \
+	else echo "windows: x86_64-w64-mingw32-gcc not installed, skipped"; fi
+
+# ---- benchmarks: each allocator peer in its own binary (Debian's jemalloc replaces malloc) -----
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_PEERS := glibc mimalloc jemalloc
+LIBS_glibc :=
+LIBS_mimalloc := -lmimalloc
+LIBS_jemalloc := -ljemalloc
+BENCHES := $(foreach s,$(BENCH_SRC:bench/%.c=%),$(foreach p,$(BENCH_PEERS),build/release/bench/$(s)-$(p)))
+bench: deps
+	@$(MAKE) --no-print-directory MODE=release bench-build
+	@tools/bench.sh build/release/bench
+bench-build: $(BENCHES)
+define BENCH_RULE
+build/release/bench/%-$(1): build/release/obj/bench/%.o $(if $(CHAT_OBJ),build/release/libchatstore.a) build/release/libarenakit.a
+	@mkdir -p $$(@D)
+	$$(CC) -o $$@ $$< $(LIBS_$(1)) $$(LINK_ALL)
+endef
+$(foreach p,$(BENCH_PEERS),$(eval $(call BENCH_RULE,$(p))))
+
+# ---- fuzzing: libFuzzer targets, one per fuzz/*.c, built with clang ------------------------
+FUZZ_SRC := $(wildcard fuzz/*.c)
+fuzz:
+	@$(MAKE) --no-print-directory MODE=fuzz CC=clang \
+	  FLAGS_fuzz="-O1 -g -DAK_DEBUG=1 -fsanitize=fuzzer-no-link,address,undefined" \
+	  $(FUZZ_SRC:fuzz/%.c=build/fuzz/fuzz/%)
+build/fuzz/fuzz/%: build/fuzz/obj/fuzz/%.o $(if $(CHAT_OBJ),build/fuzz/libchatstore.a) build/fuzz/libarenakit.a
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $< $(LINK_ALL)
+
+# ---- install ----------------------------------------------------------------------------------
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/include/arenakit $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/arenakit/*.h $(DESTDIR)$(PREFIX)/include/arenakit/
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	sed -e 's|@PREFIX@|$(PREFIX)|' arenakit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/arenakit.pc
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,73 @@
+// base.h: the few definitions every arenakit module shares: size helpers, the debug switch,
+// assertions that name what failed, and the call-site capture that lets creation macros record
+// where an arena or heap was made (debug builds only; release builds pass nothing).
+// Owns no memory.
+#ifndef ARENAKIT_BASE_H
+#define ARENAKIT_BASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+// AK_DEBUG: 1 in debug builds (assertions, call-site capture, heap checks), 0 in release.
+#ifndef AK_DEBUG
+#  ifdef NDEBUG
+#    define AK_DEBUG 0
+#  else
+#    define AK_DEBUG 1
+#  endif
+#endif
+
+#define AK_KB(n) ((uint64_t)(n) << 10)
+#define AK_MB(n) ((uint64_t)(n) << 20)
+#define AK_GB(n) ((uint64_t)(n) << 30)
+
+#define AK_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define AK_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define AK_ARRAY_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+// Power-of-two alignment only; callers check that before using these.
+#define AK_ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((uint64_t)(a) - 1))
+#define AK_ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
+#define AK_IS_POW2(x) ((x) != 0 && (((x) & ((x) - 1)) == 0))
+
+// Where something was created. Debug builds fill it through the creation macros; release
+// builds pass AK_NO_LOC so the captured strings never reach the binary.
+typedef struct AkLoc {
+    const char *file;
+    int line;
+} AkLoc;
+
+#if AK_DEBUG
+#  define AK_HERE ((AkLoc){__FILE__, __LINE__})
+#else
+#  define AK_HERE ((AkLoc){0, 0})
+#endif
+
+// Assertions guard programmer errors (a NULL arena, a double free). They print the condition,
+// the message and the source location, then abort. Release builds compile them out.
+void ak_assert_fail(const char *cond, const char *file, int line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((noreturn, format(printf, 4, 5)))
+#endif
+    ;
+
+#if AK_DEBUG
+#  define AK_ASSERT(c, ...) \
+    ((c) ? (void)0 : ak_assert_fail(#c, __FILE__, __LINE__, __VA_ARGS__))
+#else
+#  define AK_ASSERT(c, ...) ((void)0)
+#endif
+
+// Sanitizer detection, shared by the modules that poison memory.
+#if defined(__SANITIZE_ADDRESS__)
+#  define AK_ASAN 1
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+#    define AK_ASAN 1
+#  endif
+#endif
+#ifndef AK_ASAN
+#  define AK_ASAN 0
+#endif
+
+#endif

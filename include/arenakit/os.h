@@ -1,0 +1,41 @@
+// os.h: virtual memory from the operating system, in four steps: reserve address space,
+// commit pages (make them usable, zero-filled on first touch), decommit (give the pages back,
+// keep the addresses), release (give the addresses back). Linux and macOS use mmap, mprotect
+// and madvise; Windows uses VirtualAlloc. The caller owns what it reserves until it releases.
+//
+// Failures return NULL or false and leave a thread-local message with the OS's own error text
+// (ak_os_error()). For tests, ak_os_inject_failure() makes the Nth future call of an operation
+// fail as if the OS had refused, so every caller's error path can be exercised.
+#ifndef ARENAKIT_OS_H
+#define ARENAKIT_OS_H
+
+#include "base.h"
+
+uint64_t ak_os_page_size(void);       // the granularity of commit and protection (4 KB usually)
+uint64_t ak_os_large_page_size(void); // transparent huge page / large page size (2 MB usually)
+uint64_t ak_os_reserve_granularity(void); // address-space granularity (64 KB on Windows)
+
+// Reserve `size` bytes of address space, no memory behind it. `large` asks for large pages
+// where the OS can give them (Linux: transparent huge pages through madvise; Windows needs the
+// lock-pages privilege and falls back to normal pages without it).
+void *ak_os_reserve(uint64_t size, bool large);
+bool ak_os_commit(void *ptr, uint64_t size);
+// Decommitted pages read back as zero after a later commit.
+bool ak_os_decommit(void *ptr, uint64_t size);
+bool ak_os_release(void *ptr, uint64_t size);
+
+// Text of this thread's last OS failure ("" if none): the operation, size and errno text.
+const char *ak_os_error(void);
+
+typedef enum AkOsOp {
+    AK_OS_RESERVE,
+    AK_OS_COMMIT,
+    AK_OS_DECOMMIT,
+    AK_OS_OP_COUNT
+} AkOsOp;
+
+// Fault injection: the nth call of `op` from now (1 = the next one) fails; 0 disarms. Process-
+// wide, for tests. The simulated failure reports "injected failure" as its errno text.
+void ak_os_inject_failure(AkOsOp op, uint64_t nth);
+
+#endif

@@ -1,0 +1,61 @@
+// pool.h: the process-wide registry of every live arena and heap. A fixed table of slots,
+// claimed and freed lock-free through an atomic bitmask (a set bit means "in use", so the
+// zero-initialized table is ready without an init step and first claims from many threads
+// race safely). Each slot records the object, its kind, a name and, in debug builds, the file
+// and line that created it; that is what the report and the leak check print.
+//
+// The pool owns no memory of its own beyond the static table. Reports read each object's
+// counters without locking: call them from the thread that owns the objects, or when the
+// others are quiescent, and read figures of other threads' arenas as a snapshot.
+#ifndef ARENAKIT_POOL_H
+#define ARENAKIT_POOL_H
+
+#include "arena.h"
+
+#include <stdio.h>
+
+#ifndef AK_POOL_SLOTS
+#  define AK_POOL_SLOTS 2048 // raise with -DAK_POOL_SLOTS=N (a multiple of 64) for the library
+#endif
+
+enum {
+    AK_POOL_KIND_ARENA,
+    AK_POOL_KIND_SCRATCH, // thread-local scratch arenas: owned by arenakit, not leaks
+    AK_POOL_KIND_HEAP,
+    AK_POOL_KIND_COUNT
+};
+
+typedef AkMemStats AkPoolStatsFn(const void *object);
+
+// Claim a slot; -1 when every slot is in use (debug builds assert instead, naming the limit).
+int32_t ak_pool_register(void *object, uint32_t kind, const char *name, AkLoc loc, AkPoolStatsFn *stats);
+void ak_pool_unregister(int32_t slot);
+
+typedef struct AkPoolEntry {
+    int32_t slot;
+    uint32_t kind;
+    const void *object;
+    const char *name;
+    AkLoc loc;
+    AkMemStats stats;
+} AkPoolEntry;
+
+uint32_t ak_pool_count(void);      // live slots, all kinds
+uint32_t ak_pool_capacity(void);   // AK_POOL_SLOTS as the library was built
+// Copy up to `max` live entries into `out`, in slot order; returns how many were copied.
+uint32_t ak_pool_snapshot(AkPoolEntry *out, uint32_t max);
+AkMemStats ak_pool_totals(uint32_t kind); // sums over one kind; AK_POOL_KIND_COUNT for all
+const char *ak_pool_kind_name(uint32_t kind);
+
+// Every live entry as a table (name, kind, file:line, reserved, committed, used, high water)
+// or as a JSON array of objects with the same fields.
+void ak_pool_report(FILE *out);
+void ak_pool_report_json(FILE *out);
+
+// Lists every live arena and heap (scratch arenas excepted: arenakit owns them) with where it
+// was created, and returns how many there are. Call at shutdown; 0 means no leaks.
+uint32_t ak_leak_check(FILE *out);
+// Debug builds: run ak_leak_check(stderr) at exit. Release builds: does nothing.
+void ak_leak_check_at_exit(void);
+
+#endif

@@ -1,0 +1,260 @@
+// pool.c: the slot table behind pool.h. Claiming a slot is one atomic fetch-or on a 64-bit
+// word of the bitmask; a thread that loses the race on a bit sees it set in the returned
+// value and tries the next clear bit. Threads start scanning at different words so they
+// rarely collide.
+#include "arenakit/pool.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#if AK_POOL_SLOTS % 64 != 0 || AK_POOL_SLOTS <= 0
+#  error "AK_POOL_SLOTS must be a positive multiple of 64"
+#endif
+#define POOL_WORDS (AK_POOL_SLOTS / 64)
+
+typedef struct PoolSlot {
+    _Atomic(void *) object; // NULL while the slot is being filled or emptied
+    uint32_t kind;
+    const char *name;
+    AkLoc loc;
+    AkPoolStatsFn *stats;
+} PoolSlot;
+
+static _Atomic uint64_t pool_used[POOL_WORDS];
+static PoolSlot pool_slots[AK_POOL_SLOTS];
+static _Atomic uint32_t pool_next_word;
+
+int32_t ak_pool_register(void *object, uint32_t kind, const char *name, AkLoc loc, AkPoolStatsFn *stats) {
+    AK_ASSERT(object && stats, "ak_pool_register needs an object and a stats function");
+    uint32_t first = atomic_fetch_add_explicit(&pool_next_word, 1, memory_order_relaxed) % POOL_WORDS;
+    for (uint32_t i = 0; i < POOL_WORDS; i++) {
+        uint32_t w = (first + i) % POOL_WORDS;
+        uint64_t bits = atomic_load_explicit(&pool_used[w], memory_order_relaxed);
+        while (~bits) {
+            uint64_t bit = (uint64_t)1 << __builtin_ctzll(~bits);
+            bits = atomic_fetch_or_explicit(&pool_used[w], bit, memory_order_acquire);
+            if (bits & bit) continue; // another thread took it first
+            int32_t slot = (int32_t)(w * 64 + (uint32_t)__builtin_ctzll(bit));
+            PoolSlot *s = &pool_slots[slot];
+            s->kind = kind;
+            s->name = name;
+            s->loc = loc;
+            s->stats = stats;
+            atomic_store_explicit(&s->object, object, memory_order_release);
+            return slot;
+        }
+    }
+    AK_ASSERT(0, "arenakit: the arena pool is full: all %d slots are in use (AK_POOL_SLOTS); "
+                 "release arenas you no longer need or rebuild arenakit with -DAK_POOL_SLOTS=N",
+              AK_POOL_SLOTS);
+    return -1;
+}
+
+void ak_pool_unregister(int32_t slot) {
+    AK_ASSERT(slot >= 0 && slot < AK_POOL_SLOTS, "pool slot %d out of range", (int)slot);
+    PoolSlot *s = &pool_slots[slot];
+    AK_ASSERT(atomic_load(&s->object) != NULL, "pool slot %d released twice", (int)slot);
+    atomic_store_explicit(&s->object, NULL, memory_order_relaxed);
+    uint64_t bit = (uint64_t)1 << (slot % 64);
+    atomic_fetch_and_explicit(&pool_used[slot / 64], ~bit, memory_order_release);
+}
+
+uint32_t ak_pool_count(void) {
+    uint32_t n = 0;
+    for (int w = 0; w < POOL_WORDS; w++)
+        n += (uint32_t)__builtin_popcountll(atomic_load_explicit(&pool_used[w], memory_order_acquire));
+    return n;
+}
+
+uint32_t ak_pool_capacity(void) { return AK_POOL_SLOTS; }
+
+uint32_t ak_pool_snapshot(AkPoolEntry *out, uint32_t max) {
+    uint32_t n = 0;
+    for (int w = 0; w < POOL_WORDS && n < max; w++) {
+        uint64_t bits = atomic_load_explicit(&pool_used[w], memory_order_acquire);
+        while (bits && n < max) {
+            int32_t slot = w * 64 + __builtin_ctzll(bits);
+            bits &= bits - 1;
+            PoolSlot *s = &pool_slots[slot];
+            void *obj = atomic_load_explicit(&s->object, memory_order_acquire);
+            if (!obj) continue; // being filled or emptied right now
+            out[n++] = (AkPoolEntry){slot, s->kind, obj, s->name, s->loc, s->stats(obj)};
+        }
+    }
+    return n;
+}
+
+const char *ak_pool_kind_name(uint32_t kind) {
+    switch (kind) {
+    case AK_POOL_KIND_ARENA: return "arena";
+    case AK_POOL_KIND_SCRATCH: return "scratch";
+    case AK_POOL_KIND_HEAP: return "heap";
+    default: return "other";
+    }
+}
+
+static const char *loc_text(AkLoc loc, char *buf, size_t cap) {
+    if (!loc.file) return "-";
+    const char *f = loc.file;
+    for (const char *p = loc.file; *p; p++)
+        if (*p == '/') f = p + 1;
+    snprintf(buf, cap, "%s:%d", f, loc.line);
+    return buf;
+}
+
+// Human sizes for the table: exact bytes under 10 KB, then KB / MB / GB with one decimal.
+static const char *size_text(uint64_t n, char *buf, size_t cap) {
+    if (n < 10 * 1024) snprintf(buf, cap, "%llu B", (unsigned long long)n);
+    else if (n < AK_MB(10)) snprintf(buf, cap, "%.1f KB", n / 1024.0);
+    else if (n < AK_GB(10)) snprintf(buf, cap, "%.1f MB", n / 1048576.0);
+    else snprintf(buf, cap, "%.1f GB", n / 1073741824.0);
+    return buf;
+}
+
+// Visit every live entry without a snapshot buffer.
+static void pool_each(void (*fn)(const AkPoolEntry *, void *), void *ctx) {
+    for (int w = 0; w < POOL_WORDS; w++) {
+        uint64_t bits = atomic_load_explicit(&pool_used[w], memory_order_acquire);
+        while (bits) {
+            int32_t slot = w * 64 + __builtin_ctzll(bits);
+            bits &= bits - 1;
+            PoolSlot *s = &pool_slots[slot];
+            void *obj = atomic_load_explicit(&s->object, memory_order_acquire);
+            if (!obj) continue;
+            AkPoolEntry e = {slot, s->kind, obj, s->name, s->loc, s->stats(obj)};
+            fn(&e, ctx);
+        }
+    }
+}
+
+static void stats_add(AkMemStats *t, const AkMemStats *s) {
+    t->reserved += s->reserved;
+    t->committed += s->committed;
+    t->used += s->used;
+    t->high_water += s->high_water;
+    t->blocks += s->blocks;
+}
+
+typedef struct TotalsCtx {
+    uint32_t kind;
+    AkMemStats total;
+} TotalsCtx;
+
+static void totals_add(const AkPoolEntry *e, void *p) {
+    TotalsCtx *c = p;
+    if (c->kind == AK_POOL_KIND_COUNT || c->kind == e->kind) stats_add(&c->total, &e->stats);
+}
+
+AkMemStats ak_pool_totals(uint32_t kind) {
+    TotalsCtx c = {kind, {0}};
+    pool_each(totals_add, &c);
+    return c.total;
+}
+
+typedef struct ReportCtx {
+    FILE *out;
+    AkMemStats total;
+    uint32_t count;
+    bool skip_scratch;
+} ReportCtx;
+
+static void report_row(const AkPoolEntry *e, void *p) {
+    ReportCtx *c = p;
+    if (c->skip_scratch && e->kind == AK_POOL_KIND_SCRATCH) return;
+    char lb[96], r[24], cm[24], u[24], h[24];
+    fprintf(c->out, "%5d  %-20.20s %-7s %-24.24s %10s %10s %10s %10s %6llu\n", (int)e->slot,
+            e->name ? e->name : "(unnamed)", ak_pool_kind_name(e->kind), loc_text(e->loc, lb, sizeof lb),
+            size_text(e->stats.reserved, r, sizeof r), size_text(e->stats.committed, cm, sizeof cm),
+            size_text(e->stats.used, u, sizeof u), size_text(e->stats.high_water, h, sizeof h),
+            (unsigned long long)e->stats.blocks);
+    stats_add(&c->total, &e->stats);
+    c->count++;
+}
+
+static void report_header(FILE *out) {
+    fprintf(out, "%5s  %-20s %-7s %-24s %10s %10s %10s %10s %6s\n", "slot", "name", "kind",
+            "created at", "reserved", "committed", "used", "high water", "blocks");
+}
+
+void ak_pool_report(FILE *out) {
+    ReportCtx c = {out, {0}, 0, false};
+    report_header(out);
+    pool_each(report_row, &c);
+    char r[24], cm[24], u[24], h[24];
+    fprintf(out, "%5s  %-20s %-7s %-24s %10s %10s %10s %10s %6llu\n", "", "total", "", "",
+            size_text(c.total.reserved, r, sizeof r), size_text(c.total.committed, cm, sizeof cm),
+            size_text(c.total.used, u, sizeof u), size_text(c.total.high_water, h, sizeof h),
+            (unsigned long long)c.total.blocks);
+    fprintf(out, "%u of %d pool slots in use\n", c.count, AK_POOL_SLOTS);
+}
+
+static void json_string(FILE *out, const char *s) {
+    fputc('"', out);
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') fprintf(out, "\\%c", ch);
+        else if (ch < 0x20) fprintf(out, "\\u%04x", ch);
+        else fputc(ch, out);
+    }
+    fputc('"', out);
+}
+
+static void report_json_row(const AkPoolEntry *e, void *p) {
+    ReportCtx *c = p;
+    fprintf(c->out, "%s\n  {\"slot\": %d, \"name\": ", c->count ? "," : "", (int)e->slot);
+    if (e->name) json_string(c->out, e->name);
+    else fputs("null", c->out);
+    fprintf(c->out, ", \"kind\": \"%s\", \"file\": ", ak_pool_kind_name(e->kind));
+    if (e->loc.file) json_string(c->out, e->loc.file);
+    else fputs("null", c->out);
+    fprintf(c->out,
+            ", \"line\": %d, \"reserved\": %llu, \"committed\": %llu, \"used\": %llu, "
+            "\"high_water\": %llu, \"blocks\": %llu}",
+            e->loc.line, (unsigned long long)e->stats.reserved, (unsigned long long)e->stats.committed,
+            (unsigned long long)e->stats.used, (unsigned long long)e->stats.high_water,
+            (unsigned long long)e->stats.blocks);
+    c->count++;
+}
+
+void ak_pool_report_json(FILE *out) {
+    ReportCtx c = {out, {0}, 0, false};
+    fputc('[', out);
+    pool_each(report_json_row, &c);
+    fputs(c.count ? "\n]\n" : "]\n", out);
+}
+
+uint32_t ak_leak_check(FILE *out) {
+    ReportCtx c = {out, {0}, 0, true};
+    uint32_t live = 0;
+    // Count first so a clean exit prints one short line.
+    for (int w = 0; w < POOL_WORDS; w++) {
+        uint64_t bits = atomic_load_explicit(&pool_used[w], memory_order_acquire);
+        while (bits) {
+            int32_t slot = w * 64 + __builtin_ctzll(bits);
+            bits &= bits - 1;
+            void *obj = atomic_load_explicit(&pool_slots[slot].object, memory_order_acquire);
+            if (obj && pool_slots[slot].kind != AK_POOL_KIND_SCRATCH) live++;
+        }
+    }
+    if (!out) return live;
+    if (live == 0) {
+        fprintf(out, "arenakit leak check: no arenas or heaps alive\n");
+        return 0;
+    }
+    fprintf(out, "arenakit leak check: %u arena%s or heap%s still alive:\n", live,
+            live == 1 ? "" : "s", live == 1 ? "" : "s");
+    report_header(out);
+    pool_each(report_row, &c);
+    return live;
+}
+
+static void leak_check_atexit(void) { (void)ak_leak_check(stderr); }
+
+void ak_leak_check_at_exit(void) {
+#if AK_DEBUG
+    static atomic_flag registered = ATOMIC_FLAG_INIT;
+    if (!atomic_flag_test_and_set(&registered)) atexit(leak_check_atexit);
+#else
+    (void)leak_check_atexit;
+#endif
+}
