@@ -1,0 +1,70 @@
+// conv.h: one conversation normalized from any export format (Claude.ai, ChatGPT). The
+// importers build it in a scratch arena, hand it to the store, and pop it; nothing in it
+// outlives that arena. All strings are AkStr views into the same arena (valid UTF-8).
+#ifndef CHAT_CONV_H
+#define CHAT_CONV_H
+
+#include "arenakit/str.h"
+
+#define CHAT_TIME_UNKNOWN (-1.0) // a null or missing timestamp
+
+typedef enum ChatSource {
+    CHAT_SOURCE_CLAUDE = 1,
+    CHAT_SOURCE_CHATGPT = 2,
+} ChatSource;
+
+typedef enum ChatRole {
+    CHAT_ROLE_USER,
+    CHAT_ROLE_ASSISTANT,
+    CHAT_ROLE_SYSTEM,
+    CHAT_ROLE_TOOL,
+    CHAT_ROLE_OTHER,
+} ChatRole;
+
+typedef enum ChatPartKind {
+    CHAT_PART_TEXT,        // readable text (a Claude text block, a ChatGPT string part)
+    CHAT_PART_THINKING,    // Claude thinking, ChatGPT thoughts / reasoning_recap
+    CHAT_PART_TOOL_USE,    // Claude tool_use (name = tool, text = input JSON); ChatGPT code to a recipient
+    CHAT_PART_TOOL_RESULT, // Claude tool_result, ChatGPT execution_output / system_error / browsing results
+    CHAT_PART_ATTACHMENT,  // name = file name, text = extracted content
+    CHAT_PART_FILE,        // name only (Claude files[])
+    CHAT_PART_IMAGE,       // name = asset pointer (file-service://, sediment://)
+    CHAT_PART_UNKNOWN,     // a block type this importer does not know: name = its type, text = raw JSON
+} ChatPartKind;
+
+typedef struct ChatPart {
+    ChatPartKind kind;
+    AkStr name;
+    AkStr text;
+    bool is_error; // tool_result with is_error, system_error
+} ChatPart;
+
+typedef struct ChatMsg {
+    AkStr uuid;
+    AkStr parent_uuid;     // empty at a root
+    ChatRole role;
+    AkStr author;          // raw sender / author.role, plus author.name for tools ("python")
+    double created;        // seconds since the epoch, CHAT_TIME_UNKNOWN if null
+    AkStr text;            // the body a reader sees: text parts joined by blank lines
+    ChatPart *parts;       // every part, text ones included, in export order
+    uint32_t part_count;
+    bool visible;          // on the thread the person saw, and not hidden
+    bool hidden;           // hidden from the conversation by the vendor (system context)
+    uint32_t sibling_index; // 1-based position among its parent's children (by creation)
+    uint32_t sibling_count; // how many children its parent has (2+ means a branch point)
+} ChatMsg;
+
+typedef struct ChatConv {
+    ChatSource source;
+    AkStr uuid;
+    AkStr title;           // empty when the export has null or ""
+    AkStr model;           // default model slug, if known
+    double created, updated;
+    ChatMsg *msgs;         // the visible thread first (root to leaf), then the other branches
+    uint32_t msg_count;
+    uint32_t visible_count;
+    uint64_t byte_offset;  // where the conversation's object starts in its file
+    uint32_t unknown_parts; // parts kept as raw JSON because their type is unknown
+} ChatConv;
+
+#endif
