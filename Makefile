@@ -57,6 +57,8 @@ CHATLOG := $(if $(APP_SRC),$(B)/chatlog)
 .PHONY: all lib deps run check test test-valgrind test-tsan tests-build warnings windows \
         bench fuzz install clean
 .DEFAULT_GOAL := all
+# Keep objects between runs (they are intermediates of the link rules).
+.SECONDARY:
 
 all: lib $(CHATLOG) $(TOOLS) $(EXAMPLES)
 lib: $(LIB_A) $(LIB_SO)

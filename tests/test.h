@@ -73,10 +73,10 @@ static double test_scale(void) {
     return v > 0 ? v : 1.0;
 }
 
-// Runs fn() in a child; true if it died of SIGABRT. Its stderr is captured into err.
-static int ak_test_expect_abort(void (*fn)(void), char *err, size_t cap) {
+// Runs fn() in a child process with its stderr captured into err; returns the wait status.
+static int ak_test_run_child(void (*fn)(void), char *err, size_t cap) {
     int fds[2];
-    if (pipe(fds) != 0) return 0;
+    if (pipe(fds) != 0) return -1;
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
@@ -89,13 +89,20 @@ static int ak_test_expect_abort(void (*fn)(void), char *err, size_t cap) {
     close(fds[1]);
     size_t n = 0;
     ssize_t r;
-    while ((r = read(fds[0], err + n, cap - 1 - n)) > 0 && n + (size_t)r < cap - 1) n += (size_t)r;
-    if (r > 0) n += (size_t)r;
+    while (n < cap - 1 && (r = read(fds[0], err + n, cap - 1 - n)) > 0) n += (size_t)r;
     err[n] = 0;
+    char sink[4096];
+    while (read(fds[0], sink, sizeof sink) > 0) {} // drain so the child never blocks
     close(fds[0]);
     int status = 0;
     waitpid(pid, &status, 0);
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+    return status;
+}
+
+// True if fn() died of SIGABRT (an assertion), its stderr captured into err.
+static int ak_test_expect_abort(void (*fn)(void), char *err, size_t cap) {
+    int status = ak_test_run_child(fn, err, cap);
+    return status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
 }
 
 #endif

@@ -105,8 +105,8 @@ static const char *loc_text(AkLoc loc, char *buf, size_t cap) {
 // Human sizes for the table: exact bytes under 10 KB, then KB / MB / GB with one decimal.
 static const char *size_text(uint64_t n, char *buf, size_t cap) {
     if (n < 10 * 1024) snprintf(buf, cap, "%llu B", (unsigned long long)n);
-    else if (n < AK_MB(10)) snprintf(buf, cap, "%.1f KB", n / 1024.0);
-    else if (n < AK_GB(10)) snprintf(buf, cap, "%.1f MB", n / 1048576.0);
+    else if (n < AK_MB(1)) snprintf(buf, cap, "%.1f KB", n / 1024.0);
+    else if (n < AK_GB(1)) snprintf(buf, cap, "%.1f MB", n / 1048576.0);
     else snprintf(buf, cap, "%.1f GB", n / 1073741824.0);
     return buf;
 }
