@@ -1,0 +1,243 @@
+// UTF-8: encode/decode round trip over every scalar value, each kind of error with its
+// offset, maximal-subpart replacement (the Unicode standard's example), validation checked
+// exhaustively against an independent reference for every 1-, 2- and 3-byte sequence and
+// random 4-byte ones, counting, sanitizing, and display width.
+#include "test.h"
+
+#include "arenakit/arenakit.h"
+#include "arenakit/utf8.h"
+
+#define S AK_STR
+
+// Reference: decode by bit patterns first, judge the value afterwards. Different shape from
+// the library's range-table decoder, so a shared mistake is unlikely. Returns the length of a
+// valid sequence at p, or 0.
+static int ref_valid_len(const unsigned char *p, int len) {
+    if (len < 1) return 0;
+    int n;
+    uint32_t v;
+    if (p[0] < 0x80) return 1;
+    else if ((p[0] & 0xE0) == 0xC0) n = 2, v = p[0] & 0x1F;
+    else if ((p[0] & 0xF0) == 0xE0) n = 3, v = p[0] & 0x0F;
+    else if ((p[0] & 0xF8) == 0xF0) n = 4, v = p[0] & 0x07;
+    else return 0;
+    if (len < n) return 0;
+    for (int k = 1; k < n; k++) {
+        if ((p[k] & 0xC0) != 0x80) return 0;
+        v = (v << 6) | (p[k] & 0x3F);
+    }
+    static const uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (v < min_for_len[n] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+    return n;
+}
+
+static bool ref_valid(const unsigned char *p, int len) {
+    int i = 0;
+    while (i < len) {
+        int n = ref_valid_len(p + i, len - i);
+        if (!n) return false;
+        i += n;
+    }
+    return true;
+}
+
+static void test_round_trip(void) {
+    int bad = 0;
+    for (uint32_t cp = 0; cp <= AK_UTF8_MAX; cp++) {
+        char buf[4];
+        uint32_t n = ak_utf8_encode(cp, buf);
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+            bad += n != 0;
+            continue;
+        }
+        uint32_t want = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+        uint32_t back = 0;
+        AkUtf8Error e = AK_UTF8_TRUNCATED;
+        bad += n != want || ak_utf8_decode(buf, n, &back, &e) != n || back != cp || e != AK_UTF8_OK;
+        bad += !ak_utf8_validate(ak_str(buf, n), NULL, NULL);
+        if (bad) {
+            CHECK_MSG(0, "code point U+%04X", cp);
+            break;
+        }
+    }
+    CHECK(bad == 0);
+    char buf[4];
+    CHECK(ak_utf8_encode(0x110000, buf) == 0);
+    CHECK(ak_utf8_encode(UINT32_MAX, buf) == 0);
+    uint32_t cp = 1;
+    CHECK(ak_utf8_decode("x", 0, &cp, NULL) == 0 && cp == 0);
+}
+
+static void check_error(const char *bytes, uint64_t len, uint64_t want_offset, AkUtf8Error want) {
+    uint64_t off = 999;
+    AkUtf8Error e = AK_UTF8_OK;
+    CHECK_MSG(!ak_utf8_validate(ak_str(bytes, len), &off, &e), "accepted case at %llu", (unsigned long long)want_offset);
+    CHECK_MSG(off == want_offset && e == want, "offset %llu error %s, wanted %llu %s", (unsigned long long)off,
+              ak_utf8_error_str(e), (unsigned long long)want_offset, ak_utf8_error_str(want));
+}
+
+static void test_errors(void) {
+    uint64_t off = 7;
+    AkUtf8Error e = AK_UTF8_TRUNCATED;
+    CHECK(ak_utf8_validate(S(""), &off, &e) && off == 0 && e == AK_UTF8_OK);
+    CHECK(ak_utf8_validate(S("plain ascii, long enough for the word loop"), NULL, NULL));
+    CHECK(ak_utf8_validate(S("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf"), NULL, NULL));
+    check_error("abc\x80", 4, 3, AK_UTF8_STRAY_CONTINUATION);
+    check_error("0123456789\xbf", 11, 10, AK_UTF8_STRAY_CONTINUATION);
+    check_error("\xc0\xaf", 2, 0, AK_UTF8_OVERLONG);
+    check_error("ab\xc1\xbf", 4, 2, AK_UTF8_OVERLONG);
+    check_error("\xe0\x80\xaf", 3, 0, AK_UTF8_OVERLONG);
+    check_error("\xe0\x9f\xbf", 3, 0, AK_UTF8_OVERLONG);
+    check_error("\xf0\x80\x80\xaf", 4, 0, AK_UTF8_OVERLONG);
+    check_error("\xf0\x8f\xbf\xbf", 4, 0, AK_UTF8_OVERLONG);
+    check_error("x\xed\xa0\x80", 4, 1, AK_UTF8_SURROGATE);
+    check_error("\xed\xbf\xbf", 3, 0, AK_UTF8_SURROGATE);
+    check_error("\xf4\x90\x80\x80", 4, 0, AK_UTF8_TOO_LARGE);
+    check_error("\xf5\x80\x80\x80", 4, 0, AK_UTF8_TOO_LARGE);
+    check_error("\xf7\xbf\xbf\xbf", 4, 0, AK_UTF8_TOO_LARGE);
+    check_error("\xf8\x88\x80\x80\x80", 5, 0, AK_UTF8_INVALID_BYTE);
+    check_error("ok\xff", 3, 2, AK_UTF8_INVALID_BYTE);
+    check_error("\xe2\x82", 2, 0, AK_UTF8_TRUNCATED);          // cut at the end
+    check_error("x\xe2\x82y", 4, 1, AK_UTF8_TRUNCATED);        // cut by an ASCII byte
+    check_error("\xf0\x9f\x98", 3, 0, AK_UTF8_TRUNCATED);
+    check_error("\xc3", 1, 0, AK_UTF8_TRUNCATED);
+    check_error("\xc3\xc3\xa9", 3, 0, AK_UTF8_TRUNCATED);      // a lead where a continuation goes
+    check_error("\xe6\x97\xa5\xe6", 4, 3, AK_UTF8_TRUNCATED);
+    for (int k = AK_UTF8_OK; k <= AK_UTF8_INVALID_BYTE; k++) CHECK(ak_utf8_error_str((AkUtf8Error)k)[0] != 0);
+    CHECK(ak_utf8_error_str((AkUtf8Error)99)[0] != 0);
+}
+
+// Unicode 15, section 3.9, table 3-8: U+FFFD for each maximal subpart.
+static void test_maximal_subparts(void) {
+    static const char in[] = "\x61\xF1\x80\x80\xE1\x80\xC2\x62\x80\x63\x80\xBF\x64";
+    static const uint32_t want[] = {0x61, 0xFFFD, 0xFFFD, 0xFFFD, 0x62, 0xFFFD, 0x63, 0xFFFD, 0xFFFD, 0x64};
+    uint64_t i = 0, len = sizeof in - 1;
+    size_t k = 0;
+    while (i < len && k < AK_ARRAY_COUNT(want)) {
+        uint32_t cp;
+        uint32_t n = ak_utf8_decode(in + i, len - i, &cp, NULL);
+        REQUIRE(n >= 1);
+        CHECK_MSG(cp == want[k], "piece %zu: U+%04X, wanted U+%04X", k, cp, want[k]);
+        i += n, k++;
+    }
+    CHECK(i == len && k == AK_ARRAY_COUNT(want));
+    CHECK(ak_utf8_count(ak_str(in, len)) == AK_ARRAY_COUNT(want));
+
+    AkArena *a = ak_arena_create();
+    REQUIRE(a);
+    AkStr clean = ak_utf8_sanitize(a, ak_str(in, len));
+    CHECK(ak_str_eq(clean, S("a\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD\xEF\xBF\xBD" "d")));
+    CHECK(ak_utf8_validate(clean, NULL, NULL));
+    CHECK(clean.ptr[clean.len] == 0);
+    AkStr same = ak_utf8_sanitize(a, S("fine \xc3\xa9"));
+    CHECK(ak_str_eq(same, S("fine \xc3\xa9")));
+    AkStr empty = ak_utf8_sanitize(a, S(""));
+    CHECK(empty.ptr && empty.len == 0);
+    ak_arena_release(a);
+}
+
+static void test_exhaustive_against_reference(void) {
+    unsigned char b[4];
+    int bad = 0;
+    for (int x = 0; x < 256; x++) {
+        b[0] = (unsigned char)x;
+        bad += ak_utf8_validate(ak_str((char *)b, 1), NULL, NULL) != ref_valid(b, 1);
+        for (int y = 0; y < 256; y++) {
+            b[1] = (unsigned char)y;
+            bad += ak_utf8_validate(ak_str((char *)b, 2), NULL, NULL) != ref_valid(b, 2);
+        }
+    }
+    CHECK(bad == 0);
+    // Every 3-byte sequence (16.7M) at full scale; a stride under Valgrind.
+    uint32_t step = test_scale() < 1 ? 97 : 1;
+    for (uint32_t v = 0; v < (1u << 24) && !bad; v += step) {
+        b[0] = (unsigned char)(v >> 16), b[1] = (unsigned char)(v >> 8), b[2] = (unsigned char)v;
+        bool got = ak_utf8_validate(ak_str((char *)b, 3), NULL, NULL);
+        if (got != ref_valid(b, 3)) {
+            bad++;
+            CHECK_MSG(0, "%02x %02x %02x: library %d", b[0], b[1], b[2], got);
+        }
+        // The decoder always makes progress and stays inside the input.
+        uint32_t n = ak_utf8_decode((char *)b, 3, NULL, NULL);
+        bad += n < 1 || n > 3;
+    }
+    CHECK(bad == 0);
+    uint64_t seed = 99;
+    uint64_t rounds = (uint64_t)(4000000 * test_scale());
+    for (uint64_t r = 0; r < rounds && !bad; r++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t v = (uint32_t)(seed >> 32);
+        // Bias the lead byte toward F0..F4 and continuations toward 80..BF, where the cases are.
+        b[0] = (unsigned char)(0xEE + (v & 7));
+        b[1] = (unsigned char)(0x78 + ((v >> 3) & 0x4F));
+        b[2] = (unsigned char)(0x78 + ((v >> 10) & 0x4F));
+        b[3] = (unsigned char)(v >> 24);
+        bad += ak_utf8_validate(ak_str((char *)b, 4), NULL, NULL) != ref_valid(b, 4);
+    }
+    CHECK(bad == 0);
+}
+
+static void test_count(void) {
+    CHECK(ak_utf8_count(S("")) == 0);
+    CHECK(ak_utf8_count(S("hello")) == 5);
+    CHECK(ak_utf8_count(S("h\xc3\xa9llo \xe6\x97\xa5\xf0\x9f\x98\x80")) == 8);
+    CHECK(ak_utf8_count(S("\x80\x80")) == 2);
+    CHECK(ak_utf8_count(S("\xe6\x97")) == 1); // one truncated sequence, one U+FFFD
+    CHECK(ak_utf8_count(S("0123456789abcdef\xc3\xa9")) == 17);
+}
+
+static void test_width(void) {
+    CHECK(ak_utf8_cp_width(0) == 0);
+    CHECK(ak_utf8_cp_width('\n') == -1);
+    CHECK(ak_utf8_cp_width(0x7F) == -1);
+    CHECK(ak_utf8_cp_width(0x9B) == -1);
+    CHECK(ak_utf8_cp_width('a') == 1);
+    CHECK(ak_utf8_cp_width(0xE9) == 1);     // é
+    CHECK(ak_utf8_cp_width(0x0301) == 0);   // combining acute
+    CHECK(ak_utf8_cp_width(0x200D) == 0);   // zero width joiner
+    CHECK(ak_utf8_cp_width(0xFE0F) == 0);   // variation selector 16
+    CHECK(ak_utf8_cp_width(0x1160) == 0);   // Hangul medial jamo
+    CHECK(ak_utf8_cp_width(0x1100) == 2);   // Hangul initial jamo
+    CHECK(ak_utf8_cp_width(0x65E5) == 2);   // 日
+    CHECK(ak_utf8_cp_width(0x3042) == 2);   // あ
+    CHECK(ak_utf8_cp_width(0x3099) == 0);   // combining kana voiced mark, inside the wide block
+    CHECK(ak_utf8_cp_width(0xAC00) == 2);   // 가
+    CHECK(ak_utf8_cp_width(0xFF21) == 2);   // fullwidth A
+    CHECK(ak_utf8_cp_width(0xFF61) == 1);   // halfwidth ideographic full stop
+    CHECK(ak_utf8_cp_width(0x1F600) == 2);  // 😀
+    CHECK(ak_utf8_cp_width(0x1F44D) == 2);  // 👍
+    CHECK(ak_utf8_cp_width(0x2764) == 1);   // ❤ (text presentation by default)
+    CHECK(ak_utf8_cp_width(0x20000) == 2);  // CJK extension B
+    CHECK(ak_utf8_cp_width(0x0410) == 1);   // Cyrillic А
+    CHECK(ak_utf8_cp_width(0xE0100) == 0);  // variation selector supplement
+    CHECK(ak_utf8_cp_width(0x10FFFF) == 1);
+
+    CHECK(ak_utf8_width(S("")) == 0);
+    CHECK(ak_utf8_width(S("abc")) == 3);
+    CHECK(ak_utf8_width(S("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e")) == 6);    // 日本語
+    CHECK(ak_utf8_width(S("e\xcc\x81")) == 1);                               // e + combining acute
+    CHECK(ak_utf8_width(S("\xf0\x9f\x98\x80!")) == 3);
+    CHECK(ak_utf8_width(S("a\tb\n")) == 2);                                  // controls: 0
+    CHECK(ak_utf8_width(S("\xff\x80x")) == 3);                               // invalid: 1 each
+
+    uint64_t used = 99;
+    AkStr jp = S("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
+    CHECK(ak_str_eq(ak_utf8_fit(jp, 5, &used), S("\xe6\x97\xa5\xe6\x9c\xac")) && used == 4);
+    CHECK(ak_utf8_fit(jp, 1, &used).len == 0 && used == 0);
+    CHECK(ak_str_eq(ak_utf8_fit(jp, 100, &used), jp) && used == 6);
+    // A combining mark stays with its base character.
+    CHECK(ak_str_eq(ak_utf8_fit(S("ae\xcc\x81z"), 2, &used), S("ae\xcc\x81")) && used == 2);
+    CHECK(ak_str_eq(ak_utf8_fit(S("abc"), 0, NULL), S("")));
+    // A truncated sequence at the end is not split further: it is one column.
+    CHECK(ak_str_eq(ak_utf8_fit(S("ab\xe6\x97"), 3, &used), S("ab\xe6\x97")) && used == 3);
+}
+
+int main(void) {
+    RUN(test_round_trip);
+    RUN(test_errors);
+    RUN(test_maximal_subparts);
+    RUN(test_exhaustive_against_reference);
+    RUN(test_count);
+    RUN(test_width);
+    return test_finish();
+}
