@@ -34,7 +34,8 @@ typedef struct AkMapSlot {
 typedef struct AkMap {
     AkArena *arena;
     AkMapSlot *slots; // NULL until the first insert (or reserve)
-    uint64_t cap;     // slots, a power of two; grows past 3/4 full
+    uint64_t cap;     // slots, a power of two, at most 3/4 full (while slots is NULL: the
+                      // size the first table will have, from `expected`)
     uint64_t count;
     uint32_t flags;
     bool str_keys;    // string keys (ak_map_str) or 64-bit keys (ak_map_u64)
@@ -44,7 +45,8 @@ typedef struct AkMap {
 // table for that many keys (0: start small).
 AkMap ak_map_str(AkArena *arena, uint64_t expected, uint32_t flags);
 AkMap ak_map_u64(AkArena *arena, uint64_t expected);
-// Make room for n keys now, so inserts up to that count cannot fail. False if refused.
+// Make room for n keys now, so inserts up to that count need no new table (string keys are
+// still copied per insert unless borrowed). False if the arena refused.
 bool ak_map_reserve(AkMap *m, uint64_t n);
 
 // The value's address, or NULL if absent. Valid until the next insert or remove.
