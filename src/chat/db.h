@@ -1,0 +1,176 @@
+// db.h: the chat store's SQLite database: chats, their messages and structured parts, and a
+// full-text index over message text, part text (attachments, tool use, thinking) and titles.
+//
+// Memory: a ChatDb owns one arena (the handle itself, its path, and rows being decoded) and
+// its SQLite connection. SQLite allocates with its own malloc for now (page cache, statements,
+// FTS); issue 8 routes it through the process budget. Rows handed to callbacks point into
+// SQLite's or the handle's buffers and are valid only during the callback: copy what you keep.
+// Results this module returns (search hits, a found chat) go on the caller's arena.
+//
+// Threads: one ChatDb per thread (the connection is opened without SQLite's mutex). A writer
+// and readers on other connections coexist through WAL: readers see the last commit and never
+// wait; a second writer waits up to the busy timeout.
+//
+// Schema (PRAGMA application_id 'CHLG', user_version CHAT_DB_SCHEMA_VERSION):
+//   chats(id, source, source_uuid, title, model, created, updated, message_count,
+//         visible_count, part_count, bytes, content_hash)        UNIQUE(source_uuid, source)
+//   messages(id, chat_id, ordinal, uuid, parent_uuid, role, author, created, text, visible,
+//            hidden, sibling_index, sibling_count, part_count)   UNIQUE(chat_id, ordinal)
+//   parts(id, chat_id, msg_ordinal, ordinal, kind, name, text, text_at, text_len, is_error)
+//   title_fts, msg_fts, part_fts: FTS5 tables with external content (the three above), kept
+//   in sync by triggers. A text part whose bytes already sit in its message's text is stored
+//   as (text_at, text_len), a byte range of messages.text, instead of a second copy.
+// Times are seconds since the epoch (REAL), NULL when unknown. Sources, roles and part kinds
+// are stored as words ('claude', 'assistant', 'tool_use'), so the file reads well in sqlite3.
+//
+// The FTS tables use the tokenizer "chatlog" that chat_db_open registers: SQLite's unicode61
+// (case and diacritics folded) for scripts with spaces, and one token per character for Han,
+// kana and Hangul, so a quoted Chinese or Japanese word matches as a phrase of characters.
+// The sqlite3 shell can read every ordinary table but cannot query the FTS tables.
+#ifndef CHAT_DB_H
+#define CHAT_DB_H
+
+#include "chat/conv.h"
+#include "chat/error.h"
+
+#define CHAT_DB_SCHEMA_VERSION 1
+#define CHAT_DB_APPLICATION_ID 0x43484C47 // "CHLG"
+
+typedef struct ChatDb ChatDb;
+
+enum {
+    CHAT_DB_READONLY = 1u << 0, // never writes; the file must exist
+};
+
+// Opens the database at `path`, creating it when the file is missing or empty (the directory
+// must exist). An existing file is checked before SQLite writes anything: not a SQLite file,
+// truncated, another program's SQLite file (application_id), or a newer schema each give an
+// error naming the path and the problem, and leave the file byte-for-byte as it was.
+// Returns NULL with err filled on failure.
+ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err);
+void chat_db_close(ChatDb *db); // NULL is fine; rolls back an open transaction
+const char *chat_db_path(const ChatDb *db);
+
+// ---- writing: an import is one transaction ----------------------------------------------
+
+// BEGIN IMMEDIATE: takes the write lock now (waiting up to the busy timeout).
+bool chat_db_begin(ChatDb *db, ChatError *err);
+bool chat_db_commit(ChatDb *db, ChatError *err);
+void chat_db_rollback(ChatDb *db); // a no-op outside a transaction
+
+typedef enum ChatPutStatus {
+    CHAT_PUT_ADDED = 1, // a (source, uuid) not seen before
+    CHAT_PUT_UPDATED,   // known, content changed: messages and parts replaced, id kept
+    CHAT_PUT_UNCHANGED, // known, same content hash: nothing written
+} ChatPutStatus;
+
+typedef struct ChatPutResult {
+    ChatPutStatus status;
+    int64_t chat_id;
+} ChatPutResult;
+
+// Stores one conversation. Each put is atomic (a savepoint): if it fails, nothing of this
+// conversation is written and the surrounding transaction is still usable. Outside
+// chat_db_begin/commit it is its own transaction. `conv` is only read during the call.
+bool chat_db_put(ChatDb *db, const ChatConv *conv, ChatPutResult *res, ChatError *err);
+
+// ---- reading ------------------------------------------------------------------------------
+
+typedef struct ChatRow {
+    int64_t id;
+    ChatSource source;
+    AkStr uuid, title, model;
+    double created, updated; // CHAT_TIME_UNKNOWN when null
+    uint32_t message_count, visible_count, part_count;
+    uint64_t bytes;          // message text plus part names and texts stored separately
+    uint64_t content_hash;
+} ChatRow;
+
+// Callbacks return false to stop early (the walk then still returns true).
+typedef bool ChatRowFn(const ChatRow *row, void *user);
+typedef bool ChatMsgFn(const ChatMsg *msg, uint32_t ordinal, void *user);
+
+// Every chat's metadata in one query, ordered by id.
+bool chat_db_each_chat(ChatDb *db, ChatRowFn *fn, void *user, ChatError *err);
+
+// A chat's messages in ordinal order (the visible thread first, as stored), each with its
+// parts. visible_only skips the other branches and hidden messages; `ordinal` is the stored
+// position either way. Everything in *msg is valid only during the callback. An unknown
+// chat_id streams nothing and returns true.
+bool chat_db_each_message(ChatDb *db, int64_t chat_id, bool visible_only, ChatMsgFn *fn, void *user,
+                          ChatError *err);
+
+// One chat by id; false (err says why) if there is none. Strings go on `arena`.
+bool chat_db_get_chat(ChatDb *db, AkArena *arena, int64_t id, ChatRow *out, ChatError *err);
+// One chat by what a person types: a decimal id, a full source uuid, or a uuid prefix that
+// only one chat has. False with a message if none or several match, or on a database error.
+bool chat_db_find_chat(ChatDb *db, AkArena *arena, AkStr key, ChatRow *out, ChatError *err);
+
+// ---- search -------------------------------------------------------------------------------
+//
+// Query syntax: words separated by spaces, all required (AND); "a quoted phrase" matches the
+// words in order; a trailing * makes a word (or a phrase's last word) a prefix: `alloc*`.
+// Everything else (AND, OR, NOT, NEAR, parentheses, column:, ^, -) is searched as plain text,
+// so no input is an FTS syntax error. An empty query gives no hits. More than
+// CHAT_SEARCH_MAX_TERMS words is an error.
+#define CHAT_SEARCH_MAX_TERMS 64
+
+typedef enum ChatHitKind {
+    CHAT_HIT_TITLE,   // the chat's title matched
+    CHAT_HIT_MESSAGE, // a message's text
+    CHAT_HIT_PART,    // a part stored on its own: attachment text or name, tool use, thinking...
+} ChatHitKind;
+
+typedef struct ChatSearchOpts {
+    uint32_t limit;          // most hits returned; 0 means 20
+    ChatSource source;       // 0: every source
+    double since, until;     // keep chats whose [created, updated] overlaps; 0 = unbounded
+    bool visible_only;       // skip messages off the visible thread (and their parts)
+    const char *mark_open;   // put around each matched word in snippets; default "["
+    const char *mark_close;  // default "]"
+    const char *ellipsis;    // where a snippet cuts text; default "..."
+    uint32_t snippet_tokens; // words per snippet, 1..64; default 12
+} ChatSearchOpts;
+
+typedef struct ChatHit {
+    ChatHitKind kind;
+    int64_t chat_id;
+    int32_t ordinal;       // the message's ordinal; -1 for a title hit
+    int32_t part;          // the part's index in its message for CHAT_HIT_PART, else -1
+    double score;          // bm25 (lower is better; title hits count double)
+    ChatSource source;
+    AkStr chat_uuid, title;
+    double created;        // the message's time, or the chat's for a title hit
+    ChatRole role;         // message and part hits
+    ChatPartKind part_kind; // part hits
+    AkStr part_name;       // part hits: attachment or tool name
+    AkStr snippet;         // matched words between the caller's marks
+} ChatHit;
+
+// Ranked full-text search over message text, separately stored parts and titles. Hits (an
+// array of *count, best first) and their strings go on `arena`; opts may be NULL.
+bool chat_db_search(ChatDb *db, AkArena *arena, const char *query, const ChatSearchOpts *opts,
+                    ChatHit **hits, uint32_t *count, ChatError *err);
+
+// ---- maintenance --------------------------------------------------------------------------
+
+typedef struct ChatDbStats {
+    uint64_t chats, messages, parts;
+    uint64_t file_bytes, wal_bytes; // the database file and its -wal file on disk
+    uint64_t page_size, page_count, free_pages;
+    uint32_t schema_version;
+} ChatDbStats;
+
+bool chat_db_stats(ChatDb *db, ChatDbStats *out, ChatError *err);
+// Thorough check: PRAGMA quick_check plus each FTS index against its content. Reads the
+// whole file (seconds on a large database); for a `check` command and tests, not for open.
+bool chat_db_check(ChatDb *db, ChatError *err);
+
+// The SQLite connection, for tests and diagnostics only (same thread rules as the ChatDb).
+struct sqlite3 *chat_db_handle(ChatDb *db);
+
+const char *chat_source_name(ChatSource source); // "claude", "chatgpt", "unknown"
+const char *chat_role_name(ChatRole role);       // "user", "assistant", ...
+const char *chat_part_kind_name(ChatPartKind kind); // "text", "tool_use", ...
+
+#endif
