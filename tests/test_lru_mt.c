@@ -65,8 +65,8 @@ static void test_hit_and_merge(void) {
     ChatLru *lru = make_lru(a, &db, AK_MB(16), 0);
     REQUIRE(lru);
     ChatError err;
-    ChatMessages *m1 = chat_lru_acquire(lru, 5, &slots[5], hint_of(5), &err);
-    ChatMessages *m2 = chat_lru_acquire(lru, 5, &slots[5], hint_of(5), &err); // while loading: merged
+    ChatMessages *m1 = chat_lru_acquire(lru, 5, 5, &slots[5], hint_of(5), &err);
+    ChatMessages *m2 = chat_lru_acquire(lru, 5, 5, &slots[5], hint_of(5), &err); // while loading: merged
     REQUIRE(m1 && m1 == m2);
     CHECK(chat_lru_wait(lru, m1, &err));
     CHECK(content_ok(m1));
@@ -74,7 +74,7 @@ static void test_hit_and_merge(void) {
     CHECK_EQ(m1->view_refs, 2);
     chat_lru_release(lru, m1);
     chat_lru_release(lru, m2);
-    ChatMessages *m3 = chat_lru_acquire(lru, 5, &slots[5], hint_of(5), &err); // cached: hit
+    ChatMessages *m3 = chat_lru_acquire(lru, 5, 5, &slots[5], hint_of(5), &err); // cached: hit
     CHECK(m3 == m1 && chat_messages_state(m3) == CHAT_LOAD_READY);
     CHECK_EQ(atomic_load(&db.loads), 1);
     ChatLruStats s = chat_lru_stats(lru);
@@ -100,8 +100,8 @@ static void test_budget_and_eviction_order(void) {
     }
     CHECK_EQ(chat_lru_stats(lru).active, 4);
     // Touch chat 1 so chat 2 is now the least recently used.
-    chat_lru_release(lru, chat_lru_acquire(lru, 1, &slots[1], hint_of(1), &err));
-    ChatMessages *m5 = chat_lru_acquire(lru, 5, &slots[5], hint_of(5), &err);
+    chat_lru_release(lru, chat_lru_acquire(lru, 1, 1, &slots[1], hint_of(1), &err));
+    ChatMessages *m5 = chat_lru_acquire(lru, 5, 5, &slots[5], hint_of(5), &err);
     REQUIRE(m5);
     CHECK(slots[2] == NULL); // evicted
     CHECK(slots[1] != NULL && slots[3] != NULL && slots[4] != NULL);
@@ -121,19 +121,19 @@ static void test_all_pinned_refuses(void) {
     ChatLru *lru = make_lru(a, &db, AK_MB(1), 0); // two chats
     REQUIRE(lru);
     ChatError err;
-    ChatMessages *x = chat_lru_acquire(lru, 1, &slots[1], hint_of(1), &err);
-    ChatMessages *y = chat_lru_acquire(lru, 2, &slots[2], hint_of(2), &err);
+    ChatMessages *x = chat_lru_acquire(lru, 1, 1, &slots[1], hint_of(1), &err);
+    ChatMessages *y = chat_lru_acquire(lru, 2, 2, &slots[2], hint_of(2), &err);
     REQUIRE(x && y);
-    CHECK(chat_lru_acquire(lru, 3, &slots[3], hint_of(3), &err) == NULL);
+    CHECK(chat_lru_acquire(lru, 3, 3, &slots[3], hint_of(3), &err) == NULL);
     CHECK_STR_CONTAINS(err.msg, "memory budget full");
     CHECK_STR_CONTAINS(err.msg, "pinned");
     CHECK(chat_lru_stats(lru).used <= AK_MB(1));
     // Too big for the whole budget: refused with its own reason.
-    CHECK(chat_lru_acquire(lru, 4, &slots[4], AK_MB(5), &err) == NULL);
+    CHECK(chat_lru_acquire(lru, 4, 4, &slots[4], AK_MB(5), &err) == NULL);
     CHECK_STR_CONTAINS(err.msg, "more than the whole message budget");
     chat_lru_wait(lru, x, &err);
     chat_lru_release(lru, x);
-    ChatMessages *z = chat_lru_acquire(lru, 3, &slots[3], hint_of(3), &err); // now x can go
+    ChatMessages *z = chat_lru_acquire(lru, 3, 3, &slots[3], hint_of(3), &err); // now x can go
     CHECK(z != NULL);
     CHECK(slots[1] == NULL);
     chat_lru_wait(lru, y, &err);
@@ -152,10 +152,10 @@ static void test_close_while_loading_and_failure(void) {
     ChatLru *lru = make_lru(a, &db, AK_MB(8), 0);
     REQUIRE(lru);
     ChatError err;
-    ChatMessages *m = chat_lru_acquire(lru, 7, &slots[7], hint_of(7), &err);
+    ChatMessages *m = chat_lru_acquire(lru, 7, 7, &slots[7], hint_of(7), &err);
     chat_lru_release(lru, m); // the view closed before the load finished: still pinned by io
     CHECK(chat_lru_stats(lru).pinned == 1);
-    ChatMessages *f = chat_lru_acquire(lru, 9, &slots[9], hint_of(9), &err);
+    ChatMessages *f = chat_lru_acquire(lru, 9, 9, &slots[9], hint_of(9), &err);
     CHECK(!chat_lru_wait(lru, f, &err));
     CHECK_STR_CONTAINS(err.msg, "disk on fire");
     chat_lru_release(lru, f); // a failed record is dropped once nobody looks at it
@@ -176,7 +176,7 @@ static void test_shutdown_in_flight(void) {
     ChatError err;
     uint32_t before = ak_pool_count();
     for (uint32_t h = 1; h <= 20; h++) {
-        ChatMessages *m = chat_lru_acquire(lru, h, &slots[h], hint_of(h), &err);
+        ChatMessages *m = chat_lru_acquire(lru, h, h, &slots[h], hint_of(h), &err);
         REQUIRE(m);
         chat_lru_release(lru, m);
     }
@@ -212,7 +212,7 @@ static void test_random_stress(void) {
             open[v] = NULL;
         } else {
             uint32_t h = 1 + (r >> 8) % (CHATS - 1);
-            open[v] = chat_lru_acquire(lru, h, &slots[h], hint_of(h), &err);
+            open[v] = chat_lru_acquire(lru, h, h, &slots[h], hint_of(h), &err);
             if (!open[v]) refused++;
         }
         chat_lru_poll(lru);

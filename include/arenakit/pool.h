@@ -55,7 +55,8 @@ void ak_pool_report_json(FILE *out);
 // Lists every live arena and heap (scratch arenas excepted: arenakit owns them) with where it
 // was created, and returns how many there are. Call at shutdown; 0 means no leaks.
 uint32_t ak_leak_check(FILE *out);
-// Debug builds: run ak_leak_check(stderr) at exit. Release builds: does nothing.
+// Debug builds: at exit, run ak_leak_check(stderr) if anything is still alive. Release builds:
+// does nothing.
 void ak_leak_check_at_exit(void);
 
 #endif

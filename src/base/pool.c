@@ -248,7 +248,10 @@ uint32_t ak_leak_check(FILE *out) {
     return live;
 }
 
-static void leak_check_atexit(void) { (void)ak_leak_check(stderr); }
+// Quiet when nothing leaked: a program that exits cleanly prints nothing extra.
+static void leak_check_atexit(void) {
+    if (ak_leak_check(NULL)) (void)ak_leak_check(stderr);
+}
 
 void ak_leak_check_at_exit(void) {
 #if AK_DEBUG

@@ -135,7 +135,8 @@ static void lru_queue_load(ChatLru *lru, ChatMessages *m) {
     chat_io_submit(lru->io, m); // the queue's mutex publishes the fields above
 }
 
-ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, ChatMessages **slot, uint64_t size_hint, ChatError *err) {
+ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, int64_t chat_id, ChatMessages **slot, uint64_t size_hint,
+                               ChatError *err) {
     chat_lru_poll(lru);
     ChatMessages *m = *slot;
     if (m) {
@@ -175,6 +176,7 @@ ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, ChatMessages **slo
         return chat_fail(err, "cannot open chat %u: %s", handle, ak_arena_last_create_error()), NULL;
     }
     m->handle = handle;
+    m->chat_id = chat_id;
     m->size_hint = size_hint;
     m->owner_slot = slot;
     m->view_refs = 1;

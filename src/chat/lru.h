@@ -39,9 +39,10 @@ void chat_lru_set_notify(ChatLru *lru, ChatNotifyFn *fn, void *user);
 // Take a view reference on chat `handle`'s history. `slot` is the caller's per-chat pointer
 // to its record (stable for the LRU's life, e.g. a field of the chat's metadata): when it is
 // set the chat is cached and this is a hit; when NULL a record is taken, its arena created,
-// and a load queued (returned at once, state PENDING). `size_hint` is the bytes the history
-// is expected to need. NULL with err if the budget cannot make room.
-ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, ChatMessages **slot, uint64_t size_hint, ChatError *err);
+// and a load queued (returned at once, state PENDING) for the loader to find by `chat_id`.
+// `size_hint` is the bytes the history is expected to need. NULL with err if the budget cannot make room.
+ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, int64_t chat_id, ChatMessages **slot, uint64_t size_hint,
+                               ChatError *err);
 // Drop a view reference; the record stays cached until the budget needs its memory.
 void chat_lru_release(ChatLru *lru, ChatMessages *rec);
 // Account for finished loads (charge their real size, evict if that went over). Returns how

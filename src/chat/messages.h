@@ -39,6 +39,7 @@ typedef struct ChatMessages {
     AkArena *arena;          // NULL while the record sits on the free list
     ChatMessageArray msgs;
     uint32_t handle;         // the chat this history belongs to (index into the metadata)
+    int64_t chat_id;         // what the loader looks the chat up by (its database id)
     uint64_t size_hint;      // bytes the store expects the history to need
     struct ChatMessages **owner_slot; // cleared on eviction (the metadata's pointer to us)
     struct ChatMessages *lru_prev, *lru_next; // main thread only

@@ -1,0 +1,152 @@
+// cli.c: helpers shared by the chatlog commands.
+#if !defined(_DEFAULT_SOURCE)
+#  define _DEFAULT_SOURCE
+#endif
+#include "app/cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+bool app_make_dirs_for(const char *file_path) {
+    char buf[4096];
+    size_t n = strlen(file_path);
+    if (n >= sizeof buf) return false;
+    memcpy(buf, file_path, n + 1);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return false;
+        *p = '/';
+    }
+    return true;
+}
+
+const char *app_default_db_path(AkArena *arena, bool create) {
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    AkStr path;
+    if (xdg && xdg[0] == '/') path = ak_str_pushf(arena, "%s/chatlog/chatlog.db", xdg);
+    else if (home && home[0]) path = ak_str_pushf(arena, "%s/.local/share/chatlog/chatlog.db", home);
+    else {
+        fprintf(stderr, "chatlog: neither XDG_DATA_HOME nor HOME is set; pass --db PATH\n");
+        return NULL;
+    }
+    if (create && !app_make_dirs_for(path.ptr)) {
+        fprintf(stderr, "chatlog: cannot create the folder for %s: %s\n", path.ptr, strerror(errno));
+        return NULL;
+    }
+    return path.ptr;
+}
+
+bool app_parse_size(const char *s, uint64_t *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || !(v >= 0)) return false;
+    double mul = 1;
+    switch (*end) {
+    case 'k': case 'K': mul = 1024.0; end++; break;
+    case 'm': case 'M': mul = 1048576.0; end++; break;
+    case 'g': case 'G': mul = 1073741824.0; end++; break;
+    default: break;
+    }
+    if ((*end == 'b' || *end == 'B') && mul > 1) end++;
+    if (*end || v * mul > 1e15) return false;
+    *out = (uint64_t)(v * mul);
+    return true;
+}
+
+// Days since 1970-01-01 for a proleptic Gregorian date (no libc time zone involved).
+static int64_t days_from_civil(int64_t y, int m, int d) {
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+bool app_parse_date(const char *s, bool end_of_day, double *out) {
+    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10) {
+        const char *rest = s + 10;
+        bool time_given = false;
+        if (*rest == 'T' || *rest == ' ') {
+            int k = 0;
+            if (sscanf(rest + 1, "%2d:%2d%n", &h, &mi, &k) != 2) return false;
+            rest += 1 + k;
+            if (*rest == ':') {
+                if (sscanf(rest + 1, "%2d%n", &sec, &k) != 1) return false;
+                rest += 1 + k;
+            }
+            time_given = true;
+        }
+        if (*rest == 'Z') rest++;
+        if (*rest || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
+        double t = (double)days_from_civil(y, mo, d) * 86400.0 + h * 3600 + mi * 60 + sec;
+        if (!time_given && end_of_day) t += 86399;
+        *out = t;
+        return true;
+    }
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v)) return false;
+    *out = v;
+    return true;
+}
+
+const char *app_format_time(double t, char *buf, size_t cap) {
+    if (t < 0 || !isfinite(t)) {
+        snprintf(buf, cap, "-");
+        return buf;
+    }
+    time_t secs = (time_t)t;
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(buf, cap, "%Y-%m-%d %H:%M", &tm);
+    return buf;
+}
+
+void app_json_str(FILE *out, AkStr s) {
+    fputc('"', out);
+    for (uint64_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        switch (c) {
+        case '"': fputs("\\\"", out); break;
+        case '\\': fputs("\\\\", out); break;
+        case '\n': fputs("\\n", out); break;
+        case '\r': fputs("\\r", out); break;
+        case '\t': fputs("\\t", out); break;
+        default:
+            if (c < 0x20 || c == 0x7f) fprintf(out, "\\u%04x", c);
+            else fputc(c, out);
+        }
+    }
+    fputc('"', out);
+}
+
+void app_json_time(FILE *out, double t) {
+    if (t < 0 || !isfinite(t)) {
+        fputs("null", out);
+        return;
+    }
+    time_t secs = (time_t)t;
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char buf[40];
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    fprintf(out, "\"%s.%03dZ\"", buf, (int)((t - floor(t)) * 1000));
+}
+
+const char *app_opt_value(int argc, char **argv, int *i, const char *name) {
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0) return NULL;
+    if (a[n] == '=') return a + n + 1;
+    if (a[n] == 0 && *i + 1 < argc) return argv[++*i];
+    return NULL;
+}

@@ -1,0 +1,40 @@
+// cli.h: what every chatlog command shares: the options common to all commands, the default
+// database location, parsing of sizes and dates as a person types them, and output helpers
+// (JSON strings, dates). Owns no memory; strings it makes go on the caller's arena.
+#ifndef APP_CLI_H
+#define APP_CLI_H
+
+#include "arenakit/str.h"
+
+#include <stdio.h>
+
+enum { APP_EXIT_OK = 0, APP_EXIT_FAIL = 1, APP_EXIT_USAGE = 2 };
+
+typedef struct AppOptions {
+    const char *db_path;     // --db, else the XDG default
+    uint64_t memory_budget;  // --memory-budget (bytes), 0 = default
+    bool json;               // --json
+    bool quiet;              // --quiet: no progress bar
+    bool color;              // stdout is a terminal (highlights in search)
+} AppOptions;
+
+// $XDG_DATA_HOME/chatlog/chatlog.db, or ~/.local/share/chatlog/chatlog.db; creates the folder
+// when `create` is set. NULL with a message on stderr if neither variable is usable.
+const char *app_default_db_path(AkArena *arena, bool create);
+bool app_make_dirs_for(const char *file_path); // mkdir -p of the file's folder
+
+// "64M", "1.5G", "512K", "4096" (bytes). False on anything else.
+bool app_parse_size(const char *s, uint64_t *out);
+// "2025-06-03", "2025-06-03T19:40", "2025-06-03T19:40:05Z", or seconds since the epoch.
+// `end_of_day` makes a bare date mean its last second (for --until).
+bool app_parse_date(const char *s, bool end_of_day, double *out);
+
+// "2025-06-03 19:40" in UTC, or "-" for an unknown time.
+const char *app_format_time(double t, char *buf, size_t cap);
+void app_json_str(FILE *out, AkStr s);
+void app_json_time(FILE *out, double t); // ISO 8601 string or null
+
+// The value of `--name VALUE` / `--name=VALUE` at argv[*i] (advancing *i), or NULL.
+const char *app_opt_value(int argc, char **argv, int *i, const char *name);
+
+#endif

@@ -1,0 +1,215 @@
+// store.c: glue between the database, the metadata and the LRU. The loader below is what the
+// IO thread runs: it streams one chat's messages from its own connection and copies them into
+// the record's arena, which is the only memory it touches.
+#include "chat/store.h"
+
+#include "arenakit/scratch.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+uint64_t chat_store_size_hint(const ChatMeta *m) {
+    uint64_t n = m->message_count;
+    return m->bytes + n * (sizeof(ChatMessage) + 96) + (uint64_t)m->part_count * (sizeof(ChatPart) + 32) +
+           (n / CHAT_MESSAGES_CHUNK + 1) * 64;
+}
+
+static AkStr copy_str(AkArena *a, AkStr s, bool *ok) {
+    if (!s.len) return (AkStr){"", 0};
+    char *p = ak_arena_push_copy(a, s.ptr, s.len, 1);
+    if (!p) *ok = false;
+    return (AkStr){p ? p : "", p ? s.len : 0};
+}
+
+typedef struct LoadCtx {
+    ChatMessages *rec;
+    ChatError *err;
+    bool failed;
+} LoadCtx;
+
+static bool load_one(const ChatMsg *msg, uint32_t ordinal, void *user) {
+    LoadCtx *c = user;
+    AkArena *a = c->rec->arena;
+    ChatMessage *m = ChatMessageArray_push(&c->rec->msgs);
+    bool ok = m != NULL;
+    if (ok) {
+        m->ordinal = ordinal;
+        m->role = msg->role;
+        m->created = msg->created;
+        m->author = copy_str(a, msg->author, &ok);
+        m->text = copy_str(a, msg->text, &ok);
+        m->sibling_index = msg->sibling_index;
+        m->sibling_count = msg->sibling_count;
+        m->visible = msg->visible;
+        m->hidden = msg->hidden;
+        if (msg->part_count) {
+            m->parts = ak_push_array_nz(a, ChatPart, msg->part_count);
+            ok = ok && m->parts;
+            for (uint32_t i = 0; ok && i < msg->part_count; i++) {
+                const ChatPart *p = &msg->parts[i];
+                m->parts[i] = (ChatPart){p->kind, copy_str(a, p->name, &ok), copy_str(a, p->text, &ok), p->is_error};
+            }
+            m->part_count = ok ? msg->part_count : 0;
+        }
+    }
+    if (!ok) {
+        chat_fail(c->err, "chat %" PRId64 " does not fit in its arena: %s", c->rec->chat_id, ak_arena_error(a));
+        c->failed = true;
+    }
+    return ok;
+}
+
+static bool store_load(void *ctx, ChatMessages *rec, ChatError *err) {
+    ChatStore *s = ctx;
+    LoadCtx c = {rec, err, false};
+    if (!chat_db_each_message(s->io_db, rec->chat_id, !s->cfg.load_branches, load_one, &c, err)) return false;
+    return !c.failed;
+}
+
+typedef struct RefreshCtx {
+    ChatStore *s;
+    bool failed;
+} RefreshCtx;
+
+// One metadata row: update the chat we know (same handle) or append a new one.
+static bool meta_put(const ChatRow *row, void *user) {
+    RefreshCtx *c = user;
+    ChatStore *s = c->s;
+    AkArena *a = s->meta_arena;
+    uint64_t *h = ak_map_get_u64(&s->by_id, (uint64_t)row->id);
+    ChatMeta *m;
+    bool ok = true;
+    if (h) {
+        m = ChatMetaArray_get(&s->meta, *h);
+        if (!ak_str_eq(m->title, row->title)) m->title = copy_str(a, row->title, &ok);
+        if (!ak_str_eq(m->model, row->model)) m->model = copy_str(a, row->model, &ok);
+    } else {
+        uint64_t handle = ChatMetaArray_count(&s->meta);
+        m = ChatMetaArray_push(&s->meta);
+        if (!m) return c->failed = true, false;
+        m->id = row->id;
+        m->source = row->source;
+        m->uuid = copy_str(a, row->uuid, &ok);
+        m->title = copy_str(a, row->title, &ok);
+        m->model = copy_str(a, row->model, &ok);
+        AkStr key = ak_str_pushf(a, "%d:%.*s", (int)row->source, AK_STR_FMT(row->uuid));
+        ok = ok && key.ptr && ak_map_put_str(&s->by_uuid, key, handle) && ak_map_put_u64(&s->by_id, (uint64_t)row->id, handle);
+    }
+    m->created = row->created;
+    m->updated = row->updated;
+    m->message_count = row->message_count;
+    m->visible_count = row->visible_count;
+    m->part_count = row->part_count;
+    m->bytes = row->bytes;
+    if (!ok) c->failed = true;
+    return ok;
+}
+
+bool chat_store_refresh(ChatStore *s, ChatError *err) {
+    RefreshCtx c = {s, false};
+    if (!chat_db_each_chat(s->db, meta_put, &c, err)) return false;
+    if (c.failed) return chat_fail(err, "chat metadata: %s", ak_arena_error(s->meta_arena));
+    return true;
+}
+
+ChatStore *chat_store_open(const ChatStoreConfig *cfg, ChatError *err) {
+    AkArena *arena = ak_arena_create(.name = "chat store", .reserve = AK_MB(8));
+    AkArena *meta = ak_arena_create(.name = "chat metadata", .reserve = AK_MB(256));
+    if (!arena || !meta) {
+        chat_fail(err, "%s", ak_arena_last_create_error());
+        ak_arena_release(arena);
+        ak_arena_release(meta);
+        return NULL;
+    }
+    ChatStore *s = ak_push_struct(arena, ChatStore);
+    s->arena = arena;
+    s->meta_arena = meta;
+    s->cfg = *cfg;
+    s->meta = ChatMetaArray_init(meta, CHAT_META_CHUNK);
+    s->by_uuid = ak_map_str(meta, 0, AK_MAP_BORROW_KEYS);
+    s->by_id = ak_map_u64(meta, 0);
+    s->db = chat_db_open(cfg->path, cfg->read_only ? CHAT_DB_READONLY : 0, err);
+    if (!s->db || !chat_store_refresh(s, err)) goto fail;
+    // The IO thread reads through its own connection: SQLite connections are single-thread.
+    s->io_db = chat_db_open(cfg->path, CHAT_DB_READONLY, err);
+    if (!s->io_db) goto fail;
+    s->lru = chat_lru_create(arena, &cfg->lru, store_load, s, err);
+    if (!s->lru) goto fail;
+    return s;
+fail:
+    chat_db_close(s->io_db);
+    chat_db_close(s->db);
+    ak_arena_release(meta);
+    ak_arena_release(arena);
+    return NULL;
+}
+
+void chat_store_close(ChatStore *s) {
+    if (!s) return;
+    chat_lru_destroy(s->lru); // joins the IO thread before its connection closes
+    chat_db_close(s->io_db);
+    chat_db_close(s->db);
+    ak_arena_release(s->meta_arena);
+    ak_arena_release(s->arena);
+}
+
+bool chat_store_handle_of_id(const ChatStore *s, int64_t id, uint32_t *handle) {
+    uint64_t *h = ak_map_get_u64(&s->by_id, (uint64_t)id);
+    if (h) *handle = (uint32_t)*h;
+    return h != NULL;
+}
+
+bool chat_store_find(ChatStore *s, const char *key, uint32_t *handle, ChatError *err) {
+    AkTemp t = ak_scratch_begin(NULL, 0);
+    ChatRow row;
+    bool ok = chat_db_find_chat(s->db, t.arena, ak_str_cstr(key), &row, err);
+    if (ok && !chat_store_handle_of_id(s, row.id, handle)) {
+        // Added by another process since we started: pick it up.
+        ok = chat_store_refresh(s, err) && chat_store_handle_of_id(s, row.id, handle);
+        if (!ok && !err->msg[0]) chat_fail(err, "chat %s: not in the loaded metadata", key);
+    }
+    ak_scratch_end(t);
+    return ok;
+}
+
+ChatMessages *chat_store_open_chat(ChatStore *s, uint32_t handle, ChatError *err) {
+    ChatMeta *m = chat_store_meta(s, handle);
+    return chat_lru_acquire(s->lru, handle, m->id, &m->loaded, chat_store_size_hint(m), err);
+}
+
+bool chat_store_wait(ChatStore *s, ChatMessages *m, ChatError *err) { return chat_lru_wait(s->lru, m, err); }
+
+void chat_store_close_chat(ChatStore *s, ChatMessages *m) {
+    if (m) chat_lru_release(s->lru, m);
+}
+
+typedef struct ImportCtx {
+    ChatStore *s;
+    ChatStoreImport *out;
+} ImportCtx;
+
+static bool import_sink(const ChatConv *conv, void *user, ChatError *err) {
+    ImportCtx *c = user;
+    ChatPutResult r;
+    if (!chat_db_put(c->s->db, conv, &r, err)) return false;
+    c->out->added += r.status == CHAT_PUT_ADDED;
+    c->out->updated += r.status == CHAT_PUT_UPDATED;
+    c->out->unchanged += r.status == CHAT_PUT_UNCHANGED;
+    return true;
+}
+
+bool chat_store_import(ChatStore *s, AkArena *arena, const char *path, const ChatImportOptions *opt,
+                       ChatStoreImport *out, ChatError *err) {
+    *out = (ChatStoreImport){0};
+    if (s->cfg.read_only) return chat_fail(err, "%s: opened read-only", chat_db_path(s->db));
+    if (!chat_db_begin(s->db, err)) return false;
+    ImportCtx c = {s, out};
+    if (!chat_import_path(arena, path, opt, import_sink, &c, &out->report, err)) {
+        chat_db_rollback(s->db);
+        out->added = out->updated = out->unchanged = 0;
+        return false;
+    }
+    if (!chat_db_commit(s->db, err)) return false;
+    return chat_store_refresh(s, err);
+}

@@ -1,0 +1,79 @@
+// store.h: the chat store as the program sees it: the database, every chat's metadata in
+// memory, and the budgeted LRU of loaded histories with its IO thread.
+//
+// Memory: the store owns two arenas. `meta` holds the metadata (a chunked array of 8192-entry
+// chunks, the uuid and id maps, their strings) for the store's life; a refresh after an import
+// appends new chats and updates changed ones in place, so a handle (an index into the array)
+// stays valid for the whole session. `arena` holds the store, the LRU and its records. Each
+// loaded history has its own arena (see lru.h, messages.h). SQLite allocates with its own
+// malloc (see db.h). Main thread only; the IO thread has its own database connection.
+#ifndef CHAT_STORE_H
+#define CHAT_STORE_H
+
+#include "arenakit/map.h"
+#include "chat/db.h"
+#include "chat/import.h"
+#include "chat/lru.h"
+
+typedef struct ChatMeta {
+    int64_t id;              // database id, shown to people as the chat's number
+    ChatSource source;
+    AkStr uuid, title, model;
+    double created, updated;
+    uint32_t message_count, visible_count, part_count;
+    uint64_t bytes;
+    ChatMessages *loaded;    // the LRU's record while the history is cached
+} ChatMeta;
+
+AK_CHUNKED_DEFINE(ChatMetaArray, ChatMeta);
+#define CHAT_META_CHUNK 8192
+
+typedef struct ChatStoreConfig {
+    const char *path;
+    bool read_only;          // no import; the database must exist
+    bool load_branches;      // load messages off the visible thread too (default: visible only)
+    ChatLruConfig lru;       // message budget, cap on loaded chats, per-chat arena sizes
+} ChatStoreConfig;
+
+typedef struct ChatStore {
+    AkArena *arena;
+    AkArena *meta_arena;
+    ChatDb *db;              // main thread's connection
+    ChatDb *io_db;           // the IO thread's connection
+    ChatMetaArray meta;
+    AkMap by_uuid;           // "source:uuid" -> handle
+    AkMap by_id;             // database id -> handle
+    ChatLru *lru;
+    ChatStoreConfig cfg;
+} ChatStore;
+
+ChatStore *chat_store_open(const ChatStoreConfig *cfg, ChatError *err);
+// Stops the IO thread and releases every arena. Views must have closed their chats.
+void chat_store_close(ChatStore *s);
+
+static inline uint32_t chat_store_count(const ChatStore *s) { return (uint32_t)ChatMetaArray_count(&s->meta); }
+static inline ChatMeta *chat_store_meta(const ChatStore *s, uint32_t handle) { return ChatMetaArray_get(&s->meta, handle); }
+// A chat by what a person types: its number (database id), its uuid, or a unique uuid prefix.
+bool chat_store_find(ChatStore *s, const char *key, uint32_t *handle, ChatError *err);
+bool chat_store_handle_of_id(const ChatStore *s, int64_t id, uint32_t *handle);
+// Re-read metadata after the database changed (new chats appended, changed ones updated).
+bool chat_store_refresh(ChatStore *s, ChatError *err);
+
+// Open a chat's history for a view: a pinned record, loaded by the IO thread (poll its state,
+// or wait). NULL with err if the budget cannot make room. Close drops the pin.
+ChatMessages *chat_store_open_chat(ChatStore *s, uint32_t handle, ChatError *err);
+bool chat_store_wait(ChatStore *s, ChatMessages *m, ChatError *err);
+void chat_store_close_chat(ChatStore *s, ChatMessages *m);
+uint64_t chat_store_size_hint(const ChatMeta *m); // bytes a chat's history needs in memory
+
+typedef struct ChatStoreImport {
+    ChatImportReport report;
+    uint32_t added, updated, unchanged;
+} ChatStoreImport;
+
+// Import an export (file, folder or zip) in one transaction: all or nothing (with skip_bad,
+// the good conversations and a list of the bad ones). Refreshes the metadata on success.
+bool chat_store_import(ChatStore *s, AkArena *arena, const char *path, const ChatImportOptions *opt,
+                       ChatStoreImport *out, ChatError *err);
+
+#endif
