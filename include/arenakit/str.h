@@ -25,7 +25,8 @@ typedef struct AkStr {
 } AkStr;
 
 #define AK_STR(literal) ((AkStr){(literal), sizeof(literal) - 1})
-// For static initializers, where a compound literal is not a constant: {AK_STR_INIT("x")}.
+// For static initializers, where a compound literal is not a constant:
+//   static const AkStr name = AK_STR_INIT("claude");
 #define AK_STR_INIT(literal) {(literal), sizeof(literal) - 1}
 #define AK_STR_FMT(s) (int)(s).len, (s).ptr // printf("%.*s", AK_STR_FMT(s))
 

@@ -39,7 +39,7 @@ void *ak_chunked_push_slow(AkChunked *c) {
     if (c->cursor < c->cursor_end) return ak_chunked_push(c); // called directly, room left
     // Room in the directory first, so a refused chunk leaves nothing half-linked.
     if (c->chunk_count == c->dir_cap) {
-        uint64_t cap = c->dir_cap ? c->dir_cap * 2 : 8;
+        uint64_t cap = c->dir_cap ? c->dir_cap * 2 : 4;
         AkChunk **dir = ak_push_array_nz(c->arena, AkChunk *, cap);
         if (!dir) return NULL;
         if (c->chunk_count) memcpy(dir, c->dir, c->chunk_count * sizeof(*dir));
