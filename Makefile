@@ -102,9 +102,10 @@ tests-build: $(TESTS) $(TOOLS) $(CHATLOG)
 deps:
 	@tools/deps.sh
 
+# make run EXPORT=path/to/export.zip imports your own export instead of the generated demo.
 run: deps
 	@$(MAKE) --no-print-directory MODE=debug all
-	@tools/demo.sh build/debug
+	@tools/demo.sh build/debug $(EXPORT)
 
 # Build every mode first, then run all suites; tests/run.sh prints the combined closing line.
 check: deps
