@@ -1,0 +1,123 @@
+// import.h: reads Claude.ai and ChatGPT data exports and hands each conversation, normalized
+// into a ChatConv (conv.h), to a sink (the store). Accepts a conversations*.json file, an
+// unpacked export folder, or the export archive itself (zip, read through libarchive from the
+// archive, never unpacked to disk). The format is decided per conversation object by its keys
+// (chat_messages: Claude; mapping: ChatGPT), never by the file name.
+//
+// Memory: one conversation at a time is parsed into a scratch arena and normalized there; the
+// sink sees it and the scratch is popped, so peak memory is the largest conversation plus the
+// JSON reader's buffer, whatever the size of the export. The report's list of bad
+// conversations is pushed on the caller's arena. libarchive allocates with malloc internally
+// (its own state and inflate buffers, a few hundred KB while an archive is open).
+#ifndef CHAT_IMPORT_H
+#define CHAT_IMPORT_H
+
+#include "chat/conv.h"
+#include "chat/error.h"
+#include "chat/json.h"
+
+typedef struct ChatImportOptions {
+    bool skip_bad; // import the good conversations and list the bad ones
+    void (*progress)(uint64_t bytes_done, uint64_t bytes_total, void *user); // may be NULL
+    void *progress_user;
+} ChatImportOptions;
+
+#define CHAT_IMPORT_BAD_LIST_MAX 100
+
+typedef struct ChatImportReport {
+    uint32_t files;            // JSON files (or archive members) read
+    uint32_t chats;            // conversations handed to the sink
+    uint32_t messages;         // their messages, every branch and hidden ones included
+    uint32_t visible_messages; // their messages on the thread the person saw
+    uint32_t bad;              // conversations that could not be normalized
+    uint32_t unknown_parts;    // parts kept as raw JSON because their type is unknown
+    uint64_t bytes;            // JSON bytes parsed
+    uint64_t replaced;         // unpaired surrogate escapes decoded as U+FFFD
+    AkStr *bad_list;           // the first CHAT_IMPORT_BAD_LIST_MAX bad ones: "file: what, where"
+    uint32_t bad_listed;
+} ChatImportReport;
+
+// The sink stores one conversation; conv lives in a scratch arena popped right after the call.
+typedef bool ChatImportSink(const ChatConv *conv, void *user, ChatError *err);
+
+// Imports everything at `path`. Returns false with err (what, which file, byte offset,
+// conversation and message uuid where known) on the first fatal problem: a syntax error
+// (truncation, invalid UTF-8, a NUL byte, trailing data, nesting) is fatal for its file even
+// with skip_bad, and so is a sink failure. Bad conversations (wrong types, missing uuid or
+// role) are all listed; without skip_bad the import fails at the end of that file (the sink
+// is not called after the first bad one; the caller rolls back what it got). A folder or an
+// archive without any conversations.json / conversations-NNN.json is an error, not 0 chats.
+// The report is zeroed first and filled as far as the import got.
+bool chat_import_path(AkArena *arena, const char *path, const ChatImportOptions *opt, ChatImportSink *sink,
+                      void *sink_user, ChatImportReport *report, ChatError *err);
+// The same for one JSON document in memory; `name` is what messages call it.
+bool chat_import_memory(AkArena *arena, const char *name, const char *data, uint64_t len, const ChatImportOptions *opt,
+                        ChatImportSink *sink, void *sink_user, ChatImportReport *report, ChatError *err);
+
+// One parsed conversation object into *out, on arena (format by keys). On failure err names the
+// conversation, the message, the field, the expected and found types and the byte offset.
+bool chat_import_conv(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatError *err);
+bool chat_import_claude(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatError *err);
+bool chat_import_chatgpt(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatError *err);
+
+// ---- shared by import_claude.c and import_chatgpt.c ----------------------------------------
+
+// Type-checked reading of one conversation: the first problem is recorded in err with the
+// conversation and message it was in, and `failed` stays set.
+typedef struct ChatNorm {
+    AkArena *arena;
+    ChatError *err;
+    const ChatJson *conv_obj;
+    AkStr conv_uuid, msg_uuid; // for messages; empty until known
+    bool failed;
+} ChatNorm;
+
+enum { CHAT_NORM_OPTIONAL = 0, CHAT_NORM_REQUIRED = 1 };
+#define CHAT_KIND_BIT(k) (1u << (k))
+
+// The member `key` of obj if its kind is in `kinds` (CHAT_KIND_BIT mask). NULL when it is
+// missing or null (an error if required), or of another kind (always an error).
+const ChatJson *chat_norm_get(ChatNorm *n, const ChatJson *obj, const char *key, uint32_t kinds, int required);
+AkStr chat_norm_str(ChatNorm *n, const ChatJson *obj, const char *key, int required); // "" if missing/null
+double chat_norm_epoch(ChatNorm *n, const ChatJson *obj, const char *key);    // number or null
+double chat_norm_iso_time(ChatNorm *n, const ChatJson *obj, const char *key); // ISO 8601 string or null
+bool chat_norm_fail_at(ChatNorm *n, uint64_t offset, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+// 2025-06-03T19:40:05.471002Z (also with an offset, or no zone as UTC) to seconds since the epoch.
+bool chat_parse_iso_time(AkStr s, double *out);
+
+// Parts of one message, built in order; capacity grows on the arena.
+typedef struct ChatPartList {
+    ChatPart *items;
+    uint32_t count, cap;
+    uint32_t unknown; // how many were kept raw
+    bool oom;         // a push failed: the list is short
+} ChatPartList;
+ChatPart *chat_parts_add(AkArena *arena, ChatPartList *list, ChatPartKind kind, AkStr name, AkStr text);
+// Keeps v as raw JSON in an unknown part named `type`, and counts it.
+void chat_parts_add_unknown(AkArena *arena, ChatPartList *list, AkStr type, const ChatJson *v);
+// Fills msg->parts, part_count and text (the text parts joined by blank lines; one part's text
+// is shared, not copied).
+void chat_msg_set_parts(AkArena *arena, ChatMsg *msg, const ChatPartList *list);
+
+// Orders conv->msgs and marks them. parent[i] is the index of msgs[i]'s parent or -1 (cycles are
+// cut); leaf is the last message of the thread the person saw, or -1 for the most recently
+// created leaf. Afterwards msgs[0, visible_count) is that thread, root to leaf, without hidden
+// messages; the rest follow in tree order (siblings by creation), each branch root to leaf.
+// sibling_index / sibling_count place each message among its parent's children.
+bool chat_thread_order(AkArena *arena, ChatConv *conv, int32_t *parent, int64_t leaf);
+
+// A uuid → index map for one conversation, on the arena.
+typedef struct ChatIdMap {
+    AkStr *keys;
+    int32_t *vals;
+    uint64_t mask;
+} ChatIdMap;
+bool chat_idmap_init(AkArena *arena, ChatIdMap *map, uint64_t count);
+void chat_idmap_put(ChatIdMap *map, AkStr key, int32_t val); // the first value for a key stays
+int32_t chat_idmap_get(const ChatIdMap *map, AkStr key);     // -1 if absent
+
+#endif

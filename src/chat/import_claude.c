@@ -1,0 +1,204 @@
+// import_claude.c: one Claude.ai conversation object (conversations.json) into a ChatConv.
+// What the exports hold (see samples/README.md): `chat_messages[]` with `sender`, `text` (empty
+// in newer exports, the body then lives in `content[]` blocks: text, thinking, tool_use,
+// tool_result and new kinds over time), `attachments[]` with extracted_content, `files[]` with
+// names only, and `parent_message_uuid` (the all-zero uuid marks the root) making edits into
+// branches. The skeleton (uuids, sender, times, the arrays) is checked strictly; a block this
+// code cannot read is kept as raw JSON instead, so a new block kind never aborts an import.
+#include "chat/import.h"
+
+#define K(kind) CHAT_KIND_BIT(CHAT_JSON_##kind)
+
+#define CLAUDE_ROOT "00000000-0000-4000-8000-000000000000" // parent of the first message
+
+// A field of a block, only if it is a string (or missing/null: ""); false for any other kind.
+static bool block_str(const ChatJson *b, const char *key, AkStr *out) {
+    const ChatJson *v = chat_json_get(b, key);
+    *out = ak_str("", 0);
+    if (!v || v->kind == CHAT_JSON_NULL) return true;
+    if (v->kind != CHAT_JSON_STRING) return false;
+    *out = v->str;
+    return true;
+}
+
+// tool_result content: a string, or items of which the text ones are joined and others kept raw.
+static bool tool_result_text(AkArena *a, const ChatJson *content, AkStr *out) {
+    *out = ak_str("", 0);
+    if (!content || content->kind == CHAT_JSON_NULL) return true;
+    if (content->kind == CHAT_JSON_STRING) return (*out = content->str), true;
+    if (content->kind != CHAT_JSON_ARRAY) return false;
+    uint64_t len = 0;
+    AkStr *pieces = ak_push_array(a, AkStr, content->count);
+    if (!pieces) return false;
+    uint32_t k = 0;
+    for (const ChatJson *it = content->child; it; it = it->next, k++) {
+        const ChatJson *type = chat_json_get(it, "type"), *text = chat_json_get(it, "text");
+        bool is_text = type && type->kind == CHAT_JSON_STRING && ak_str_eq(type->str, AK_STR("text")) && text &&
+                       text->kind == CHAT_JSON_STRING;
+        pieces[k] = is_text ? text->str : chat_json_write(a, it);
+        len += pieces[k].len + (k ? 1 : 0);
+    }
+    char *p = ak_arena_push_nz(a, len + 1, 1);
+    if (!p) return false;
+    uint64_t at = 0;
+    for (uint32_t i = 0; i < k; i++) {
+        if (i) p[at++] = '\n';
+        memcpy(p + at, pieces[i].ptr, (size_t)pieces[i].len);
+        at += pieces[i].len;
+    }
+    p[at] = 0;
+    *out = ak_str(p, at);
+    return true;
+}
+
+// One content block into parts; false if its shape is not the one its type promises.
+static bool claude_block(AkArena *a, ChatPartList *parts, const ChatJson *b, bool *has_text) {
+    AkStr type, name, text;
+    if (b->kind != CHAT_JSON_OBJECT || !block_str(b, "type", &type)) return false;
+    if (ak_str_eq(type, AK_STR("text"))) {
+        if (!block_str(b, "text", &text)) return false;
+        *has_text = true;
+        if (text.len) chat_parts_add(a, parts, CHAT_PART_TEXT, ak_str("", 0), text);
+        return true;
+    }
+    if (ak_str_eq(type, AK_STR("thinking"))) {
+        if (!block_str(b, "thinking", &text)) return false;
+        chat_parts_add(a, parts, CHAT_PART_THINKING, ak_str("", 0), text);
+        return true;
+    }
+    if (ak_str_eq(type, AK_STR("tool_use"))) {
+        const ChatJson *input = chat_json_get(b, "input");
+        if (!block_str(b, "name", &name)) return false;
+        text = input && input->kind == CHAT_JSON_STRING ? input->str : chat_json_write(a, input);
+        chat_parts_add(a, parts, CHAT_PART_TOOL_USE, name, text);
+        return true;
+    }
+    if (ak_str_eq(type, AK_STR("tool_result"))) {
+        const ChatJson *is_error = chat_json_get(b, "is_error");
+        if (!block_str(b, "name", &name) || !tool_result_text(a, chat_json_get(b, "content"), &text)) return false;
+        if (is_error && is_error->kind != CHAT_JSON_TRUE && is_error->kind != CHAT_JSON_FALSE &&
+            is_error->kind != CHAT_JSON_NULL)
+            return false;
+        ChatPart *p = chat_parts_add(a, parts, CHAT_PART_TOOL_RESULT, name, text);
+        if (p) p->is_error = is_error && is_error->kind == CHAT_JSON_TRUE;
+        return true;
+    }
+    return false;
+}
+
+// attachments[] (name and extracted text) and files[] (names only).
+static void claude_files(ChatNorm *n, ChatPartList *parts, const ChatJson *m) {
+    const ChatJson *att = chat_norm_get(n, m, "attachments", K(ARRAY), CHAT_NORM_OPTIONAL);
+    for (const ChatJson *f = att ? att->child : NULL; f; f = f->next) {
+        AkStr name, text;
+        if (f->kind == CHAT_JSON_OBJECT && block_str(f, "file_name", &name) && block_str(f, "extracted_content", &text))
+            chat_parts_add(n->arena, parts, CHAT_PART_ATTACHMENT, name, text);
+        else
+            chat_parts_add_unknown(n->arena, parts, AK_STR("attachment"), f);
+    }
+    // Newer exports repeat files[] as files_v2[]; read the second only when the first is empty.
+    const ChatJson *files = chat_norm_get(n, m, "files", K(ARRAY), CHAT_NORM_OPTIONAL);
+    if (!files || !files->count) files = chat_norm_get(n, m, "files_v2", K(ARRAY), CHAT_NORM_OPTIONAL);
+    for (const ChatJson *f = files ? files->child : NULL; f; f = f->next) {
+        AkStr name;
+        if (f->kind == CHAT_JSON_OBJECT && block_str(f, "file_name", &name))
+            chat_parts_add(n->arena, parts, CHAT_PART_FILE, name, ak_str("", 0));
+        else
+            chat_parts_add_unknown(n->arena, parts, AK_STR("file"), f);
+    }
+}
+
+static bool claude_message(ChatNorm *n, const ChatJson *m, ChatMsg *msg, AkStr *parent, bool *has_parent,
+                           uint32_t *unknown) {
+    n->msg_uuid = ak_str("", 0);
+    if (m->kind != CHAT_JSON_OBJECT)
+        return chat_norm_fail_at(n, m->offset, "chat_messages element at byte %llu: expected object, found %s",
+                                 (unsigned long long)m->offset, chat_json_kind_name(m->kind));
+    msg->uuid = chat_norm_str(n, m, "uuid", CHAT_NORM_REQUIRED);
+    if (n->failed) return false;
+    n->msg_uuid = msg->uuid;
+    msg->author = chat_norm_str(n, m, "sender", CHAT_NORM_REQUIRED);
+    msg->role = ak_str_eq(msg->author, AK_STR("human")) ? CHAT_ROLE_USER
+              : ak_str_eq(msg->author, AK_STR("assistant")) ? CHAT_ROLE_ASSISTANT : CHAT_ROLE_OTHER;
+    msg->created = chat_norm_iso_time(n, m, "created_at");
+    const ChatJson *p = chat_norm_get(n, m, "parent_message_uuid", K(STRING), CHAT_NORM_OPTIONAL);
+    *has_parent = p != NULL;
+    *parent = p ? p->str : ak_str("", 0);
+    AkStr text = chat_norm_str(n, m, "text", CHAT_NORM_OPTIONAL);
+    const ChatJson *content = chat_norm_get(n, m, "content", K(ARRAY), CHAT_NORM_OPTIONAL);
+    if (n->failed) return false;
+
+    ChatPartList parts = {0};
+    bool has_text = false;
+    for (const ChatJson *b = content ? content->child : NULL; b; b = b->next) {
+        if (!claude_block(n->arena, &parts, b, &has_text)) {
+            const ChatJson *type = chat_json_get(b, "type");
+            chat_parts_add_unknown(n->arena, &parts, type && type->kind == CHAT_JSON_STRING ? type->str : ak_str("", 0), b);
+        }
+    }
+    // Old exports have only `text`; 2024 ones repeat the text block's body there (store it
+    // once); newer ones leave it empty. Keep it only when no block carried the text.
+    if (!has_text && text.len) {
+        chat_parts_add(n->arena, &parts, CHAT_PART_TEXT, ak_str("", 0), text);
+        if (parts.count > 1) { // the body first, then what the blocks held
+            ChatPart body = parts.items[parts.count - 1];
+            memmove(parts.items + 1, parts.items, (parts.count - 1) * sizeof *parts.items);
+            parts.items[0] = body;
+        }
+    }
+    claude_files(n, &parts, m);
+    if (n->failed) return false;
+    if (parts.oom) return chat_norm_fail_at(n, m->offset, "out of memory for the parts of a message");
+    chat_msg_set_parts(n->arena, msg, &parts);
+    *unknown += parts.unknown;
+    return true;
+}
+
+bool chat_import_claude(AkArena *a, const ChatJson *obj, ChatConv *out, ChatError *err) {
+    ChatNorm n = {.arena = a, .err = err, .conv_obj = obj};
+    memset(out, 0, sizeof *out);
+    out->source = CHAT_SOURCE_CLAUDE;
+    out->byte_offset = obj->offset;
+    out->uuid = chat_norm_str(&n, obj, "uuid", CHAT_NORM_REQUIRED);
+    if (n.failed) return false;
+    n.conv_uuid = out->uuid;
+    out->title = chat_norm_str(&n, obj, "name", CHAT_NORM_OPTIONAL);
+    out->model = chat_norm_str(&n, obj, "model", CHAT_NORM_OPTIONAL);
+    out->created = chat_norm_iso_time(&n, obj, "created_at");
+    out->updated = chat_norm_iso_time(&n, obj, "updated_at");
+    const ChatJson *list = chat_norm_get(&n, obj, "chat_messages", K(ARRAY), CHAT_NORM_REQUIRED);
+    if (n.failed) return false;
+
+    uint32_t count = list->count;
+    out->msgs = ak_push_array(a, ChatMsg, count);
+    AkStr *parents = ak_push_array(a, AkStr, count);
+    int32_t *parent = ak_push_array(a, int32_t, count);
+    ChatIdMap ids;
+    if (!out->msgs || !parents || !parent || !chat_idmap_init(a, &ids, count))
+        return chat_norm_fail_at(&n, obj->offset, "out of memory for %u messages", count);
+    bool any_parent = false;
+    uint32_t i = 0;
+    for (const ChatJson *m = list->child; m; m = m->next, i++) {
+        bool has_parent = false;
+        if (!claude_message(&n, m, &out->msgs[i], &parents[i], &has_parent, &out->unknown_parts)) return false;
+        any_parent |= has_parent;
+        chat_idmap_put(&ids, out->msgs[i].uuid, (int32_t)i);
+    }
+    out->msg_count = count;
+    n.msg_uuid = ak_str("", 0);
+    for (i = 0; i < count; i++) {
+        ChatMsg *msg = &out->msgs[i];
+        if (!any_parent) { // older exports: no links, the array is the thread
+            parent[i] = (int32_t)i - 1;
+            msg->parent_uuid = i ? out->msgs[i - 1].uuid : ak_str("", 0);
+        } else if (ak_str_eq(parents[i], AK_STR(CLAUDE_ROOT)) || !parents[i].len) {
+            parent[i] = -1;
+        } else {
+            parent[i] = chat_idmap_get(&ids, parents[i]); // -1 for a parent not in the export
+            msg->parent_uuid = parents[i];
+        }
+    }
+    if (!chat_thread_order(a, out, parent, any_parent ? -1 : (int64_t)count - 1))
+        return chat_norm_fail_at(&n, obj->offset, "out of memory ordering %u messages", count);
+    return true;
+}
