@@ -78,6 +78,8 @@ static inline void *ak_chunked_first(const AkChunked *c, AkChunkedIter *it);
 static inline void *ak_chunked_next(AkChunkedIter *it);
 
 // ---- typed wrapper -------------------------------------------------------------------------
+// Where items start in a chunk, as ak_chunked_init computes it; a constant for a known T.
+#define AK_CHUNKED_OFFSET_(T) AK_ALIGN_UP(sizeof(AkChunk), _Alignof(T))
 // Marked unused so a .c file that defines a wrapper and uses part of it stays warning-free.
 #if defined(__GNUC__)
 #  define AK_CHUNKED_FN_ static inline __attribute__((unused))
@@ -107,7 +109,7 @@ static inline void *ak_chunked_next(AkChunkedIter *it);
         AK_ASSERT(i < c_->count, "%s index %llu out of range (count %llu)", #Name,             \
                   (unsigned long long)i, (unsigned long long)c_->count);                       \
         if (i >= c_->count) return NULL;                                                       \
-        return (T *)(void *)((char *)c_->dir[i >> c_->chunk_shift] + c_->items_offset) +       \
+        return (T *)(void *)((char *)c_->dir[i >> c_->chunk_shift] + AK_CHUNKED_OFFSET_(T)) + \
                (i & (c_->chunk_cap - 1));                                                      \
     }                                                                                          \
     AK_CHUNKED_FN_ T *Name##_last(const Name *a) { return (T *)ak_chunked_last(&a->core); }    \
