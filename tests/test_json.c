@@ -117,7 +117,8 @@ static void test_utf8(void) {
     CHECK_STR_CONTAINS(ERR("[\"cut \xE6\x97 short\"]"), "invalid UTF-8 at byte 6: E6 97 is a truncated sequence");
     CHECK_STR_CONTAINS(ERR("[\"\xED\xA0\x80\"]"), "at byte 2: ED A0 80 is an encoded surrogate");
     CHECK_STR_CONTAINS(ERR("[\"\xF4\x90\x80\x80\"]"), "at byte 2: F4 90 80 80 is a code point above U+10FFFF");
-    CHECK_STR_CONTAINS(ERR("[\"\xF5\x80\x80\x80\"]"), "at byte 2: F5 80 80 80 is a byte that never appears");
+    CHECK_STR_CONTAINS(ERR("[\"\xF5\x80\x80\x80\"]"), "at byte 2: F5 is a byte that never appears");
+    CHECK_STR_CONTAINS(ERR("[\"\x9D\x9C\x90\x8A\"]"), "at byte 2: 9D is a continuation byte without a lead byte");
     CHECK_STR_CONTAINS(ERR("[\"x\x80\"]"), "at byte 3: 80 is a continuation byte without a lead byte");
     CHECK_STR_CONTAINS(ERR("[\"\xC3\"]"), "at byte 2: C3 is a truncated sequence");
     CHECK_STR_CONTAINS(ERR("[\"\xF0\x9F\x9A\"]"), "at byte 2: F0 9F 9A is a truncated sequence");

@@ -168,15 +168,17 @@ static int utf8_check(const uint8_t *s, uint64_t n, const char **why) {
     return len;
 }
 
+// Names the bad sequence at buf[i]: the lead byte and the continuation bytes that belong to it.
+// The bytes shown must not depend on where a read happened to end, so fill up to 4 first.
 static bool utf8_fail(ChatJsonReader *r, uint64_t i, const char *why) {
-    char bytes[24] = "";
-    uint64_t n = AK_MIN(r->end - i, 4);
-    for (uint64_t k = 0; k < n; k++) {
-        uint8_t b = (uint8_t)r->buf[i + k];
-        if (k && (b < 0x80 || b > 0xBF)) break; // show the sequence, not the text after it
-        snprintf(bytes + strlen(bytes), sizeof bytes - strlen(bytes), "%s%02X", k ? " " : "", b);
-    }
-    uint64_t at = r->base + i;
+    r->pos = i;
+    uint64_t n = AK_MIN(rd_fill(r, 4), 4), at = rd_off(r);
+    const uint8_t *b = (const uint8_t *)r->buf + r->pos;
+    uint64_t want = b[0] < 0xC0 || b[0] > 0xF4 ? 1 : b[0] < 0xE0 ? 2 : b[0] < 0xF0 ? 3 : 4;
+    char bytes[24];
+    snprintf(bytes, sizeof bytes, "%02X", b[0]);
+    for (uint64_t k = 1; k < AK_MIN(n, want) && b[k] >= 0x80 && b[k] <= 0xBF; k++)
+        snprintf(bytes + strlen(bytes), sizeof bytes - strlen(bytes), " %02X", b[k]);
     return rd_fail(r, at, "invalid UTF-8 at byte %llu: %s is %s", (unsigned long long)at, bytes, why);
 }
 
@@ -325,6 +327,7 @@ static bool parse_string(ChatJsonReader *r, AkArena *a, AkStr *out) {
     }
     r->sb_len = 0;
     for (;;) {
+        if (st == SCAN_BAD) break; // (utf8_fail may have moved the buffer: i is stale)
         if (!sb_append(r, r->buf + r->pos, i - r->pos)) break;
         r->pos = i;
         if (st == SCAN_QUOTE) {
@@ -333,7 +336,6 @@ static bool parse_string(ChatJsonReader *r, AkArena *a, AkStr *out) {
             sb_reset(r);
             return ok;
         }
-        if (st == SCAN_BAD) break;
         if (st == SCAN_ESCAPE) {
             if (!decode_escape(r)) break;
         } else {
