@@ -5,7 +5,6 @@
 #include "arenakit/scratch.h"
 
 #include <errno.h>
-#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,35 +384,47 @@ bool ak_str_parse_f64(AkStr s, double *out, AkParseError *err) {
     }
     if (i < s.len) return parse_fail(err, i, "unexpected character in a number");
 
-    // strtod wants a NUL-terminated string and the locale's decimal point (a program that
-    // called setlocale may have ',').
-    const char *point = localeconv()->decimal_point;
-    uint64_t point_len = point && point[0] ? strlen(point) : 1;
-    if (!point || !point[0]) point = ".";
-    uint64_t need = s.len + point_len + 1;
-    char small[128];
-    AkTemp scratch = {0};
-    char *buf = small;
-    if (need > sizeof small) {
-        scratch = ak_scratch_begin(NULL, 0);
-        buf = scratch.arena ? ak_arena_push_nz(scratch.arena, need, 1) : NULL;
-        if (!buf) {
-            if (scratch.arena) ak_scratch_end(scratch);
-            return parse_fail(err, 0, "no memory for a number this long");
+    // strtod wants a NUL-terminated string in the locale's notation: a program that called
+    // setlocale may have ',' for the decimal point. Try '.' first (the C locale, and most);
+    // if strtod stops at it, ask snprintf what the point is (localeconv is not thread-safe).
+    char point[8] = ".";
+    double v = 0;
+    bool overflow = false, consumed = false;
+    for (int attempt = 0; attempt < 2 && !consumed; attempt++) {
+        if (attempt == 1) {
+            if (dot == AK_STR_NPOS) break; // no point in the input: the locale is not the problem
+            char probe[16];
+            int len = snprintf(probe, sizeof probe, "%.1f", 1.5); // "1.5", "1,5", ...
+            if (len < 3 || len - 2 >= (int)sizeof point) break;
+            memcpy(point, probe + 1, (size_t)(len - 2));
+            point[len - 2] = 0;
+            if (!strcmp(point, ".")) break;
         }
+        uint64_t point_len = strlen(point), need = s.len + point_len + 1;
+        char small[128];
+        AkTemp scratch = {0};
+        char *buf = small;
+        if (need > sizeof small) {
+            scratch = ak_scratch_begin(NULL, 0);
+            buf = scratch.arena ? ak_arena_push_nz(scratch.arena, need, 1) : NULL;
+            if (!buf) {
+                if (scratch.arena) ak_scratch_end(scratch);
+                return parse_fail(err, 0, "no memory for a number this long");
+            }
+        }
+        uint64_t n = 0;
+        for (uint64_t k = 0; k < s.len; k++) {
+            if (k == dot) memcpy(buf + n, point, (size_t)point_len), n += point_len;
+            else buf[n++] = s.ptr[k];
+        }
+        buf[n] = 0;
+        errno = 0;
+        char *end = NULL;
+        v = strtod(buf, &end);
+        overflow = errno == ERANGE && isinf(v);
+        consumed = end == buf + n;
+        if (scratch.arena) ak_scratch_end(scratch);
     }
-    uint64_t n = 0;
-    for (uint64_t k = 0; k < s.len; k++) {
-        if (k == dot) memcpy(buf + n, point, (size_t)point_len), n += point_len;
-        else buf[n++] = s.ptr[k];
-    }
-    buf[n] = 0;
-    errno = 0;
-    char *end = NULL;
-    double v = strtod(buf, &end);
-    bool overflow = errno == ERANGE && isinf(v);
-    bool consumed = end == buf + n;
-    if (scratch.arena) ak_scratch_end(scratch);
     if (!consumed) return parse_fail(err, 0, "not a number (strtod disagrees)");
     if (overflow) return parse_fail(err, 0, "out of range for double");
     *out = v;
