@@ -93,7 +93,7 @@ static void test_budget_and_eviction_order(void) {
     ChatError err;
     uint32_t hs[6] = {1, 2, 3, 4, 5, 6};
     for (int i = 0; i < 4; i++) {
-        ChatMessages *m = chat_lru_acquire(lru, hs[i], &slots[hs[i]], hint_of(hs[i]), &err);
+        ChatMessages *m = chat_lru_acquire(lru, hs[i], hs[i], &slots[hs[i]], hint_of(hs[i]), &err);
         REQUIRE(m);
         CHECK(chat_lru_wait(lru, m, &err));
         chat_lru_release(lru, m);
