@@ -292,7 +292,29 @@ static void test_os_errors(void) {
     CHECK(ak_os_decommit(p, AK_KB(64)));
     CHECK(ak_os_commit(p, AK_KB(64)));
     CHECK(((char *)p)[100] == 0);
-    CHECK(ak_os_release(p, AK_MB(1)));
+    CHECK(ak_os_release(p, AK_MB(1), AK_KB(64)));
+}
+
+static void test_process_commit_limit(void) {
+    AkArena *a = ak_arena_create(.reserve = AK_MB(64), .commit = AK_KB(64), .keep = AK_KB(64));
+    REQUIRE(a);
+    uint64_t base = ak_os_committed();
+    CHECK(base >= AK_KB(64));
+    ak_os_set_commit_limit(base + AK_MB(1));
+    CHECK(ak_arena_push(a, AK_KB(512), 8) != NULL);
+    CHECK(ak_arena_push(a, AK_MB(1), 8) == NULL); // would pass the process budget
+    CHECK_STR_CONTAINS(ak_arena_error(a), "process memory budget");
+    CHECK(ak_os_committed() <= base + AK_MB(1));
+    ak_arena_clear(a); // decommits beyond keep: the budget is free again
+    CHECK(ak_os_committed() == base);
+    CHECK(ak_arena_push(a, AK_KB(900), 8) != NULL);
+    AkArena *b = ak_arena_create(.reserve = AK_MB(4), .commit = AK_KB(256));
+    CHECK(b == NULL); // its first commit does not fit
+    CHECK_STR_CONTAINS(ak_arena_last_create_error(), "process memory budget");
+    ak_os_set_commit_limit(0);
+    uint64_t before_release = ak_os_committed();
+    ak_arena_release(a);
+    CHECK(ak_os_committed() < before_release && ak_os_committed() == base - AK_KB(64));
 }
 
 static void test_invalid_create(void) {
@@ -330,6 +352,7 @@ int main(void) {
     RUN(test_large_pages);
     RUN(test_pool_registration);
     RUN(test_os_errors);
+    RUN(test_process_commit_limit);
     RUN(test_invalid_create);
     RUN(test_many_small_pushes);
     return test_finish();

@@ -22,7 +22,17 @@ void *ak_os_reserve(uint64_t size, bool large);
 bool ak_os_commit(void *ptr, uint64_t size);
 // Decommitted pages read back as zero after a later commit.
 bool ak_os_decommit(void *ptr, uint64_t size);
-bool ak_os_release(void *ptr, uint64_t size);
+// `committed`: how many bytes of the range the caller still has committed (for the process
+// accounting below).
+bool ak_os_release(void *ptr, uint64_t size, uint64_t committed);
+
+// Process-wide accounting of committed bytes, and an optional cap: the process's memory
+// budget. With a limit set, a commit that would take the total past it fails like an OS
+// refusal ("process memory budget of N MB reached"), so every caller's out-of-memory path
+// applies: arenas return NULL, heaps refuse, SQLite on a heap reports SQLITE_NOMEM.
+void ak_os_set_commit_limit(uint64_t bytes); // 0: no limit
+uint64_t ak_os_commit_limit(void);
+uint64_t ak_os_committed(void);
 
 // Text of this thread's last OS failure ("" if none): the operation, size and errno text.
 const char *ak_os_error(void);

@@ -44,13 +44,21 @@ uint32_t ak_pool_count(void);      // live slots, all kinds
 uint32_t ak_pool_capacity(void);   // AK_POOL_SLOTS as the library was built
 // Copy up to `max` live entries into `out`, in slot order; returns how many were copied.
 uint32_t ak_pool_snapshot(AkPoolEntry *out, uint32_t max);
-AkMemStats ak_pool_totals(uint32_t kind); // sums over one kind; AK_POOL_KIND_COUNT for all
+// Sums over one kind, or over all memory with AK_POOL_KIND_COUNT: arenas and scratch arenas,
+// not heaps, whose bytes already count in the arena they grow on.
+AkMemStats ak_pool_totals(uint32_t kind);
 const char *ak_pool_kind_name(uint32_t kind);
 
 // Every live entry as a table (name, kind, file:line, reserved, committed, used, high water)
 // or as a JSON array of objects with the same fields.
 void ak_pool_report(FILE *out);
 void ak_pool_report_json(FILE *out);
+
+// Memory trace: one CSV row per live entry, all stamped with t_ms, under the header
+// "t_ms,slot,kind,name,reserved,committed,used". A program samples at moments of its
+// choosing (tools/memplot draws the file as a stacked timeline).
+void ak_pool_trace_header(FILE *out);
+void ak_pool_trace_sample(FILE *out, double t_ms);
 
 // Lists every live arena and heap (scratch arenas excepted: arenakit owns them) with where it
 // was created, and returns how many there are. Call at shutdown; 0 means no leaks.

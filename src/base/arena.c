@@ -78,7 +78,7 @@ static AkArena *block_create(uint64_t reserve, uint64_t commit, uint32_t flags, 
     if (!mem) return *why = ak_os_error(), NULL;
     if (!ak_os_commit(mem, commit)) {
         *why = ak_os_error();
-        ak_os_release(mem, reserve);
+        ak_os_release(mem, reserve, 0);
         return NULL;
     }
     AkArena *blk = mem;
@@ -94,10 +94,10 @@ static AkArena *block_create(uint64_t reserve, uint64_t commit, uint32_t flags, 
 }
 
 static void block_release(AkArena *blk) {
-    uint64_t reserved = blk->reserved;
+    uint64_t reserved = blk->reserved, committed = blk->committed;
     // ASan keeps shadow state per address: clear it, or the next mapping here looks poisoned.
-    AK_ASAN_UNPOISON(blk, blk->committed);
-    ak_os_release(blk, reserved);
+    AK_ASAN_UNPOISON(blk, committed);
+    ak_os_release(blk, reserved, committed);
 }
 
 AkArena *ak_arena_create_with(AkArenaParams p) {

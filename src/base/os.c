@@ -13,6 +13,25 @@
 
 static _Thread_local char os_error[256];
 static _Atomic uint64_t os_fail_at[AK_OS_OP_COUNT];
+static _Atomic uint64_t os_committed, os_commit_limit;
+
+void ak_os_set_commit_limit(uint64_t bytes) { atomic_store(&os_commit_limit, bytes); }
+uint64_t ak_os_commit_limit(void) { return atomic_load(&os_commit_limit); }
+uint64_t ak_os_committed(void) { return atomic_load_explicit(&os_committed, memory_order_relaxed); }
+
+// Take `size` bytes of the commit budget before committing; false (error set) if over.
+static bool os_charge(uint64_t size) {
+    uint64_t limit = atomic_load_explicit(&os_commit_limit, memory_order_relaxed);
+    uint64_t was = atomic_fetch_add_explicit(&os_committed, size, memory_order_relaxed);
+    if (!limit || was + size <= limit) return true;
+    atomic_fetch_sub_explicit(&os_committed, size, memory_order_relaxed);
+    snprintf(os_error, sizeof os_error,
+             "commit of %llu bytes failed: the process memory budget of %.1f MB is reached (%.1f MB committed)",
+             (unsigned long long)size, limit / 1048576.0, was / 1048576.0);
+    return false;
+}
+
+static void os_uncharge(uint64_t size) { atomic_fetch_sub_explicit(&os_committed, size, memory_order_relaxed); }
 
 static const char *os_op_name(AkOsOp op) {
     switch (op) {
@@ -86,19 +105,22 @@ void *ak_os_reserve(uint64_t size, bool large) {
 
 bool ak_os_commit(void *ptr, uint64_t size) {
     if (os_injected(AK_OS_COMMIT)) return os_set_error(AK_OS_COMMIT, size, "injected failure"), false;
+    if (!os_charge(size)) return false;
     if (VirtualAlloc(ptr, size, MEM_COMMIT, PAGE_READWRITE)) return true;
+    os_uncharge(size);
     os_set_error(AK_OS_COMMIT, size, os_win_error());
     return false;
 }
 
 bool ak_os_decommit(void *ptr, uint64_t size) {
     if (os_injected(AK_OS_DECOMMIT)) return os_set_error(AK_OS_DECOMMIT, size, "injected failure"), false;
-    if (VirtualFree(ptr, size, MEM_DECOMMIT)) return true;
+    if (VirtualFree(ptr, size, MEM_DECOMMIT)) return os_uncharge(size), true;
     os_set_error(AK_OS_DECOMMIT, size, os_win_error());
     return false;
 }
 
-bool ak_os_release(void *ptr, uint64_t size) {
+bool ak_os_release(void *ptr, uint64_t size, uint64_t committed) {
+    os_uncharge(committed);
     if (VirtualFree(ptr, 0, MEM_RELEASE)) return true;
     snprintf(os_error, sizeof os_error, "release of %llu bytes failed: %s",
              (unsigned long long)size, os_win_error());
@@ -175,7 +197,9 @@ void *ak_os_reserve(uint64_t size, bool large) {
 
 bool ak_os_commit(void *ptr, uint64_t size) {
     if (os_injected(AK_OS_COMMIT)) return os_set_error(AK_OS_COMMIT, size, "injected failure"), false;
+    if (!os_charge(size)) return false;
     if (mprotect(ptr, (size_t)size, PROT_READ | PROT_WRITE) == 0) return true;
+    os_uncharge(size);
     os_set_error(AK_OS_COMMIT, size, strerror(errno));
     return false;
 }
@@ -186,17 +210,18 @@ bool ak_os_decommit(void *ptr, uint64_t size) {
     // MADV_FREE on macOS may keep the old contents; mapping fresh anonymous memory over the
     // range guarantees zeros on the next commit, as on Linux.
     void *p = mmap(ptr, (size_t)size, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p != MAP_FAILED) return true;
+    if (p != MAP_FAILED) return os_uncharge(size), true;
 #else
     if (madvise(ptr, (size_t)size, MADV_DONTNEED) == 0 &&
         mprotect(ptr, (size_t)size, PROT_NONE) == 0)
-        return true;
+        return os_uncharge(size), true;
 #endif
     os_set_error(AK_OS_DECOMMIT, size, strerror(errno));
     return false;
 }
 
-bool ak_os_release(void *ptr, uint64_t size) {
+bool ak_os_release(void *ptr, uint64_t size, uint64_t committed) {
+    os_uncharge(committed);
     if (munmap(ptr, (size_t)size) == 0) return true;
     snprintf(os_error, sizeof os_error, "release of %llu bytes failed: %s",
              (unsigned long long)size, strerror(errno));

@@ -6,6 +6,7 @@
 
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if AK_POOL_SLOTS % 64 != 0 || AK_POOL_SLOTS <= 0
 #  error "AK_POOL_SLOTS must be a positive multiple of 64"
@@ -142,7 +143,9 @@ typedef struct TotalsCtx {
 
 static void totals_add(const AkPoolEntry *e, void *p) {
     TotalsCtx *c = p;
-    if (c->kind == AK_POOL_KIND_COUNT || c->kind == e->kind) stats_add(&c->total, &e->stats);
+    // A heap's memory already counts in the arena it grows on: "all" counts each byte once.
+    if (c->kind == AK_POOL_KIND_COUNT ? e->kind != AK_POOL_KIND_HEAP : c->kind == e->kind)
+        stats_add(&c->total, &e->stats);
 }
 
 AkMemStats ak_pool_totals(uint32_t kind) {
@@ -167,7 +170,7 @@ static void report_row(const AkPoolEntry *e, void *p) {
             size_text(e->stats.reserved, r, sizeof r), size_text(e->stats.committed, cm, sizeof cm),
             size_text(e->stats.used, u, sizeof u), size_text(e->stats.high_water, h, sizeof h),
             (unsigned long long)e->stats.blocks);
-    stats_add(&c->total, &e->stats);
+    if (e->kind != AK_POOL_KIND_HEAP) stats_add(&c->total, &e->stats); // counted in its arena
     c->count++;
 }
 
@@ -181,7 +184,7 @@ void ak_pool_report(FILE *out) {
     report_header(out);
     pool_each(report_row, &c);
     char r[24], cm[24], u[24], h[24];
-    fprintf(out, "%5s  %-20s %-7s %-24s %10s %10s %10s %10s %6llu\n", "", "total", "", "",
+    fprintf(out, "%5s  %-20s %-7s %-24s %10s %10s %10s %10s %6llu\n", "", "total", "", "(heaps inside arenas)",
             size_text(c.total.reserved, r, sizeof r), size_text(c.total.committed, cm, sizeof cm),
             size_text(c.total.used, u, sizeof u), size_text(c.total.high_water, h, sizeof h),
             (unsigned long long)c.total.blocks);
@@ -221,6 +224,37 @@ void ak_pool_report_json(FILE *out) {
     fputc('[', out);
     pool_each(report_json_row, &c);
     fputs(c.count ? "\n]\n" : "]\n", out);
+}
+
+void ak_pool_trace_header(FILE *out) { fputs("t_ms,slot,kind,name,reserved,committed,used\n", out); }
+
+typedef struct TraceCtx {
+    FILE *out;
+    double t_ms;
+} TraceCtx;
+
+static void trace_row(const AkPoolEntry *e, void *p) {
+    TraceCtx *c = p;
+    fprintf(c->out, "%.3f,%d,%s,", c->t_ms, (int)e->slot, ak_pool_kind_name(e->kind));
+    // RFC 4180: a name with a comma or quote is quoted, quotes doubled.
+    const char *n = e->name ? e->name : "(unnamed)";
+    if (strpbrk(n, ",\"\n")) {
+        fputc('"', c->out);
+        for (; *n; n++) {
+            if (*n == '"') fputc('"', c->out);
+            fputc(*n == '\n' ? ' ' : *n, c->out);
+        }
+        fputc('"', c->out);
+    } else {
+        fputs(n, c->out);
+    }
+    fprintf(c->out, ",%llu,%llu,%llu\n", (unsigned long long)e->stats.reserved,
+            (unsigned long long)e->stats.committed, (unsigned long long)e->stats.used);
+}
+
+void ak_pool_trace_sample(FILE *out, double t_ms) {
+    TraceCtx c = {out, t_ms};
+    pool_each(trace_row, &c);
 }
 
 uint32_t ak_leak_check(FILE *out) {
