@@ -36,6 +36,8 @@ typedef struct AkHeapParams {
     uint64_t grow;      // bytes taken from the arena at least per growth (default 64 KB)
     uint64_t limit;     // the heap never holds more than this from its arena (0: no limit)
     bool locked;        // serialize every call with a mutex (a heap shared between threads)
+    bool no_poison;     // skip ASan/Valgrind poisoning even under those tools (benchmarks
+                        // counting instructions under callgrind)
     const char *name;   // shown in reports and errors; must outlive the heap (a literal)
     AkLoc loc;          // filled by ak_heap_create in debug builds
 } AkHeapParams;

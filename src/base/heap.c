@@ -186,7 +186,7 @@ static inline void mapping(uint64_t span, uint32_t *fl, uint32_t *sl) {
 }
 
 // Free-block counters follow the lists: every free block is in exactly one list.
-static void list_insert(AkHeap *h, Block *b, uint64_t span) {
+static inline void list_insert(AkHeap *h, Block *b, uint64_t span) {
     uint32_t fl, sl;
     mapping(span, &fl, &sl);
     Block *head = h->heads[fl][sl];
@@ -200,7 +200,7 @@ static void list_insert(AkHeap *h, Block *b, uint64_t span) {
     h->free_bytes += span;
 }
 
-static void list_remove(AkHeap *h, Block *b, uint64_t span) {
+static inline void list_remove(AkHeap *h, Block *b, uint64_t span) {
     uint32_t fl, sl;
     mapping(span, &fl, &sl);
     Block *prev = pget(h, &b->prev_free), *next = pget(h, &b->next_free);
@@ -216,6 +216,32 @@ static void list_remove(AkHeap *h, Block *b, uint64_t span) {
     }
     h->free_blocks--;
     h->free_bytes -= span;
+}
+
+// `nb` (span `nspan`) takes the list position of `old` (span `ospan`, the same class): a split
+// or a merge that stays in its class costs no unlink, no bitmap update. nb may be old.
+static inline void list_replace(AkHeap *h, Block *old, uint64_t ospan, Block *nb, uint64_t nspan) {
+    Block *prev = pget(h, &old->prev_free), *next = pget(h, &old->next_free);
+    if (nb != old) {
+        pset(h, &nb->prev_free, prev);
+        pset(h, &nb->next_free, next);
+        if (next) pset(h, &next->prev_free, nb);
+        if (prev) {
+            pset(h, &prev->next_free, nb);
+        } else {
+            uint32_t fl, sl;
+            mapping(ospan, &fl, &sl);
+            h->heads[fl][sl] = nb;
+        }
+    }
+    h->free_bytes += nspan - ospan;
+}
+
+static inline bool same_class(uint64_t a, uint64_t b) {
+    uint32_t fa, sa, fb, sb;
+    mapping(a, &fa, &sa);
+    mapping(b, &fb, &sb);
+    return fa == fb && sa == sb;
 }
 
 // A listed block of at least `span` bytes, or NULL. The exact class's head is tried first
@@ -246,44 +272,62 @@ static inline uint64_t span_for(uint64_t size) {
     return size <= MIN_SPAN - 8 ? MIN_SPAN : AK_ALIGN_UP(size + 8, 16);
 }
 
-// b (whose header says used, `w`) becomes free, merged with free neighbours, and listed.
+// b (whose header says used, `w`) becomes free, merged with free neighbours, and listed. The
+// merged block takes a neighbour's list position when it stays in that neighbour's class.
 static void make_free(AkHeap *h, Block *b, uint64_t w) {
-    uint64_t span = span_of(w);
+    uint64_t span = span_of(w), keep_span = 0;
     poison_range(h, payload(b), span - 8);
-    Block *next = block_at(b, span);
+    Block *next = block_at(b, span), *keep = NULL;
     uint64_t nw = wget(h, next);
     if (w & F_PREV_FREE) {
         Block *prev = pget(h, &b->prev_phys);
-        uint64_t ps = span_of(wget(h, prev));
         // Debug builds leave FREE in the absorbed header, so a second free says "double free".
         if (AK_DEBUG) wset(h, b, w | F_FREE);
-        list_remove(h, prev, ps);
-        b = prev;
-        span += ps;
+        keep = b = prev;
+        keep_span = span_of(wget(h, prev));
+        span += keep_span;
     }
     if (nw & F_FREE) {
-        list_remove(h, next, span_of(nw));
-        span += span_of(nw);
-        next = block_at(next, span_of(nw));
+        uint64_t ns = span_of(nw);
+        if (keep) {
+            list_remove(h, next, ns);
+        } else {
+            keep = next;
+            keep_span = ns;
+        }
+        span += ns;
+        next = block_at(next, ns);
         nw = wget(h, next);
     }
     wset(h, b, span | F_FREE); // the block before a free block is never free
     wset(h, next, nw | F_PREV_FREE);
     pset(h, &next->prev_phys, b);
-    list_insert(h, b, span);
+    if (keep && same_class(keep_span, span)) {
+        list_replace(h, keep, keep_span, b, span);
+    } else {
+        if (keep) list_remove(h, keep, keep_span);
+        list_insert(h, b, span);
+    }
 }
 
-// b is unlisted and free; make its first `span` bytes a used block, the rest a free one.
-static void take(AkHeap *h, Block *b, uint64_t span) {
+// Free block b (listed, or unlisted when `listed` is false) becomes a used block of `span`
+// bytes; a remainder of at least MIN_SPAN stays free.
+static void take(AkHeap *h, Block *b, uint64_t span, bool listed) {
     uint64_t w = wget(h, b), have = span_of(w);
     Block *next = block_at(b, have);
     if (have - span >= MIN_SPAN) {
         Block *rest = block_at(b, span);
         wset(h, rest, (have - span) | F_FREE);
         pset(h, &next->prev_phys, rest); // next already has PREV_FREE
-        list_insert(h, rest, have - span);
+        if (listed && same_class(have, have - span)) {
+            list_replace(h, b, have, rest, have - span);
+        } else {
+            if (listed) list_remove(h, b, have);
+            list_insert(h, rest, have - span);
+        }
         have = span;
     } else {
+        if (listed) list_remove(h, b, have);
         wset(h, next, wget(h, next) & ~(uint64_t)F_PREV_FREE);
     }
     wset(h, b, have | (w & F_PREV_FREE));
@@ -394,10 +438,14 @@ static void *heap_alloc(AkHeap *h, size_t size, uint64_t align) {
     }
     Block *b = find_free(h, need);
     if (!b && !(b = heap_grow(h, need))) return NULL;
+    if (!align) {
+        take(h, b, span, true);
+        return payload(b);
+    }
     list_remove(h, b, span_of(wget(h, b)));
-    if (align) b = align_block(h, b, align);
-    take(h, b, span);
-    if (align) wset(h, b, wget(h, b) | (uint64_t)__builtin_ctzll(align) << ALIGN_SHIFT);
+    b = align_block(h, b, align);
+    take(h, b, span, false);
+    wset(h, b, wget(h, b) | (uint64_t)__builtin_ctzll(align) << ALIGN_SHIFT);
     return payload(b);
 }
 
@@ -534,7 +582,7 @@ AkHeap *ak_heap_create_with(AkHeapParams p) {
     h->owns_arena = !p.arena;
     h->grow = AK_ALIGN_UP(p.grow ? p.grow : AK_KB(64), 16);
     h->limit = p.limit;
-    h->poison = ak_poison_active();
+    h->poison = ak_poison_active() && !p.no_poison;
     h->locked = p.locked;
     h->name = name;
     h->loc = p.loc;
