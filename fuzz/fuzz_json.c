@@ -118,14 +118,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ChatError err;
     uint32_t objects = 0, good = 0;
 
-    ChatJsonReader *r = chat_json_reader_create(&err, .data = (const char *)data, .len = size);
+    ChatJsonReader *r = chat_json_reader_create(&err, .data = (const char *)data, .len = size, .max_string = size + 64);
     FUZZ_CHECK(r);
     AkStr whole = read_all(r, &objects, &good);
     bool whole_ok = !chat_json_error(r)[0];
     chat_json_reader_release(r);
 
     Trickle t = {data, size, 0, (uint32_t)size * 2654435761u};
-    r = chat_json_reader_create(&err, .read = trickle_read, .user = &t, .buffer_size = 64);
+    r = chat_json_reader_create(&err, .read = trickle_read, .user = &t, .buffer_size = 64, .max_string = size + 64);
     FUZZ_CHECK(r);
     AkStr trickled = read_all(r, NULL, NULL);
     chat_json_reader_release(r);

@@ -235,7 +235,8 @@ static void test_chatgpt_sample(void) {
     CHECK_MSG(ok, "%s", err.msg);
     CHECK_EQ(rep.chats, 8);
     CHECK_EQ(rep.visible_messages, 29);
-    CHECK_EQ(rep.messages, 35); // 29 visible + 3 off-thread + 3 hidden
+    CHECK_EQ(rep.messages, 32); // 29 visible + 3 off-thread
+    CHECK_EQ(rep.hidden_messages, 3);
     CHECK_EQ(rep.unknown_parts, 0);
     CHECK_EQ(visible_of(&g, "6650a1e2-7c44-800f-9a1b-3e5d7f9b1c2d"), 4);
     CHECK_EQ(visible_of(&g, "67b4a3e2-1f5c-8009-b2a7-4d6e8f0a1c3e"), 4);
@@ -363,6 +364,34 @@ static void test_chatgpt_split(void) {
     ChatError err;
     CHECK(import(sample("chatgpt-split/conversations-001.json"), false, &g, &rep, &err));
     CHECK_EQ(rep.chats, 3);
+}
+
+typedef struct Progress {
+    uint64_t calls, last, total;
+    bool monotonic;
+} Progress;
+
+static void on_progress(uint64_t done, uint64_t total, void *user) {
+    Progress *p = user;
+    p->monotonic &= done >= p->last && done <= total;
+    p->calls++, p->last = done, p->total = total;
+}
+
+static void test_progress(void) {
+    if (!have_samples()) return;
+    const char *paths[] = {"claude/conversations.json", "chatgpt-split", "zips/chatgpt-split-export.zip"};
+    const uint64_t sizes[] = {25259, 3975 + 6796, 3975 + 6796};
+    for (size_t i = 0; i < AK_ARRAY_COUNT(paths); i++) {
+        Progress p = {.monotonic = true};
+        Got g = {0};
+        ChatImportReport rep;
+        ChatError err = {{0}};
+        ChatImportOptions opt = {.progress = on_progress, .progress_user = &p};
+        CHECK(chat_import_path(arena, sample(paths[i]), &opt, keep_sink, &g, &rep, &err));
+        CHECK(p.monotonic && p.calls >= g.count);
+        CHECK_MSG(p.last == sizes[i] && p.total == sizes[i], "%s: %llu of %llu", paths[i], (unsigned long long)p.last,
+                  (unsigned long long)p.total);
+    }
 }
 
 // ---- broken files --------------------------------------------------------------------------
@@ -609,26 +638,49 @@ static void test_memory_bounded(void) {
 
 // ---- --measure: peak RSS and speed of a real import with a no-op sink -------------------------
 
+// Tracks the largest conversation in bytes of JSON (the distance between the starts of two
+// neighbours, so the last one of a file is not measured).
+typedef struct Largest {
+    uint64_t prev, bytes;
+} Largest;
+
 static bool noop_sink(const ChatConv *c, void *user, ChatError *err) {
-    (void)c, (void)user, (void)err;
+    (void)err;
+    Largest *l = user;
+    if (c->byte_offset > l->prev && c->byte_offset - l->prev > l->bytes) l->bytes = c->byte_offset - l->prev;
+    l->prev = c->byte_offset;
     return true;
 }
 
+static double cpu_seconds(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+// Wall time and CPU time (user + system) both: on a shared machine the wall clock also counts
+// the time other processes held the CPU.
 static int measure(int argc, char **argv) {
     for (int i = 2; i < argc; i++) {
         ChatImportReport rep;
         ChatError err = {{0}};
         ChatImportOptions opt = {.skip_bad = true};
         struct timespec t0, t1;
+        double c0 = cpu_seconds();
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        bool ok = chat_import_path(arena, argv[i], &opt, noop_sink, NULL, &rep, &err);
+        Largest largest = {0};
+        bool ok = chat_import_path(arena, argv[i], &opt, noop_sink, &largest, &rep, &err);
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        double cpu = cpu_seconds() - c0;
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, mb = (double)rep.bytes / 1e6;
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
-        printf("%s: %s: %u files, %u chats, %u messages (%u visible), %u bad, %u unknown parts; %.1f MB in %.3f s = %.1f MB/s; peak RSS %.1f MB\n",
-               argv[i], ok ? "ok" : err.msg, rep.files, rep.chats, rep.messages, rep.visible_messages, rep.bad, rep.unknown_parts,
-               (double)rep.bytes / 1e6, secs, (double)rep.bytes / 1e6 / secs, (double)ru.ru_maxrss / 1024.0);
+        printf("%s: %s: %u files, %u chats, %u messages (%u visible, %u hidden), %u bad, %u unknown parts\n"
+               "  %.1f MB in %.3f s wall (%.1f MB/s), %.3f s CPU (%.1f MB/s); peak RSS %.1f MB\n"
+               "  largest conversation %.1f MB of JSON; scratch arena high water %.1f MB\n",
+               argv[i], ok ? "ok" : err.msg, rep.files, rep.chats, rep.messages, rep.visible_messages, rep.hidden_messages,
+               rep.bad, rep.unknown_parts, mb, secs, mb / secs, cpu, mb / cpu, (double)ru.ru_maxrss / 1024.0,
+               (double)largest.bytes / 1e6, (double)ak_pool_totals(AK_POOL_KIND_SCRATCH).high_water / 1e6);
     }
     return 0;
 }
@@ -641,6 +693,7 @@ int main(int argc, char **argv) {
     RUN(test_claude_zip);
     RUN(test_chatgpt_sample);
     RUN(test_chatgpt_split);
+    RUN(test_progress);
     RUN(test_broken);
     RUN(test_skip_bad_and_sink_failure);
     RUN(test_claude_edge_cases);

@@ -205,6 +205,17 @@ static void test_depth(void) {
         if (depth <= 512) CHECK_MSG(e[0] == 0, "depth %d: %s", depth, e);
         else CHECK_STR_CONTAINS(e, "nesting deeper than 512 levels at byte 512");
     }
+    // The longest string, whether it fits in the buffer or spans refills.
+    ChatError e2 = {{0}};
+    for (uint64_t bufsz = 64; bufsz <= 4096; bufsz *= 64) {
+        const char *doc = "[\"0123456789\", \"01234567890123456789012345678901234567890123456789012345678901234567890123456789\"]";
+        ChatJsonReader *rs = chat_json_reader_create(&e2, .data = doc, .len = strlen(doc), .max_string = 10, .buffer_size = bufsz);
+        REQUIRE(rs);
+        CHECK(chat_json_next(rs, arena, NULL) == CHAT_JSON_ITEM);
+        CHECK(chat_json_next(rs, arena, NULL) == CHAT_JSON_ERROR);
+        CHECK_STR_CONTAINS(chat_json_error(rs), "string longer than 10 bytes at byte");
+        chat_json_reader_release(rs);
+    }
     // A custom limit.
     ChatError err = {{0}};
     ChatJsonReader *r = chat_json_reader_create(&err, .data = "[[[[1]]]]", .len = 9, .max_depth = 3, .whole = true);

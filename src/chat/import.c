@@ -384,7 +384,8 @@ static void progress(ImportRun *run, uint64_t in_file) {
 // One JSON document: every conversation in it to the sink.
 static bool import_stream(ImportRun *run, const char *name, ChatJsonReadFn *read, void *user, const char *data, uint64_t len) {
     ChatError e = {{0}};
-    ChatJsonReader *r = chat_json_reader_create(&e, .read = read, .user = user, .data = data, .len = len);
+    ChatJsonReader *r = chat_json_reader_create(&e, .read = read, .user = user, .data = data, .len = len,
+                                                .max_string = data ? AK_MAX(len, 64) : 0);
     if (!r) return chat_fail(run->err, "%s: %s", name, e.msg);
     bool skip_bad = run->opt && run->opt->skip_bad, ok = true;
     uint32_t bad_here = 0;
@@ -418,7 +419,10 @@ static bool import_stream(ImportRun *run, const char *name, ChatJsonReadFn *read
                 break;
             }
             run->rep->chats++;
-            run->rep->messages += conv.msg_count;
+            for (uint32_t i = 0; i < conv.msg_count; i++) {
+                if (conv.msgs[i].hidden) run->rep->hidden_messages++;
+                else run->rep->messages++;
+            }
             run->rep->visible_messages += conv.visible_count;
             run->rep->unknown_parts += conv.unknown_parts;
         }
@@ -426,6 +430,7 @@ static bool import_stream(ImportRun *run, const char *name, ChatJsonReadFn *read
         progress(run, chat_json_offset(r));
     }
     uint64_t parsed = chat_json_offset(r);
+    if (ok) progress(run, parsed); // the end of the file: done == total after the last one
     run->rep->bytes += parsed;
     run->rep->replaced += chat_json_replaced(r);
     run->done += parsed;

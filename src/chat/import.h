@@ -27,8 +27,9 @@ typedef struct ChatImportOptions {
 typedef struct ChatImportReport {
     uint32_t files;            // JSON files (or archive members) read
     uint32_t chats;            // conversations handed to the sink
-    uint32_t messages;         // their messages, every branch and hidden ones included
+    uint32_t messages;         // their messages on every branch (visible + off-thread), not hidden ones
     uint32_t visible_messages; // their messages on the thread the person saw
+    uint32_t hidden_messages;  // hidden system context (kept in ChatConv, not counted above)
     uint32_t bad;              // conversations that could not be normalized
     uint32_t unknown_parts;    // parts kept as raw JSON because their type is unknown
     uint64_t bytes;            // JSON bytes parsed

@@ -320,7 +320,7 @@ static bool parse_string(ChatJsonReader *r, AkArena *a, AkStr *out) {
     uint64_t i = r->pos;
     int st = scan_plain(r, &i);
     if (st == SCAN_BAD) return false;
-    if (st == SCAN_QUOTE) { // the common case: whole in the buffer, nothing to decode
+    if (st == SCAN_QUOTE && i - r->pos <= r->max_string) { // the common case: in the buffer, nothing to decode
         bool ok = copy_out(r, a, r->buf + r->pos, i - r->pos, out);
         r->pos = i + 1;
         return ok;
@@ -688,7 +688,8 @@ uint64_t chat_json_replaced(const ChatJsonReader *r) { return r->replaced; }
 bool chat_json_top_is_array(const ChatJsonReader *r) { return r->top_array; }
 
 ChatJson *chat_json_parse(AkArena *arena, const char *data, uint64_t len, ChatError *err) {
-    ChatJsonReader *r = chat_json_reader_create(err, .data = data, .len = len, .whole = true,
+    // No string can be longer than the document: a small reserve keeps creation cheap.
+    ChatJsonReader *r = chat_json_reader_create(err, .data = data, .len = len, .whole = true, .max_string = AK_MAX(len, 64),
                                                 .buffer_size = AK_MIN(AK_MAX(len, 64), CHAT_JSON_DEFAULT_BUFFER));
     if (!r) return NULL;
     ChatJson *v = NULL;
