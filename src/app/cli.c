@@ -4,6 +4,9 @@
 #endif
 #include "app/cli.h"
 
+#include "arenakit/os.h"
+#include "chat/sqlmem.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -149,4 +152,61 @@ const char *app_opt_value(int argc, char **argv, int *i, const char *name) {
     if (a[n] == '=') return a + n + 1;
     if (a[n] == 0 && *i + 1 < argc) return argv[++*i];
     return NULL;
+}
+
+bool app_load_config(AppOptions *opt, AkArena *arena) {
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    AkStr path;
+    if (xdg && xdg[0] == '/') path = ak_str_pushf(arena, "%s/chatlog/config", xdg);
+    else if (home && home[0]) path = ak_str_pushf(arena, "%s/.config/chatlog/config", home);
+    else return true;
+    FILE *f = fopen(path.ptr, "r");
+    if (!f) return true; // no config file: defaults
+    char line[4096];
+    bool ok = true;
+    for (int n = 1; ok && fgets(line, sizeof line, f); n++) {
+        AkStr l = ak_str_trim(ak_str_cstr(line)), key, value;
+        if (!l.len || l.ptr[0] == '#') continue;
+        if (!ak_str_cut(l, AK_STR("="), &key, &value)) {
+            fprintf(stderr, "chatlog: %s:%d: expected `key = value`\n", path.ptr, n);
+            ok = false;
+            break;
+        }
+        key = ak_str_trim(key);
+        const char *v = ak_str_cstr_copy(arena, ak_str_trim(value));
+        if (ak_str_eq(key, AK_STR("memory-budget"))) {
+            uint64_t b;
+            if (!app_parse_size(v, &b) || b < AK_MB(4)) {
+                fprintf(stderr, "chatlog: %s:%d: memory-budget needs a size of at least 4M, like 64M, not %s\n", path.ptr, n, v);
+                ok = false;
+            } else if (!opt->memory_budget) {
+                opt->memory_budget = b;
+            }
+        } else if (ak_str_eq(key, AK_STR("db"))) {
+            if (!opt->db_path) opt->db_path = v;
+        } else {
+            fprintf(stderr, "chatlog: %s:%d: unknown setting %.*s (known: memory-budget, db)\n", path.ptr, n,
+                    AK_STR_FMT(key));
+            ok = false;
+        }
+    }
+    fclose(f);
+    return ok;
+}
+
+bool app_memory_begin(uint64_t budget) {
+    ak_os_set_commit_limit(budget);
+    uint64_t sqlite_share = AK_MIN(AK_MAX(budget / 4, AK_MB(1)), AK_MB(64));
+    ChatError err;
+    if (!chat_sqlmem_install(sqlite_share, &err)) {
+        fprintf(stderr, "chatlog: %s\n", err.msg);
+        return false;
+    }
+    return true;
+}
+
+void app_memory_end(void) {
+    chat_sqlmem_uninstall();
+    ak_os_set_commit_limit(0);
 }

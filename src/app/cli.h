@@ -10,9 +10,12 @@
 
 enum { APP_EXIT_OK = 0, APP_EXIT_FAIL = 1, APP_EXIT_USAGE = 2 };
 
+#define APP_DEFAULT_BUDGET AK_MB(256)
+
 typedef struct AppOptions {
-    const char *db_path;     // --db, else the XDG default
-    uint64_t memory_budget;  // --memory-budget (bytes), 0 = default
+    const char *db_path;     // --db, the config file's `db`, else the XDG default
+    uint64_t memory_budget;  // --memory-budget or the config file's `memory-budget` (bytes)
+    const char *trace_path;  // --memory-trace FILE
     bool json;               // --json
     bool quiet;              // --quiet: no progress bar
     bool color;              // stdout is a terminal (highlights in search)
@@ -22,6 +25,17 @@ typedef struct AppOptions {
 // when `create` is set. NULL with a message on stderr if neither variable is usable.
 const char *app_default_db_path(AkArena *arena, bool create);
 bool app_make_dirs_for(const char *file_path); // mkdir -p of the file's folder
+
+// $XDG_CONFIG_HOME/chatlog/config (or ~/.config/chatlog/config), if present: lines
+// `memory-budget = 64M` and `db = PATH`, # comments. Fills only what the command line left
+// unset. False with a message (file and line) on a malformed file.
+bool app_load_config(AppOptions *opt, AkArena *arena);
+
+// The whole process's memory budget: caps committed memory (ak_os_set_commit_limit) and
+// gives SQLite a heap of its own with a quarter of it (at most 64 MB). Call before any SQLite
+// use; app_memory_end after every database is closed.
+bool app_memory_begin(uint64_t budget);
+void app_memory_end(void);
 
 // "64M", "1.5G", "512K", "4096" (bytes). False on anything else.
 bool app_parse_size(const char *s, uint64_t *out);

@@ -1,13 +1,16 @@
 // main.c: chatlog, the program a person runs. Parses the common options, opens the store,
 // and runs one command: import, list, show, search, export, stats (and browse). Exit codes:
 // 0 success, 1 the command failed (message on stderr), 2 the command line was wrong.
+#include "app/browse.h"
 #include "app/cli.h"
 #include "app/progress.h"
 #include "app/render.h"
+#include "app/trace.h"
 #include "arenakit/arenakit.h"
 #include "chat/store.h"
 
 #include <math.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,11 +27,18 @@ static const char *usage_main =
     "  search QUERY       full-text search, ranked, with highlighted snippets\n"
     "  export CHAT        one chat as --markdown or --json\n"
     "  stats              chats, messages, database size and the memory report\n"
+    "  walk               open every chat in turn, as a reader would; prints memory figures\n"
+    "  browse             the terminal browser: chat list, search, tabs (? for keys)\n"
     "\n"
     "options:\n"
     "  --db PATH             database file (default: $XDG_DATA_HOME/chatlog/chatlog.db)\n"
-    "  --memory-budget SIZE  memory for loaded chat histories, e.g. 16M (default 64M)\n"
-    "  --help                this text; `chatlog COMMAND --help` for a command\n";
+    "  --memory-budget SIZE  memory for the whole process (arenas, SQLite, loaded chats),\n"
+    "                        e.g. 64M (default 256M); past it chatlog evicts, shrinks caches\n"
+    "                        or fails with a clear message, never grows beyond it\n"
+    "  --memory-trace FILE   record every arena's memory over time (draw it: tools/memplot)\n"
+    "  --help                this text; `chatlog COMMAND --help` for a command\n"
+    "\n"
+    "settings file: $XDG_CONFIG_HOME/chatlog/config (`memory-budget = 64M`, `db = PATH`)\n";
 
 typedef struct AppCtx {
     AppOptions opt;
@@ -60,8 +70,8 @@ static bool open_store(AppCtx *c, bool write) {
         fprintf(stderr, "chatlog: no database at %s yet: run `chatlog import EXPORT` first\n", c->opt.db_path);
         return false;
     }
+    // The loaded-chat budget is what the process budget leaves (store.h).
     ChatStoreConfig cfg = {.path = c->opt.db_path, .read_only = !write};
-    cfg.lru.budget = c->opt.memory_budget;
     ChatError err = {{0}};
     c->store = chat_store_open(&cfg, &err);
     if (!c->store) fprintf(stderr, "chatlog: %s\n", err.msg);
@@ -78,7 +88,10 @@ static const char *usage_import =
     "  --skip-bad  import the good conversations and list the bad ones\n"
     "  --quiet     no progress bar\n";
 
-static void import_progress(uint64_t done, uint64_t total, void *user) { app_progress_update(user, done, total); }
+static void import_progress(uint64_t done, uint64_t total, void *user) {
+    app_progress_update(user, done, total);
+    app_trace_sample(false);
+}
 
 static int cmd_import(AppCtx *c, int argc, char **argv) {
     if (wants_help(argc, argv)) return fputs(usage_import, stdout), APP_EXIT_OK;
@@ -405,6 +418,71 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
     return APP_EXIT_OK;
 }
 
+// ---- walk -------------------------------------------------------------------------------------
+
+static const char *usage_walk =
+    "usage: chatlog walk [--limit N] [--json]\n"
+    "  Opens every chat in turn, reads all of its messages and closes it, as a reader paging\n"
+    "  through the whole history would. Prints the memory figures of the walk: chats opened,\n"
+    "  evictions, the most the loaded chats and the whole process ever held, and peak RSS.\n";
+
+static int cmd_walk(AppCtx *c, int argc, char **argv) {
+    if (wants_help(argc, argv)) return fputs(usage_walk, stdout), APP_EXIT_OK;
+    uint64_t limit = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if ((v = app_opt_value(argc, argv, &i, "--limit"))) {
+            char *end;
+            limit = strtoull(v, &end, 10);
+            if (*end || !*v) return usage_error(usage_walk, "bad number for --limit: %s", v);
+        } else if (!strcmp(argv[i], "--json")) {
+            c->opt.json = true;
+        } else {
+            return usage_error(usage_walk, "unknown argument %s", argv[i]);
+        }
+    }
+    if (!open_store(c, false)) return APP_EXIT_FAIL;
+    uint32_t n = chat_store_count(c->store);
+    if (limit && limit < n) n = (uint32_t)limit;
+    uint64_t peak_process = ak_os_committed(), peak_lru = 0, bytes = 0, messages = 0, t0 = app_now_ns();
+    for (uint32_t h = 0; h < n; h++) {
+        ChatError err = {{0}};
+        ChatMessages *m = chat_store_open_chat(c->store, h, &err);
+        if (!m || !chat_store_wait(c->store, m, &err)) {
+            fprintf(stderr, "chatlog: walk: chat #%lld: %s\n", (long long)chat_store_meta(c->store, h)->id, err.msg);
+            chat_store_close_chat(c->store, m);
+            return APP_EXIT_FAIL;
+        }
+        AkChunkedIter it;
+        for (ChatMessage *msg = ChatMessageArray_first(&m->msgs, &it); msg; msg = ChatMessageArray_next(&it)) {
+            messages++;
+            for (uint64_t k = 0; k < msg->text.len; k += 64) bytes += (unsigned char)msg->text.ptr[k];
+        }
+        ChatLruStats ls = chat_lru_stats(c->store->lru);
+        peak_lru = AK_MAX(peak_lru, ls.used);
+        peak_process = AK_MAX(peak_process, ak_os_committed());
+        chat_store_close_chat(c->store, m);
+        app_trace_sample(false);
+    }
+    double secs = (app_now_ns() - t0) / 1e9;
+    ChatLruStats ls = chat_lru_stats(c->store->lru);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    if (c->opt.json)
+        printf("{\"chats\": %u, \"messages\": %llu, \"seconds\": %.3f, \"evictions\": %llu, \"peak_loaded\": %llu, "
+               "\"loaded_budget\": %llu, \"peak_committed\": %llu, \"budget\": %llu, \"peak_rss\": %llu}\n",
+               n, (unsigned long long)messages, secs, (unsigned long long)ls.evictions, (unsigned long long)peak_lru,
+               (unsigned long long)ls.budget, (unsigned long long)peak_process,
+               (unsigned long long)ak_os_commit_limit(), (unsigned long long)ru.ru_maxrss * 1024);
+    else
+        printf("walked %u chats (%llu messages) in %.2f s: %llu evictions; loaded chats peaked at %.1f of %.1f MB; "
+               "the process committed at most %.1f of its %.1f MB budget; peak RSS %.1f MB (checksum %llu)\n",
+               n, (unsigned long long)messages, secs, (unsigned long long)ls.evictions, peak_lru / 1048576.0,
+               ls.budget / 1048576.0, peak_process / 1048576.0, ak_os_commit_limit() / 1048576.0,
+               ru.ru_maxrss / 1024.0, (unsigned long long)(bytes % 1000));
+    return APP_EXIT_OK;
+}
+
 // ---- main -------------------------------------------------------------------------------------
 
 typedef struct AppCommand {
@@ -415,6 +493,8 @@ typedef struct AppCommand {
 static const AppCommand commands[] = {
     {"import", cmd_import}, {"list", cmd_list},     {"show", cmd_show},
     {"search", cmd_search}, {"export", cmd_export}, {"stats", cmd_stats},
+    {"walk", cmd_walk},
+    {"browse", cmd_browse},
 };
 
 int main(int argc, char **argv) {
@@ -426,9 +506,10 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return fputs(usage_main, stdout), APP_EXIT_OK;
         if ((v = app_opt_value(argc, argv, &i, "--db"))) c.opt.db_path = v;
         else if ((v = app_opt_value(argc, argv, &i, "--memory-budget"))) {
-            if (!app_parse_size(v, &c.opt.memory_budget) || c.opt.memory_budget < AK_MB(1))
-                return usage_error(usage_main, "--memory-budget needs a size of at least 1M, like 16M or 1G, not %s", v);
-        } else return usage_error(usage_main, "unknown option %s", argv[i]);
+            if (!app_parse_size(v, &c.opt.memory_budget) || c.opt.memory_budget < AK_MB(4))
+                return usage_error(usage_main, "--memory-budget needs a size of at least 4M, like 64M or 1G, not %s", v);
+        } else if ((v = app_opt_value(argc, argv, &i, "--memory-trace"))) c.opt.trace_path = v;
+        else return usage_error(usage_main, "unknown option %s", argv[i]);
     }
     if (i >= argc) return usage_error(usage_main, "%s", "which command?");
     const AppCommand *cmd = NULL;
@@ -437,8 +518,20 @@ int main(int argc, char **argv) {
     if (!cmd) return usage_error(usage_main, "unknown command %s", argv[i]);
     c.arena = ak_arena_create(.name = "command");
     if (!c.arena) return fprintf(stderr, "chatlog: %s\n", ak_arena_last_create_error()), APP_EXIT_FAIL;
-    int rc = cmd->run(&c, argc - i, argv + i);
+    int rc = APP_EXIT_FAIL;
+    if (!app_load_config(&c.opt, c.arena)) goto done;
+    uint64_t budget = c.opt.memory_budget ? c.opt.memory_budget : APP_DEFAULT_BUDGET;
+    if (!app_memory_begin(budget)) goto done;
+    if (c.opt.trace_path && !app_trace_open(c.opt.trace_path, argc, argv, budget)) {
+        fprintf(stderr, "chatlog: cannot write the memory trace %s\n", c.opt.trace_path);
+        goto done;
+    }
+    rc = cmd->run(&c, argc - i, argv + i);
+    app_trace_sample(true);
     chat_store_close(c.store);
+    app_trace_close();
+    app_memory_end();
+done:
     ak_arena_release(c.arena);
     ak_scratch_release_thread();
     return rc;

@@ -3,7 +3,9 @@
 // the record's arena, which is the only memory it touches.
 #include "chat/store.h"
 
+#include "arenakit/os.h"
 #include "arenakit/scratch.h"
+#include "chat/sqlmem.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -113,6 +115,30 @@ bool chat_store_refresh(ChatStore *s, ChatError *err) {
     return true;
 }
 
+// Under a process memory budget (ak_os_commit_limit), the loaded histories get what is left
+// once the metadata is in memory, SQLite has room to grow to its limit, and a working margin
+// for imports and scratch remains.
+static bool store_budget_messages(ChatStore *s, uint64_t *out, ChatError *err) {
+    uint64_t limit = ak_os_commit_limit();
+    if (!limit) return true; // the LRU's default
+    uint64_t committed = ak_os_committed();
+    uint64_t sqlite_room = 0;
+    if (chat_sqlmem_heap() && chat_sqlmem_limit()) {
+        uint64_t size = ak_heap_stats(chat_sqlmem_heap()).size;
+        sqlite_room = chat_sqlmem_limit() > size ? chat_sqlmem_limit() - size : 0;
+    }
+    uint64_t margin = AK_MAX(AK_MB(2), limit / 16);
+    uint64_t need = committed + sqlite_room + margin + AK_MB(1);
+    if (need > limit)
+        return chat_fail(err, "the memory budget of %.1f MB is too small for %u chats: their metadata and the "
+                         "program take %.1f MB, SQLite up to %.1f MB more, and loading chats needs at least %.1f MB; "
+                         "raise --memory-budget to %.0f MB or more",
+                         limit / 1048576.0, chat_store_count(s), committed / 1048576.0, sqlite_room / 1048576.0,
+                         (margin + AK_MB(1)) / 1048576.0, need / 1048576.0 + 1);
+    *out = limit - committed - sqlite_room - margin;
+    return true;
+}
+
 ChatStore *chat_store_open(const ChatStoreConfig *cfg, ChatError *err) {
     AkArena *arena = ak_arena_create(.name = "chat store", .reserve = AK_MB(8));
     AkArena *meta = ak_arena_create(.name = "chat metadata", .reserve = AK_MB(256));
@@ -134,7 +160,9 @@ ChatStore *chat_store_open(const ChatStoreConfig *cfg, ChatError *err) {
     // The IO thread reads through its own connection: SQLite connections are single-thread.
     s->io_db = chat_db_open(cfg->path, CHAT_DB_READONLY, err);
     if (!s->io_db) goto fail;
-    s->lru = chat_lru_create(arena, &cfg->lru, store_load, s, err);
+    ChatLruConfig lru = cfg->lru;
+    if (!lru.budget && !store_budget_messages(s, &lru.budget, err)) goto fail;
+    s->lru = chat_lru_create(arena, &lru, store_load, s, err);
     if (!s->lru) goto fail;
     return s;
 fail:

@@ -32,7 +32,9 @@ typedef struct ChatStoreConfig {
     const char *path;
     bool read_only;          // no import; the database must exist
     bool load_branches;      // load messages off the visible thread too (default: visible only)
-    ChatLruConfig lru;       // message budget, cap on loaded chats, per-chat arena sizes
+    ChatLruConfig lru;       // message budget, cap on loaded chats, per-chat arena sizes; a zero
+                             // budget under a process budget (ak_os_set_commit_limit) is what
+                             // remains of it once the metadata is loaded
 } ChatStoreConfig;
 
 typedef struct ChatStore {
