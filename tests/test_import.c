@@ -10,6 +10,8 @@
 #include "arenakit/arenakit.h"
 #include "chat/import.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <math.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -444,6 +446,78 @@ static void test_broken(void) {
     EXPECT_FAIL("does-not-exist.json", false, "does-not-exist.json: No such file or directory");
 }
 
+// A zip written with libarchive: names[i] holding texts[i].
+static void write_zip(const char *path, const char *const *names, const char *const *texts, size_t n) {
+    struct archive *a = archive_write_new();
+    archive_write_set_format_zip(a);
+    archive_write_open_filename(a, path);
+    for (size_t i = 0; i < n; i++) {
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, names[i]);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0644);
+        archive_entry_set_size(e, (la_int64_t)strlen(texts[i]));
+        archive_write_header(a, e);
+        archive_write_data(a, texts[i], strlen(texts[i]));
+        archive_entry_free(e);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+}
+
+static void test_archives(void) {
+    char path[] = "/tmp/test_import_XXXXXX.zip";
+    int fd = mkstemps(path, 4);
+    REQUIRE(fd >= 0);
+    close(fd);
+    Got g = {0};
+    ChatImportReport rep;
+    ChatError err;
+    // No conversations file: an error naming what is there, not "0 chats".
+    const char *names[] = {"export/users.json", "export/projects.json", "export/conversations.json.index"};
+    const char *texts[] = {"[]", "[]", "{}"};
+    write_zip(path, names, texts, 3);
+    CHECK(!import(path, false, &g, &rep, &err));
+    CHECK_STR_CONTAINS(err.msg, "no conversations.json or conversations-NNN.json in this archive (it holds export/users.json, export/projects.json");
+    // Shards in a subfolder, stored out of order, with a bad one: natural order, and the error names the member.
+    const char *n2[] = {"x/conversations-10.json", "x/conversations-9.json", "x/chat.html"};
+    const char *t2[] = {"[{\"uuid\":\"ten\",\"chat_messages\":[]}]", "[{\"uuid\":\"nine\",\"chat_messages\":[]}]", "<html>"};
+    write_zip(path, n2, t2, 3);
+    CHECK_MSG(import(path, false, &g, &rep, &err), "%s", err.msg);
+    CHECK(rep.files == 2 && g.count == 2 && str_is(g.convs[0].uuid, "nine") && str_is(g.convs[1].uuid, "ten"));
+    t2[0] = "[{\"uuid\":\"ten\",\"chat_messages\":[]}";
+    write_zip(path, n2, t2, 3);
+    CHECK(!import(path, false, &g, &rep, &err));
+    CHECK_STR_CONTAINS(err.msg, "x/conversations-10.json in ");
+    CHECK_STR_CONTAINS(err.msg, ": unexpected end of input at byte 34, inside the top-level array that opens at byte 0");
+    // A zip cut short.
+    FILE *f = fopen(path, "r+b");
+    REQUIRE(f);
+    CHECK(ftruncate(fileno(f), 60) == 0);
+    fclose(f);
+    CHECK(!import(path, false, &g, &rep, &err));
+    CHECK_MSG(strstr(err.msg, path) != NULL && err.msg[strlen(path)] == ':', "%s", err.msg);
+    unlink(path);
+}
+
+static void test_bad_list_is_bounded(void) {
+    AkStrBuilder b = ak_str_builder(arena);
+    ak_str_builder_append(&b, AK_STR("["));
+    for (int i = 0; i < 150; i++) ak_str_builder_appendf(&b, "%s{\"uuid\":\"b%d\",\"chat_messages\":7}", i ? "," : "", i);
+    ak_str_builder_append(&b, AK_STR(",{\"uuid\":\"ok\",\"chat_messages\":[]}]"));
+    AkStr doc = ak_str_builder_finish(&b, arena);
+    REQUIRE(doc.ptr);
+    Got g = {0};
+    ChatImportReport rep;
+    ChatError err;
+    CHECK(import_mem(doc.ptr, true, &g, &rep, &err));
+    CHECK(rep.bad == 150 && rep.bad_listed == CHAT_IMPORT_BAD_LIST_MAX && rep.chats == 1);
+    CHECK(has(rep.bad_list[99], "conversation b99: field \"chat_messages\""));
+    CHECK(!import_mem(doc.ptr, false, &g, &rep, &err));
+    CHECK_STR_CONTAINS(err.msg, "mem.json: 150 bad conversations: conversation b0:");
+    CHECK(strlen(err.msg) < sizeof err.msg);
+}
+
 // ---- hand-made edge cases --------------------------------------------------------------------
 
 static void test_skip_bad_and_sink_failure(void) {
@@ -695,6 +769,8 @@ int main(int argc, char **argv) {
     RUN(test_chatgpt_split);
     RUN(test_progress);
     RUN(test_broken);
+    RUN(test_archives);
+    RUN(test_bad_list_is_bounded);
     RUN(test_skip_bad_and_sink_failure);
     RUN(test_claude_edge_cases);
     RUN(test_chatgpt_edge_cases);
