@@ -589,6 +589,14 @@ static void test_claude_edge_cases(void) {
     for (uint32_t i = 0; i < c->msg_count; i++) visible += c->msgs[i].visible;
     CHECK_EQ(visible, c->visible_count);
 
+    // Every message on the root sentinel and none linked to another: array order, not 3 branches.
+    memset(&g, 0, sizeof g);
+    CHECK(import_mem("[{\"uuid\":\"r\",\"chat_messages\":["
+                     "{\"uuid\":\"1\",\"sender\":\"human\",\"parent_message_uuid\":\"00000000-0000-4000-8000-000000000000\"},"
+                     "{\"uuid\":\"2\",\"sender\":\"assistant\",\"parent_message_uuid\":\"00000000-0000-4000-8000-000000000000\"},"
+                     "{\"uuid\":\"3\",\"sender\":\"human\",\"parent_message_uuid\":null}]}]", false, &g, &rep, &err));
+    CHECK(g.count == 1 && g.convs[0].visible_count == 3 && str_is(g.convs[0].msgs[2].parent_uuid, "2"));
+
     // Wrong types on the skeleton are errors with offsets.
     const char *bad[][2] = {
         {"[{\"uuid\":5,\"chat_messages\":[]}]", "conversation at byte 1: field \"uuid\" at byte 2: expected string, found number"},

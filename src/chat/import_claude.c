@@ -122,7 +122,9 @@ static bool claude_message(ChatNorm *n, const ChatJson *m, ChatMsg *msg, AkStr *
               : ak_str_eq(msg->author, AK_STR("assistant")) ? CHAT_ROLE_ASSISTANT : CHAT_ROLE_OTHER;
     msg->created = chat_norm_iso_time(n, m, "created_at");
     const ChatJson *p = chat_norm_get(n, m, "parent_message_uuid", K(STRING), CHAT_NORM_OPTIONAL);
-    *has_parent = p != NULL;
+    // Only a real link counts: messages that all hang off the root sentinel (or have no parent)
+    // read in array order, as the older exports without links do.
+    *has_parent = p && p->str.len && !ak_str_eq(p->str, AK_STR(CLAUDE_ROOT));
     *parent = p ? p->str : ak_str("", 0);
     AkStr text = chat_norm_str(n, m, "text", CHAT_NORM_OPTIONAL);
     const ChatJson *content = chat_norm_get(n, m, "content", K(ARRAY), CHAT_NORM_OPTIONAL);
@@ -188,7 +190,7 @@ bool chat_import_claude(AkArena *a, const ChatJson *obj, ChatConv *out, ChatErro
     n.msg_uuid = ak_str("", 0);
     for (i = 0; i < count; i++) {
         ChatMsg *msg = &out->msgs[i];
-        if (!any_parent) { // older exports: no links, the array is the thread
+        if (!any_parent) { // no links (older exports): the array is the thread
             parent[i] = (int32_t)i - 1;
             msg->parent_uuid = i ? out->msgs[i - 1].uuid : ak_str("", 0);
         } else if (ak_str_eq(parents[i], AK_STR(CLAUDE_ROOT)) || !parents[i].len) {
