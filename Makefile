@@ -110,6 +110,7 @@ run: deps
 # Build every mode first, then run all suites; tests/run.sh prints the combined closing line.
 check: deps
 	@$(MAKE) --no-print-directory warnings windows
+	@$(MAKE) --no-print-directory MODE=release all
 	@$(MAKE) --no-print-directory MODE=asan tests-build
 	@$(MAKE) --no-print-directory MODE=valgrind tests-build
 	@$(MAKE) --no-print-directory MODE=tsan tests-build
