@@ -6,4 +6,9 @@
 #include "arena.h"
 #include "scratch.h"
 #include "pool.h"
+#include "heap.h"
+#include "chunked.h"
+#include "str.h"
+#include "utf8.h"
+#include "map.h"
 #endif
