@@ -707,8 +707,8 @@ static void test_rollback(void) {
     CHECK_EQ(search_count(db, a, "changed", NULL), 0);
     CHECK_EQ(search_count(db, a, "Kept", NULL), 1);
 
-    // One put fails midway (a message over SQLite's length limit): that conversation leaves
-    // nothing, the ones before it in the transaction stay, and the transaction commits.
+    // One put fails midway (a message over SQLite's length limit): the transaction can then
+    // only be rolled back; commit refuses and rolls back, so the database is as before.
     sqlite3_limit(chat_db_handle(db), SQLITE_LIMIT_LENGTH, 4000);
     ChatConv big = make_conv(a, CHAT_SOURCE_CLAUDE, "r-big", "Too big", 6, 1);
     char *longtext = ak_push_array(a, char, 5000);
@@ -719,15 +719,22 @@ static void test_rollback(void) {
     CHECK(!chat_db_put(db, &big, &r, &err));
     CHECK_STR_CONTAINS(err.msg, "message 4 of conversation r-big");
     ChatConv c3 = make_conv(a, CHAT_SOURCE_CLAUDE, "r-3", "After the failure", 2, 1);
-    REQUIRE(chat_db_put(db, &c3, &r, &err));
-    REQUIRE(chat_db_commit(db, &err));
+    CHECK(!chat_db_put(db, &c3, &r, &err));
+    CHECK_STR_CONTAINS(err.msg, "roll it back");
+    CHECK(!chat_db_commit(db, &err));
+    CHECK_STR_CONTAINS(err.msg, "nothing committed");
     REQUIRE(chat_db_stats(db, &st, &err));
-    CHECK_EQ(st.chats, 3);
-    CHECK_EQ(st.messages, 3 + 3 + 2);
+    CHECK_EQ(st.chats, 1);
+    CHECK_EQ(st.messages, 3);
     CHECK_EQ(search_count(db, a, "r-big", NULL), 0);
     ChatRow row;
     CHECK(!chat_db_find_chat(db, a, AK_STR("r-big"), &row, &err));
     CHECK(chat_db_check(db, &err));
+    // The handle is usable again: a new transaction commits.
+    REQUIRE(chat_db_begin(db, &err));
+    REQUIRE(chat_db_put(db, &c2, &r, &err));
+    REQUIRE(chat_db_put(db, &c3, &r, &err));
+    REQUIRE(chat_db_commit(db, &err));
 
     // Outside a transaction a failing put is its own transaction and leaves nothing either.
     CHECK(!chat_db_put(db, &big, &r, &err));
@@ -746,6 +753,43 @@ static void test_rollback(void) {
     REQUIRE((db = chat_db_open(path, CHAT_DB_READONLY, &err)));
     REQUIRE(chat_db_stats(db, &st, &err));
     CHECK_EQ(st.chats, 4);
+    chat_db_close(db);
+    ak_arena_release(a);
+}
+
+// Text is indexed in batches inside a write transaction. A chat replaced twice in one
+// transaction, before and after its first version was indexed, leaves the index exact.
+static void test_batched_index(void) {
+    AkArena *a = ak_arena_create(.name = "test");
+    ChatDb *db = open_fresh("batched.db");
+    REQUIRE(db);
+    ChatError err = {{0}};
+    ChatPutResult r;
+    for (int batch = 0; batch < 2; batch++) {
+        chat_db_set_index_batch(db, batch ? 1 : AK_GB(1)); // after every put, or only at commit
+        char uuid[16];
+        snprintf(uuid, sizeof uuid, "b-%d", batch);
+        REQUIRE(chat_db_begin(db, &err));
+        for (int v = 1; v <= 3; v++) {
+            ChatConv c = make_conv(a, CHAT_SOURCE_CLAUDE, uuid, v == 3 ? "final title" : "draft title", 3 + v, v);
+            REQUIRE(chat_db_put(db, &c, &r, &err));
+            CHECK_EQ(r.status, v == 1 ? CHAT_PUT_ADDED : CHAT_PUT_UPDATED);
+        }
+        ChatConv other = make_conv(a, CHAT_SOURCE_CHATGPT, "b-other", "other", 2, batch);
+        REQUIRE(chat_db_put(db, &other, &r, &err));
+        REQUIRE(chat_db_commit(db, &err));
+        CHECK(chat_db_check(db, &err));
+        if (err.msg[0]) printf("  batch %d: %s\n", batch, err.msg);
+        char q[64];
+        snprintf(q, sizeof q, "\"%s version 3\"", uuid);
+        CHECK_EQ(search_count(db, a, q, NULL), 6);
+        snprintf(q, sizeof q, "\"%s version 2\"", uuid);
+        CHECK_EQ(search_count(db, a, q, NULL), 0);
+        CHECK_EQ(search_count(db, a, "zanzibar 3", NULL), (uint64_t)batch + 1); // b-0, then b-1 too
+        CHECK_EQ(search_count(db, a, "zanzibar 2", NULL), 0);
+        CHECK_EQ(search_count(db, a, "draft", NULL), 0);
+    }
+    CHECK_EQ(search_count(db, a, "final title", NULL), 2);
     chat_db_close(db);
     ak_arena_release(a);
 }
@@ -826,6 +870,7 @@ int main(void) {
     RUN(test_bad_files);
     RUN(test_check_finds_damage);
     RUN(test_rollback);
+    RUN(test_batched_index);
     RUN(test_find_chat);
     RUN(test_long_chat);
     char cmd[600];

@@ -5,8 +5,10 @@
 #  define _DEFAULT_SOURCE
 #endif
 #include "chat/db.h"
+#include "chat/sqlmem.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -50,42 +52,19 @@ static const char schema_v1[] =
     " FOREIGN KEY(chat_id, msg_ordinal) REFERENCES messages(chat_id, ordinal) ON DELETE CASCADE);\n"
     "CREATE VIRTUAL TABLE title_fts USING fts5(title, content='chats', content_rowid='id', tokenize='chatlog');\n"
     "CREATE VIRTUAL TABLE msg_fts USING fts5(text, content='messages', content_rowid='id', tokenize='chatlog');\n"
-    "CREATE VIRTUAL TABLE part_fts USING fts5(name, text, content='parts', content_rowid='id', tokenize='chatlog');\n"
-    // External content: the index holds what the triggers feed it. A 'delete' must repeat the
-    // old values exactly, which the triggers have at hand.
-    "CREATE TRIGGER chats_ai AFTER INSERT ON chats BEGIN"
-    " INSERT INTO title_fts(rowid, title) VALUES (new.id, new.title); END;\n"
-    "CREATE TRIGGER chats_ad AFTER DELETE ON chats BEGIN"
-    " INSERT INTO title_fts(title_fts, rowid, title) VALUES ('delete', old.id, old.title); END;\n"
-    "CREATE TRIGGER chats_au AFTER UPDATE OF title ON chats BEGIN"
-    " INSERT INTO title_fts(title_fts, rowid, title) VALUES ('delete', old.id, old.title);"
-    " INSERT INTO title_fts(rowid, title) VALUES (new.id, new.title); END;\n"
-    "CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN"
-    " INSERT INTO msg_fts(rowid, text) VALUES (new.id, new.text); END;\n"
-    "CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN"
-    " INSERT INTO msg_fts(msg_fts, rowid, text) VALUES ('delete', old.id, old.text); END;\n"
-    "CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages BEGIN"
-    " INSERT INTO msg_fts(msg_fts, rowid, text) VALUES ('delete', old.id, old.text);"
-    " INSERT INTO msg_fts(rowid, text) VALUES (new.id, new.text); END;\n"
-    // Text parts that point into their message's text (text NULL) are indexed through the
-    // message; here they are empty documents, which keeps the index row for row with parts.
-    "CREATE TRIGGER parts_ai AFTER INSERT ON parts BEGIN"
-    " INSERT INTO part_fts(rowid, name, text) VALUES (new.id, new.name, new.text); END;\n"
-    "CREATE TRIGGER parts_ad AFTER DELETE ON parts BEGIN"
-    " INSERT INTO part_fts(part_fts, rowid, name, text) VALUES ('delete', old.id, old.name, old.text); END;\n"
-    "CREATE TRIGGER parts_au AFTER UPDATE ON parts BEGIN"
-    " INSERT INTO part_fts(part_fts, rowid, name, text) VALUES ('delete', old.id, old.name, old.text);"
-    " INSERT INTO part_fts(rowid, name, text) VALUES (new.id, new.name, new.text); END;\n";
+    "CREATE VIRTUAL TABLE part_fts USING fts5(name, text, content='parts', content_rowid='id', tokenize='chatlog');\n";
 
 // ---- prepared statements, cached per connection --------------------------------------------
 
 enum {
-    ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
+    ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_BEGIN_READ,
     ST_CHAT_LOOKUP, ST_CHAT_INSERT, ST_CHAT_UPDATE, ST_MSG_DELETE, ST_PART_DELETE,
     ST_MSG_INSERT, ST_PART_INSERT,
+    ST_TITLE_FTS_INSERT, ST_MSG_FTS_BATCH, ST_PART_FTS_BATCH,
+    ST_TITLE_FTS_DELETE, ST_MSG_FTS_DELETE, ST_PART_FTS_DELETE, ST_MSG_NEXT_ID, ST_PART_NEXT_ID,
     ST_CHAT_EACH, ST_CHAT_BY_ID, ST_CHAT_BY_UUID,
     ST_MSG_EACH, ST_MSG_EACH_VISIBLE, ST_PART_EACH,
-    ST_SEARCH, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_TITLE,
+    ST_SEARCH_TOP, ST_SEARCH_FILTERED, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_TITLE,
     ST_COUNTS,
     ST_COUNT
 };
@@ -99,9 +78,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_SAVEPOINT] = "SAVEPOINT chat_put",
-    [ST_RELEASE] = "RELEASE chat_put",
-    [ST_ROLLBACK_TO] = "ROLLBACK TO chat_put",
+    [ST_BEGIN_READ] = "BEGIN",
     [ST_CHAT_LOOKUP] = "SELECT id, content_hash FROM chats WHERE source_uuid = ?1 AND source = ?2",
     [ST_CHAT_INSERT] = "INSERT INTO chats(source, source_uuid, title, model, created, updated,"
                        " message_count, visible_count, part_count, bytes, content_hash)"
@@ -112,10 +89,25 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_MSG_DELETE] = "DELETE FROM messages WHERE chat_id = ?1",
     [ST_PART_DELETE] = "DELETE FROM parts WHERE chat_id = ?1",
     [ST_MSG_INSERT] = "INSERT INTO messages(chat_id, ordinal, uuid, parent_uuid, role, author, created,"
-                      " text, visible, hidden, sibling_index, sibling_count, part_count)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                      " text, visible, hidden, sibling_index, sibling_count, part_count, id)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [ST_PART_INSERT] = "INSERT INTO parts(chat_id, msg_ordinal, ordinal, kind, name, text, text_at,"
-                       " text_len, is_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                       " text_len, is_error, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [ST_MSG_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM messages",
+    [ST_PART_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM parts",
+    // The FTS tables are fed here rather than by triggers (see "Indexing" below). A 'delete'
+    // must repeat the indexed values exactly, so it reads them back from the rows about to go;
+    // rows at or above ?2 were never indexed.
+    [ST_TITLE_FTS_INSERT] = "INSERT INTO title_fts(rowid, title) VALUES (?1, ?2)",
+    [ST_MSG_FTS_BATCH] = "INSERT INTO msg_fts(rowid, text) SELECT id, text FROM messages WHERE id >= ?1 AND id < ?2",
+    [ST_PART_FTS_BATCH] = "INSERT INTO part_fts(rowid, name, text) SELECT id, name, text FROM parts"
+                          " WHERE id >= ?1 AND id < ?2",
+    [ST_TITLE_FTS_DELETE] = "INSERT INTO title_fts(title_fts, rowid, title) SELECT 'delete', id, title FROM chats"
+                            " WHERE id = ?1",
+    [ST_MSG_FTS_DELETE] = "INSERT INTO msg_fts(msg_fts, rowid, text) SELECT 'delete', id, text FROM messages"
+                          " WHERE chat_id = ?1 AND id < ?2",
+    [ST_PART_FTS_DELETE] = "INSERT INTO part_fts(part_fts, rowid, name, text) SELECT 'delete', id, name, text"
+                           " FROM parts WHERE chat_id = ?1 AND id < ?2",
     [ST_CHAT_EACH] = "SELECT " CHAT_COLS " ORDER BY id",
     [ST_CHAT_BY_ID] = "SELECT " CHAT_COLS " WHERE id = ?1",
     // A prefix range on the unique index: ?2 is ?1 followed by a 0xFF byte, above any UTF-8.
@@ -125,34 +117,46 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_MSG_EACH_VISIBLE] = "SELECT " MSG_COLS " WHERE chat_id = ?1 AND visible ORDER BY ordinal",
     [ST_PART_EACH] = "SELECT msg_ordinal, kind, name, text, text_at, text_len, is_error FROM parts"
                      " WHERE chat_id = ?1 ORDER BY msg_ordinal, ordinal",
-    // Ranking first, on cheap columns only; snippets are made for the kept hits afterwards.
-    [ST_SEARCH] =
-        "SELECT h.kind, h.chat_id, h.ordinal, h.part, h.rid, h.score FROM ("
-        " SELECT 1 AS kind, m.chat_id AS chat_id, m.ordinal AS ordinal, -1 AS part,"
-        "  msg_fts.rowid AS rid, bm25(msg_fts) AS score"
+    // Ranking first, (kind, rowid, score) only; chats, messages and snippets are read for the
+    // kept hits afterwards. Without filters each index gives its own best ?6 (FTS5 ranks and
+    // keeps the top rows itself); with filters every match is joined to its chat.
+    [ST_SEARCH_TOP] =
+        "SELECT kind, rid, score FROM ("
+        " SELECT * FROM (SELECT 1 AS kind, rowid AS rid, bm25(msg_fts) AS score FROM msg_fts"
+        "  WHERE msg_fts MATCH ?1 ORDER BY rank LIMIT ?6)"
+        " UNION ALL"
+        " SELECT * FROM (SELECT 2, rowid, bm25(part_fts) FROM part_fts WHERE part_fts MATCH ?1 ORDER BY rank LIMIT ?6)"
+        " UNION ALL"
+        " SELECT * FROM (SELECT 0, rowid, 2.0 * bm25(title_fts) FROM title_fts WHERE title_fts MATCH ?1"
+        "  ORDER BY rank LIMIT ?6)"
+        ") ORDER BY score LIMIT ?6",
+    [ST_SEARCH_FILTERED] =
+        "SELECT h.kind, h.rid, h.score FROM ("
+        " SELECT 1 AS kind, m.chat_id AS chat_id, msg_fts.rowid AS rid, bm25(msg_fts) AS score"
         "  FROM msg_fts JOIN messages m ON m.id = msg_fts.rowid"
         "  WHERE msg_fts MATCH ?1 AND (?5 = 0 OR m.visible)"
         " UNION ALL"
-        " SELECT 2, p.chat_id, p.msg_ordinal, p.ordinal, part_fts.rowid, bm25(part_fts)"
+        " SELECT 2, p.chat_id, part_fts.rowid, bm25(part_fts)"
         "  FROM part_fts JOIN parts p ON p.id = part_fts.rowid"
         "  JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal"
         "  WHERE part_fts MATCH ?1 AND (?5 = 0 OR m.visible)"
         " UNION ALL"
-        " SELECT 0, title_fts.rowid, -1, -1, title_fts.rowid, 2.0 * bm25(title_fts)"
+        " SELECT 0, title_fts.rowid, title_fts.rowid, 2.0 * bm25(title_fts)"
         "  FROM title_fts WHERE title_fts MATCH ?1"
         ") h JOIN chats c ON c.id = h.chat_id"
         " WHERE (?2 = '' OR c.source = ?2)"
         "  AND (?3 IS NULL OR coalesce(c.updated, c.created) >= ?3)"
         "  AND (?4 IS NULL OR coalesce(c.created, c.updated) <= ?4)"
         " ORDER BY h.score LIMIT ?6",
-    [ST_SNIP_MSG] = "SELECT snippet(msg_fts, 0, ?2, ?3, ?4, ?5), m.created, m.role"
+    [ST_SNIP_MSG] = "SELECT snippet(msg_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role"
                     " FROM msg_fts JOIN messages m ON m.id = msg_fts.rowid"
                     " WHERE msg_fts MATCH ?1 AND msg_fts.rowid = ?6",
-    [ST_SNIP_PART] = "SELECT snippet(part_fts, -1, ?2, ?3, ?4, ?5), m.created, m.role, p.kind, p.name"
+    [ST_SNIP_PART] = "SELECT snippet(part_fts, -1, ?2, ?3, ?4, ?5), p.chat_id, p.msg_ordinal, m.created, m.role,"
+                     " p.ordinal, p.kind, p.name"
                      " FROM part_fts JOIN parts p ON p.id = part_fts.rowid"
                      " JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal"
                      " WHERE part_fts MATCH ?1 AND part_fts.rowid = ?6",
-    [ST_SNIP_TITLE] = "SELECT highlight(title_fts, 0, ?2, ?3) FROM title_fts"
+    [ST_SNIP_TITLE] = "SELECT highlight(title_fts, 0, ?2, ?3), rowid FROM title_fts"
                       " WHERE title_fts MATCH ?1 AND rowid = ?6",
     [ST_COUNTS] = "SELECT count(*), coalesce(sum(message_count), 0), coalesce(sum(part_count), 0) FROM chats",
 };
@@ -163,6 +167,11 @@ struct ChatDb {
     const char *path;
     uint32_t flags;
     bool in_tx;
+    bool tx_failed; // a put failed inside the transaction: it can only be rolled back
+    // In a write transaction: messages and parts get ids from these counters, and rows with
+    // ids at or above *_indexed are stored but not yet in the FTS index (see "Indexing").
+    int64_t next_msg, next_part, msg_indexed, part_indexed;
+    uint64_t unindexed_bytes, index_batch;
     sqlite3_stmt *stmt[ST_COUNT];
 };
 
@@ -247,6 +256,19 @@ static bool stmt_exec(ChatDb *db, int id, const char *what, ChatError *err) {
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? true : db_fail(db, err, what);
+}
+
+// A walk that runs several statements reads one snapshot: outside the caller's transaction it
+// opens a read transaction of its own (BEGIN DEFERRED takes no lock until the first read).
+static bool read_begin(ChatDb *db, bool *opened, ChatError *err) {
+    *opened = false;
+    if (!sqlite3_get_autocommit(db->sql)) return true;
+    if (!stmt_exec(db, ST_BEGIN_READ, "starting to read", err)) return false;
+    *opened = true;
+    return true;
+}
+static void read_end(ChatDb *db, bool opened) {
+    if (opened) stmt_exec(db, ST_COMMIT, "ending a read", NULL);
 }
 
 // ---- tokenizer: unicode61, with one token per Han / kana / Hangul character ----------------
@@ -455,6 +477,7 @@ ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err) {
     ChatDb *db = ak_push_struct(arena, ChatDb);
     db->arena = arena;
     db->flags = flags;
+    db->index_batch = AK_MB(16);
     db->path = str_copy(arena, ak_str_cstr(path)).ptr;
 
     int oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
@@ -486,6 +509,10 @@ ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err) {
         : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
           " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8192; PRAGMA journal_size_limit=67108864;";
     if (!exec_sql(db, pragmas, "setting up the connection", err)) goto fail;
+    // The page cache fits SQLite's share of the process budget (sqlmem.h).
+    char cache[64];
+    snprintf(cache, sizeof cache, "PRAGMA cache_size=-%lld;", (long long)chat_sqlmem_cache_kb());
+    if (!exec_sql(db, cache, "setting up the connection", err)) goto fail;
     return db;
 fail:
     sqlite3_close(db->sql);
@@ -502,21 +529,74 @@ void chat_db_close(ChatDb *db) {
 }
 
 const char *chat_db_path(const ChatDb *db) { return db->path; }
+void chat_db_set_index_batch(ChatDb *db, uint64_t bytes) { db->index_batch = bytes; }
 struct sqlite3 *chat_db_handle(ChatDb *db) { return db->sql; }
 
-// ---- transactions -----------------------------------------------------------------------------
+// ---- transactions and indexing ----------------------------------------------------------------
+//
+// Indexing: FTS5 in SQLite 3.40 writes its pending index to disk at every savepoint, and a
+// statement that fires a trigger or writes several rows runs in one. Feeding the index a row
+// at a time from triggers therefore made one tiny segment per message (import 7x slower). So
+// a write transaction gives new messages and parts ids from its own counters, stores them
+// unindexed, and indexes each batch in one INSERT ... SELECT (every index_batch bytes of text
+// and at commit). Readers only ever see committed, fully indexed states; a search on the writing
+// connection inside its transaction misses the batch not yet indexed.
+
+
+static bool next_id(ChatDb *db, int id, int64_t *out, ChatError *err) {
+    sqlite3_stmt *s = stmt_get(db, id, err);
+    if (!s) return false;
+    int rc = sqlite3_step(s);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? true : db_fail(db, err, "starting a transaction");
+}
+
+static bool index_range(ChatDb *db, int id, int64_t from, int64_t to, ChatError *err) {
+    if (from >= to) return true;
+    sqlite3_stmt *s = stmt_get(db, id, err);
+    if (!s) return false;
+    sqlite3_bind_int64(s, 1, from);
+    sqlite3_bind_int64(s, 2, to);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? true : db_fail(db, err, "updating the search index");
+}
+
+static bool index_pending(ChatDb *db, ChatError *err) {
+    if (!index_range(db, ST_MSG_FTS_BATCH, db->msg_indexed, db->next_msg, err) ||
+        !index_range(db, ST_PART_FTS_BATCH, db->part_indexed, db->next_part, err))
+        return false;
+    db->msg_indexed = db->next_msg;
+    db->part_indexed = db->next_part;
+    db->unindexed_bytes = 0;
+    return true;
+}
 
 bool chat_db_begin(ChatDb *db, ChatError *err) {
     AK_ASSERT(!db->in_tx, "%s: chat_db_begin inside a transaction", db->path);
     AK_ASSERT(!(db->flags & CHAT_DB_READONLY), "%s: chat_db_begin on a read-only handle", db->path);
     if (!stmt_exec(db, ST_BEGIN, "starting a transaction", err)) return false;
     db->in_tx = true;
+    db->tx_failed = false;
+    db->unindexed_bytes = 0;
+    if (!next_id(db, ST_MSG_NEXT_ID, &db->next_msg, err) || !next_id(db, ST_PART_NEXT_ID, &db->next_part, err)) {
+        chat_db_rollback(db);
+        return false;
+    }
+    db->msg_indexed = db->next_msg;
+    db->part_indexed = db->next_part;
     return true;
 }
 
 bool chat_db_commit(ChatDb *db, ChatError *err) {
     AK_ASSERT(db->in_tx, "%s: chat_db_commit outside a transaction", db->path);
-    if (!stmt_exec(db, ST_COMMIT, "committing", err)) {
+    if (db->tx_failed) {
+        chat_db_rollback(db);
+        return chat_fail(err, "%s: nothing committed: a conversation failed to store earlier in this "
+                         "transaction, so it was rolled back", db->path);
+    }
+    if (!index_pending(db, err) || !stmt_exec(db, ST_COMMIT, "committing", err)) {
         chat_db_rollback(db);
         return false;
     }
@@ -531,6 +611,7 @@ void chat_db_rollback(ChatDb *db) {
     for (int i = 0; i < ST_COUNT; i++) if (db->stmt[i]) sqlite3_reset(db->stmt[i]);
     if (!sqlite3_get_autocommit(db->sql)) stmt_exec(db, ST_ROLLBACK, "rolling back", NULL);
     db->in_tx = false;
+    db->tx_failed = false;
 }
 
 // ---- put ----------------------------------------------------------------------------------------
@@ -590,11 +671,29 @@ static int64_t find_in_text(AkStr text, uint64_t *from, AkStr part) {
     return -1;
 }
 
+// Steps a cached insert/delete; on failure names what was being stored.
+static bool step_write(ChatDb *db, sqlite3_stmt *s, ChatError *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static bool step_write(ChatDb *db, sqlite3_stmt *s, ChatError *err, const char *fmt, ...) {
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) return true;
+    char what[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return db_fail(db, err, what);
+}
+
 static bool put_messages(ChatDb *db, int64_t chat_id, const ChatConv *c, ChatError *err) {
     sqlite3_stmt *ms = stmt_get(db, ST_MSG_INSERT, err);
     sqlite3_stmt *ps = ms ? stmt_get(db, ST_PART_INSERT, err) : NULL;
     if (!ps) return false;
-    char what[200];
+    int u = (int)AK_MIN(c->uuid.len, 100);
     for (uint32_t i = 0; i < c->msg_count; i++) {
         const ChatMsg *m = &c->msgs[i];
         sqlite3_bind_int64(ms, 1, chat_id);
@@ -610,15 +709,14 @@ static bool put_messages(ChatDb *db, int64_t chat_id, const ChatConv *c, ChatErr
         sqlite3_bind_int64(ms, 11, m->sibling_index);
         sqlite3_bind_int64(ms, 12, m->sibling_count);
         sqlite3_bind_int64(ms, 13, m->part_count);
-        int rc = sqlite3_step(ms);
-        sqlite3_reset(ms);
-        if (rc != SQLITE_DONE) {
-            snprintf(what, sizeof what, "storing message %u of conversation %.*s", i, AK_STR_FMT(c->uuid));
-            return db_fail(db, err, what);
-        }
+        sqlite3_bind_int64(ms, 14, db->next_msg++);
+        if (!step_write(db, ms, err, "storing message %u of conversation %.*s", i, u, c->uuid.ptr)) return false;
+        db->unindexed_bytes += m->text.len;
         uint64_t from = 0;
         for (uint32_t j = 0; j < m->part_count; j++) {
             const ChatPart *p = &m->parts[j];
+            // A text part that is a range of the message's text is stored as that range; in
+            // the index it is an empty document (its words count with the message).
             int64_t at = p->kind == CHAT_PART_TEXT ? find_in_text(m->text, &from, p->text) : -1;
             sqlite3_bind_int64(ps, 1, chat_id);
             sqlite3_bind_int64(ps, 2, i);
@@ -633,15 +731,12 @@ static bool put_messages(ChatDb *db, int64_t chat_id, const ChatConv *c, ChatErr
                 bind_str(ps, 6, p->text);
                 sqlite3_bind_null(ps, 7);
                 sqlite3_bind_null(ps, 8);
+                db->unindexed_bytes += p->text.len;
             }
             sqlite3_bind_int(ps, 9, p->is_error);
-            rc = sqlite3_step(ps);
-            sqlite3_reset(ps);
-            if (rc != SQLITE_DONE) {
-                snprintf(what, sizeof what, "storing part %u of message %u of conversation %.*s", j, i,
-                         AK_STR_FMT(c->uuid));
-                return db_fail(db, err, what);
-            }
+            sqlite3_bind_int64(ps, 10, db->next_part++);
+            if (!step_write(db, ps, err, "storing part %u of message %u of conversation %.*s", j, i, u, c->uuid.ptr))
+                return false;
         }
     }
     return true;
@@ -675,8 +770,7 @@ static void bind_chat(sqlite3_stmt *s, const ChatConv *c, uint64_t hash) {
 }
 
 static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult *res, ChatError *err) {
-    char what[160];
-    snprintf(what, sizeof what, "storing conversation %.*s", AK_STR_FMT(c->uuid));
+    int u = (int)AK_MIN(c->uuid.len, 100);
     sqlite3_stmt *s = stmt_get(db, ST_CHAT_LOOKUP, err);
     if (!s) return false;
     bind_str(s, 1, c->uuid);
@@ -685,33 +779,34 @@ static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult
     int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     uint64_t old_hash = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 1) : 0;
     sqlite3_reset(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_fail(db, err, what);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_fail(db, err, "looking up a conversation");
     if (id && old_hash == hash) {
         *res = (ChatPutResult){CHAT_PUT_UNCHANGED, id};
         return true;
     }
     if (id) {
-        // Parts first: their delete trigger reads nothing from messages, and the messages'
-        // cascade then finds no parts left.
-        sqlite3_stmt *d = stmt_get(db, ST_PART_DELETE, err);
-        if (!d) return false;
-        sqlite3_bind_int64(d, 1, id);
-        rc = sqlite3_step(d);
-        sqlite3_reset(d);
-        if (rc != SQLITE_DONE) return db_fail(db, err, what);
-        if (!(d = stmt_get(db, ST_MSG_DELETE, err))) return false;
-        sqlite3_bind_int64(d, 1, id);
-        rc = sqlite3_step(d);
-        sqlite3_reset(d);
-        if (rc != SQLITE_DONE) return db_fail(db, err, what);
+        // Out of the indexes while the old rows still hold the indexed values, then the rows.
+        static const int steps[] = {ST_PART_FTS_DELETE, ST_MSG_FTS_DELETE, ST_TITLE_FTS_DELETE, ST_PART_DELETE,
+                                    ST_MSG_DELETE};
+        static const int64_t none = INT64_MAX;
+        const int64_t *below[] = {&db->part_indexed, &db->msg_indexed, &none, &none, &none};
+        for (size_t i = 0; i < AK_ARRAY_COUNT(steps); i++) {
+            sqlite3_stmt *d = stmt_get(db, steps[i], err);
+            if (!d) return false;
+            sqlite3_bind_int64(d, 1, id);
+            if (i < 2) sqlite3_bind_int64(d, 2, *below[i]);
+            if (!step_write(db, d, err, "replacing conversation %.*s", u, c->uuid.ptr)) return false;
+        }
     }
     if (!(s = stmt_get(db, id ? ST_CHAT_UPDATE : ST_CHAT_INSERT, err))) return false;
     if (id) sqlite3_bind_int64(s, 1, id);
     bind_chat(s, c, hash);
-    rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) return db_fail(db, err, what);
+    if (!step_write(db, s, err, "storing conversation %.*s", u, c->uuid.ptr)) return false;
     *res = (ChatPutResult){id ? CHAT_PUT_UPDATED : CHAT_PUT_ADDED, id ? id : sqlite3_last_insert_rowid(db->sql)};
+    if (!(s = stmt_get(db, ST_TITLE_FTS_INSERT, err))) return false;
+    sqlite3_bind_int64(s, 1, res->chat_id);
+    bind_str(s, 2, c->title);
+    if (!step_write(db, s, err, "indexing the title of conversation %.*s", u, c->uuid.ptr)) return false;
     return put_messages(db, res->chat_id, c, err);
 }
 
@@ -723,18 +818,22 @@ bool chat_db_put(ChatDb *db, const ChatConv *conv, ChatPutResult *res, ChatError
                          (unsigned long long)conv->byte_offset);
     if (conv->source != CHAT_SOURCE_CLAUDE && conv->source != CHAT_SOURCE_CHATGPT)
         return chat_fail(err, "%s: conversation %.*s has no known source (%d)", db->path,
-                         AK_STR_FMT(conv->uuid), (int)conv->source);
-    uint64_t hash = conv_hash(conv);
-    if (!stmt_exec(db, ST_SAVEPOINT, "starting to store a conversation", err)) return false;
-    if (!put_body(db, conv, hash, res, err)) {
-        stmt_exec(db, ST_ROLLBACK_TO, "undoing a conversation", NULL);
-        stmt_exec(db, ST_RELEASE, "undoing a conversation", NULL);
+                         (int)AK_MIN(conv->uuid.len, 100), conv->uuid.ptr, (int)conv->source);
+    if (db->tx_failed)
+        return chat_fail(err, "%s: a conversation failed to store earlier in this transaction; roll it back",
+                         db->path);
+    // No savepoint per put (FTS5 would write its index at each one): a failure leaves this
+    // conversation half-written inside the transaction, which then can only be rolled back.
+    bool own = !db->in_tx;
+    if (own && !chat_db_begin(db, err)) return false;
+    bool ok = put_body(db, conv, conv_hash(conv), res, err);
+    if (ok && db->unindexed_bytes >= db->index_batch) ok = index_pending(db, err);
+    if (!ok) {
+        if (own) chat_db_rollback(db);
+        else db->tx_failed = true;
         return false;
     }
-    if (stmt_exec(db, ST_RELEASE, "storing a conversation", err)) return true;
-    // Outside a transaction the release is the commit; if that failed, leave nothing open.
-    if (!db->in_tx && !sqlite3_get_autocommit(db->sql)) sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-    return false;
+    return own ? chat_db_commit(db, err) : true;
 }
 
 // ---- reading chats --------------------------------------------------------------------------
@@ -829,11 +928,12 @@ bool chat_db_each_message(ChatDb *db, int64_t chat_id, bool visible_only, ChatMs
                           ChatError *err) {
     sqlite3_stmt *ms = stmt_get(db, visible_only ? ST_MSG_EACH_VISIBLE : ST_MSG_EACH, err);
     sqlite3_stmt *ps = ms ? stmt_get(db, ST_PART_EACH, err) : NULL;
-    if (!ps) return false;
+    bool opened;
+    if (!ps || !read_begin(db, &opened, err)) return false;
     sqlite3_bind_int64(ms, 1, chat_id);
     sqlite3_bind_int64(ps, 1, chat_id);
-    // Both cursors walk in ordinal order inside one read transaction (the statements overlap),
-    // so the parts of message k are the run of part rows with msg_ordinal k.
+    // Both cursors walk in ordinal order inside one read transaction, so the parts of message k
+    // are the run of part rows with msg_ordinal k.
     int mrc, prc = SQLITE_DONE;
     bool ok = true, stop = false, parts_started = false;
     char what[120];
@@ -892,6 +992,7 @@ bool chat_db_each_message(ChatDb *db, int64_t chat_id, bool visible_only, ChatMs
     }
     sqlite3_reset(ms);
     sqlite3_reset(ps);
+    read_end(db, opened);
     return ok;
 }
 
@@ -946,25 +1047,18 @@ static int match_expr(const char *q, char *out) {
     return terms;
 }
 
-// Step 1 keeps these per hit; step 2 turns them into ChatHits.
+// What step 1 keeps per hit; step 2 turns it into a ChatHit.
 typedef struct ChatHitRef {
-    int kind;
-    int64_t chat_id, rowid;
-    int32_t ordinal, part;
+    int kind; // 0 title, 1 message, 2 part: the order of ChatHitKind
+    int64_t rowid;
     double score;
 } ChatHitRef;
 
 static bool hit_fill(ChatDb *db, AkArena *arena, const char *expr, const ChatSearchOpts *o, const ChatHitRef *r,
                      ChatHit *h, ChatError *err) {
     static const int stmt_for[] = {ST_SNIP_TITLE, ST_SNIP_MSG, ST_SNIP_PART};
-    *h = (ChatHit){
-        .kind = r->kind == 0 ? CHAT_HIT_TITLE : r->kind == 1 ? CHAT_HIT_MESSAGE : CHAT_HIT_PART,
-        .chat_id = r->chat_id, .ordinal = r->ordinal, .part = r->part, .score = r->score,
-        .role = CHAT_ROLE_OTHER, .part_kind = CHAT_PART_TEXT,
-    };
-    ChatRow row;
-    if (!chat_db_get_chat(db, arena, r->chat_id, &row, err)) return false;
-    h->source = row.source, h->chat_uuid = row.uuid, h->title = row.title, h->created = row.created;
+    *h = (ChatHit){.kind = (ChatHitKind)r->kind, .ordinal = -1, .part = -1, .score = r->score,
+                   .role = CHAT_ROLE_OTHER, .part_kind = CHAT_PART_TEXT};
     sqlite3_stmt *s = stmt_get(db, stmt_for[r->kind], err);
     if (!s) return false;
     sqlite3_bind_text(s, 1, expr, -1, SQLITE_STATIC);
@@ -978,19 +1072,29 @@ static bool hit_fill(ChatDb *db, AkArena *arena, const char *expr, const ChatSea
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         h->snippet = str_copy(arena, col_str(s, 0));
+        h->chat_id = sqlite3_column_int64(s, 1);
         if (r->kind != 0) {
-            h->created = col_time(s, 1);
-            h->role = (ChatRole)name_lookup(role_names, (int)AK_ARRAY_COUNT(role_names), sqlite3_column_text(s, 2),
+            h->ordinal = sqlite3_column_int(s, 2);
+            h->created = col_time(s, 3);
+            h->role = (ChatRole)name_lookup(role_names, (int)AK_ARRAY_COUNT(role_names), sqlite3_column_text(s, 4),
                                             CHAT_ROLE_OTHER);
         }
         if (r->kind == 2) {
+            h->part = sqlite3_column_int(s, 5);
             h->part_kind = (ChatPartKind)name_lookup(kind_names, (int)AK_ARRAY_COUNT(kind_names),
-                                                     sqlite3_column_text(s, 3), CHAT_PART_UNKNOWN);
-            h->part_name = str_copy(arena, col_str(s, 4));
+                                                     sqlite3_column_text(s, 6), CHAT_PART_UNKNOWN);
+            h->part_name = str_copy(arena, col_str(s, 7));
         }
     }
     sqlite3_reset(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? true : db_fail(db, err, "making a search snippet");
+    if (rc != SQLITE_ROW) // the row matched in step 1 of the same read transaction
+        return rc == SQLITE_DONE ? chat_fail(err, "%s: a search hit vanished (damaged index?)", db->path)
+                                 : db_fail(db, err, "making a search snippet");
+    ChatRow row;
+    if (!chat_db_get_chat(db, arena, h->chat_id, &row, err)) return false;
+    h->source = row.source, h->chat_uuid = row.uuid, h->title = row.title;
+    if (r->kind == 0) h->created = row.created;
+    return true;
 }
 
 bool chat_db_search(ChatDb *db, AkArena *arena, const char *query, const ChatSearchOpts *opts, ChatHit **hits,
@@ -1022,28 +1126,32 @@ bool chat_db_search(ChatDb *db, AkArena *arena, const char *query, const ChatSea
                           : chat_fail(err, "%s: the search has more than %d words; use fewer", db->path,
                                       CHAT_SEARCH_MAX_TERMS);
     }
-    sqlite3_stmt *s = stmt_get(db, ST_SEARCH, err);
-    if (!s) { ak_temp_end(t); return false; }
+    bool opened;
+    bool filtered = o.source || o.since > 0 || o.until > 0 || o.visible_only;
+    sqlite3_stmt *s = read_begin(db, &opened, err) ? stmt_get(db, filtered ? ST_SEARCH_FILTERED : ST_SEARCH_TOP, err)
+                                                   : NULL;
+    if (!s) { read_end(db, opened); ak_temp_end(t); return false; }
     sqlite3_bind_text(s, 1, expr, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, o.source ? chat_source_name(o.source) : "", -1, SQLITE_STATIC);
-    if (o.since > 0) sqlite3_bind_double(s, 3, o.since); else sqlite3_bind_null(s, 3);
-    if (o.until > 0) sqlite3_bind_double(s, 4, o.until); else sqlite3_bind_null(s, 4);
-    sqlite3_bind_int(s, 5, o.visible_only);
     sqlite3_bind_int64(s, 6, o.limit);
+    if (filtered) {
+        sqlite3_bind_text(s, 2, o.source ? chat_source_name(o.source) : "", -1, SQLITE_STATIC);
+        if (o.since > 0) sqlite3_bind_double(s, 3, o.since); else sqlite3_bind_null(s, 3);
+        if (o.until > 0) sqlite3_bind_double(s, 4, o.until); else sqlite3_bind_null(s, 4);
+        sqlite3_bind_int(s, 5, o.visible_only);
+    }
     uint32_t n = 0;
     int rc;
     while (n < o.limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        refs[n++] = (ChatHitRef){
-            .kind = sqlite3_column_int(s, 0), .chat_id = sqlite3_column_int64(s, 1),
-            .ordinal = sqlite3_column_int(s, 2), .part = sqlite3_column_int(s, 3),
-            .rowid = sqlite3_column_int64(s, 4), .score = sqlite3_column_double(s, 5),
-        };
+        int kind = sqlite3_column_int(s, 0);
+        if (kind < 0 || kind > 2) continue;
+        refs[n++] = (ChatHitRef){kind, sqlite3_column_int64(s, 1), sqlite3_column_double(s, 2)};
     }
     bool ok = n == o.limit || rc == SQLITE_DONE ? true : db_fail(db, err, "searching");
     sqlite3_reset(s);
     ChatHit *out = ok && n ? ak_push_array(arena, ChatHit, n) : NULL;
     if (ok && n && !out) ok = chat_fail(err, "%s: no memory for %u search hits", db->path, n);
     for (uint32_t i = 0; ok && i < n; i++) ok = hit_fill(db, arena, expr, &o, &refs[i], &out[i], err);
+    read_end(db, opened);
     ak_temp_end(t);
     if (!ok) return false;
     *hits = out;

@@ -17,9 +17,10 @@
 //   messages(id, chat_id, ordinal, uuid, parent_uuid, role, author, created, text, visible,
 //            hidden, sibling_index, sibling_count, part_count)   UNIQUE(chat_id, ordinal)
 //   parts(id, chat_id, msg_ordinal, ordinal, kind, name, text, text_at, text_len, is_error)
-//   title_fts, msg_fts, part_fts: FTS5 tables with external content (the three above), kept
-//   in sync by triggers. A text part whose bytes already sit in its message's text is stored
-//   as (text_at, text_len), a byte range of messages.text, instead of a second copy.
+//   title_fts, msg_fts, part_fts: FTS5 tables with external content (the three above), fed
+//   by db.c itself, not by triggers (see "Indexing" in db.c): whatever else writes these
+//   tables must update the index too. A text part whose bytes already sit in its message's
+//   text is stored as (text_at, text_len), a byte range of messages.text, not a second copy.
 // Times are seconds since the epoch (REAL), NULL when unknown. Sources, roles and part kinds
 // are stored as words ('claude', 'assistant', 'tool_use'), so the file reads well in sqlite3.
 //
@@ -69,10 +70,17 @@ typedef struct ChatPutResult {
     int64_t chat_id;
 } ChatPutResult;
 
-// Stores one conversation. Each put is atomic (a savepoint): if it fails, nothing of this
-// conversation is written and the surrounding transaction is still usable. Outside
-// chat_db_begin/commit it is its own transaction. `conv` is only read during the call.
+// Stores one conversation. Outside chat_db_begin/commit it is its own transaction. Inside one,
+// a failed put may leave part of its conversation written, so the transaction can then only
+// be rolled back: later puts fail and chat_db_commit rolls back and says so. (Per-put
+// savepoints would make SQLite's FTS5 write its index at each one.) Invalid input (no uuid,
+// no source) is refused before anything is written and does not spoil the transaction.
+// `conv` is only read during the call.
 bool chat_db_put(ChatDb *db, const ChatConv *conv, ChatPutResult *res, ChatError *err);
+
+// A write transaction indexes new text for search in batches of this many bytes (default
+// 16 MB; the rest at commit). Bigger batches index faster; tests use tiny ones.
+void chat_db_set_index_batch(ChatDb *db, uint64_t bytes);
 
 // ---- reading ------------------------------------------------------------------------------
 
