@@ -8,6 +8,8 @@
 //               hundred survives in a ring of 10k long-lived strings, which fragments the heap.
 //   form-burst  the same requests with no survivors; akheap-reset drops each request's strings
 //               with one ak_heap_reset instead of one free each.
+// akheap-thp (churn) is the heap on an arena with AK_ARENA_LARGE_PAGES: 200 MB touched at random
+// spends much of its time in TLB misses on 4 KB pages, which the peers pay as well.
 // Each row is a forked child (its peak RSS is its own) that first runs the stream untimed per
 // call (throughput: ns_op, or ns_str per string for the forms), then a fifth of it again with
 // every call timed into a histogram (p50 / p99 / p99.99 / max per operation; each includes
@@ -28,7 +30,7 @@
 #define FORM_RING 10000
 #define FORM_MAX_FIELDS 420
 
-typedef enum Kind { PEER, HEAP, HEAP_RESET } Kind;
+typedef enum Kind { PEER, HEAP, HEAP_THP, HEAP_RESET } Kind;
 
 typedef struct Row {
     const char *bench_case;
@@ -64,7 +66,8 @@ static inline void *a_realloc(Kind k, void *p, size_t n) {
 static void open_heap(Kind k) {
     if (k == PEER) return;
     // Reserve enough for one region; no poisoning so callgrind counts a native run's work.
-    heap = ak_heap_create(.name = "bench", .reserve = AK_GB(4), .no_poison = true);
+    heap = ak_heap_create(.name = "bench", .reserve = AK_GB(4), .no_poison = true,
+                          .arena_flags = k == HEAP_THP ? AK_ARENA_LARGE_PAGES : 0);
     if (!heap) die(ak_heap_last_create_error());
 }
 
@@ -275,12 +278,14 @@ int main(int argc, char **argv) {
         void (*fn)(void *);
     } cases[] = {{"churn", run_churn}, {"form", run_form}, {"form-burst", run_form}};
     for (size_t c = 0; c < AK_ARRAY_COUNT(cases); c++) {
-        Row rows[3] = {{cases[c].bench_case, "akheap", HEAP, args.n},
+        Row rows[4] = {{cases[c].bench_case, "akheap", HEAP, args.n},
+                       {cases[c].bench_case, "akheap-thp", HEAP_THP, args.n},
                        {cases[c].bench_case, "akheap-reset", HEAP_RESET, args.n},
                        {cases[c].bench_case, peer, PEER, args.n}};
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 4; i++) {
             if (rows[i].kind != PEER && !heap_rows) continue;
             if (rows[i].kind == HEAP_RESET && strcmp(cases[c].bench_case, "form-burst")) continue;
+            if (rows[i].kind == HEAP_THP && strcmp(cases[c].bench_case, "churn")) continue;
             if (!bench_wanted(&args, rows[i].bench_case, rows[i].allocator)) continue;
             if (bench_in_child(cases[c].fn, &rows[i]) != 0) die("a bench child failed");
         }

@@ -21,7 +21,8 @@
 // Freeing NULL does nothing. Debug builds (AK_DEBUG) check every pointer given back: a double
 // free, a pointer from elsewhere or a corrupted header aborts with a message naming the heap
 // and the file:line that created it. Release builds skip those checks and stay O(1).
-// Under AddressSanitizer or Valgrind, free blocks and all headers are poisoned.
+// Under AddressSanitizer, and under Valgrind in debug builds, free blocks and all headers are
+// poisoned, so a use after free or an overflow into a header is reported where it happens.
 #ifndef ARENAKIT_HEAP_H
 #define ARENAKIT_HEAP_H
 
@@ -33,6 +34,8 @@ typedef struct AkHeapParams {
     AkArena *arena;     // grow on this arena instead of one of the heap's own
     uint64_t reserve;   // own arena: address space per arena block (default 64 MB)
     uint64_t commit;    // own arena: commit step (default 64 KB)
+    uint32_t arena_flags; // own arena: AK_ARENA_LARGE_PAGES (fewer TLB misses on big heaps),
+                        // AK_ARENA_FIXED (the reserve is a hard cap)
     uint64_t grow;      // bytes taken from the arena at least per growth (default 64 KB)
     uint64_t limit;     // the heap never holds more than this from its arena (0: no limit)
     bool locked;        // serialize every call with a mutex (a heap shared between threads)
