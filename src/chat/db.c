@@ -1,6 +1,6 @@
 // db.c: the chat store's SQLite database (see db.h for the schema and the rules).
-// SQLite allocates with its own malloc (issue 8 will route it through our heap); the tokenizer
-// instances below are the only allocations this file asks of it directly.
+// SQLite allocates through sqlmem.h's heap when the program installed it, else with malloc;
+// the tokenizer instances below are the only allocations this file asks of it directly.
 #if !defined(_DEFAULT_SOURCE)
 #  define _DEFAULT_SOURCE
 #endif
@@ -396,10 +396,11 @@ static bool check_file(const char *path, bool readonly, bool *is_new, ChatError 
     struct stat st;
     unsigned char h[100];
     ssize_t got = -1;
-    if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) got = pread(fd, h, sizeof h, 0);
+    bool dir = false;
+    if (fstat(fd, &st) == 0 && !(dir = S_ISDIR(st.st_mode))) got = pread(fd, h, sizeof h, 0);
     int saved = errno;
     close(fd);
-    if (S_ISDIR(st.st_mode)) return chat_fail(err, "%s: is a directory, not a database file", path);
+    if (dir) return chat_fail(err, "%s: is a directory, not a database file", path);
     if (got < 0) return chat_fail(err, "%s: cannot read: %s", path, strerror(saved));
     if (st.st_size == 0) {
         if (readonly) return chat_fail(err, "%s: the database is empty (import an export first)", path);
@@ -504,10 +505,12 @@ ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err) {
                   (long long)version, CHAT_DB_SCHEMA_VERSION);
         goto fail;
     }
+    // WAL: readers and one writer at once. synchronous=NORMAL: a commit survives a crash of
+    // the program, and the last commits may be lost (never corrupted) in a power cut.
     const char *pragmas = readonly
-        ? "PRAGMA query_only=1; PRAGMA cache_size=-8192;"
+        ? "PRAGMA query_only=1;"
         : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-          " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8192; PRAGMA journal_size_limit=67108864;";
+          " PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864;";
     if (!exec_sql(db, pragmas, "setting up the connection", err)) goto fail;
     // The page cache fits SQLite's share of the process budget (sqlmem.h).
     char cache[64];
@@ -785,16 +788,17 @@ static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult
         return true;
     }
     if (id) {
-        // Out of the indexes while the old rows still hold the indexed values, then the rows.
-        static const int steps[] = {ST_PART_FTS_DELETE, ST_MSG_FTS_DELETE, ST_TITLE_FTS_DELETE, ST_PART_DELETE,
-                                    ST_MSG_DELETE};
-        static const int64_t none = INT64_MAX;
-        const int64_t *below[] = {&db->part_indexed, &db->msg_indexed, &none, &none, &none};
+        // Out of the indexes while the old rows still hold the indexed values (only rows below
+        // the *_indexed marks were indexed), then the rows themselves.
+        const struct { int stmt; int64_t below; } steps[] = {
+            {ST_PART_FTS_DELETE, db->part_indexed}, {ST_MSG_FTS_DELETE, db->msg_indexed},
+            {ST_TITLE_FTS_DELETE, 0}, {ST_PART_DELETE, 0}, {ST_MSG_DELETE, 0},
+        };
         for (size_t i = 0; i < AK_ARRAY_COUNT(steps); i++) {
-            sqlite3_stmt *d = stmt_get(db, steps[i], err);
+            sqlite3_stmt *d = stmt_get(db, steps[i].stmt, err);
             if (!d) return false;
             sqlite3_bind_int64(d, 1, id);
-            if (i < 2) sqlite3_bind_int64(d, 2, *below[i]);
+            if (steps[i].below) sqlite3_bind_int64(d, 2, steps[i].below);
             if (!step_write(db, d, err, "replacing conversation %.*s", u, c->uuid.ptr)) return false;
         }
     }

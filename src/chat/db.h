@@ -2,10 +2,12 @@
 // full-text index over message text, part text (attachments, tool use, thinking) and titles.
 //
 // Memory: a ChatDb owns one arena (the handle itself, its path, and rows being decoded) and
-// its SQLite connection. SQLite allocates with its own malloc for now (page cache, statements,
-// FTS); issue 8 routes it through the process budget. Rows handed to callbacks point into
-// SQLite's or the handle's buffers and are valid only during the callback: copy what you keep.
-// Results this module returns (search hits, a found chat) go on the caller's arena.
+// its SQLite connection. SQLite's own memory (page cache, statements, FTS buffers) comes from
+// its allocator: the heap of sqlmem.h when the program installed it, else libc malloc; the
+// page cache per connection is sized by chat_sqlmem_cache_kb(). Rows handed to callbacks
+// point into SQLite's or the handle's buffers and are valid only during the callback: copy
+// what you keep. Results this module returns (search hits, a found chat) go on the caller's
+// arena.
 //
 // Threads: one ChatDb per thread (the connection is opened without SQLite's mutex). A writer
 // and readers on other connections coexist through WAL: readers see the last commit and never
