@@ -4,8 +4,9 @@
 # Makefile); each binary prints "ROW <case> <allocator> key=value..." lines (bench/bench.h,
 # bench_row). Per case the table lists each allocator, every metric in the order the bench
 # printed them, instructions/op when callgrind counted them, and how the first metric compares
-# with glibc's and mimalloc's: "glibc/this" is glibc's value divided by this row's, so for a
-# time 10.0x means ten times faster than glibc.
+# with glibc's and mimalloc's (when the case has such a row): "glibc/this" is glibc's value
+# divided by this row's, so for a time 10.0x means ten times faster than glibc. Values may hold
+# spaces: a word that is not "key=..." continues the value before it.
 #
 # Instructions: these machines have no hardware counters, so when valgrind is installed each
 # binary runs again with --quick under `valgrind --tool=callgrind --collect-atstart=no`; the
@@ -112,10 +113,17 @@ for fam in $families; do
       c = $2; a = $3
       if (!(c in seen)) { seen[c] = 1; cases[++ncases] = c }
       if (!((c, a) in hasrow)) { hasrow[c, a] = 1; rows[c, ++nrows[c]] = a }
+      # A word that does not start with "key=" continues the previous value, so a value
+      # may hold spaces (query="arena allocator").
+      k = ""
       for (i = 4; i <= NF; i++) {
-        k = $i; sub(/=.*/, "", k); v = $i; sub(/^[^=]*=/, "", v)
-        if (!((c, k) in haskey)) { haskey[c, k] = 1; keys[c, ++nkeys[c]] = k }
-        val[c, a, k] = v
+        if ($i ~ /^[A-Za-z_][A-Za-z0-9_.\/-]*=/) {
+          k = $i; sub(/=.*/, "", k); v = $i; sub(/^[^=]*=/, "", v)
+          if (!((c, k) in haskey)) { haskey[c, k] = 1; keys[c, ++nkeys[c]] = k }
+          val[c, a, k] = v
+        } else if (k != "") {
+          val[c, a, k] = val[c, a, k] " " $i
+        }
       }
     }
     function ratio(base, x) {
@@ -134,7 +142,8 @@ for fam in $families; do
         for (r = 1; r <= nrows[c]; r++) if ((c SUBSEP rows[c, r]) in instr) withinstr = 1
         if (withinstr) col[++ncol] = "instr_op"
         col[++ncol] = "glibc/this"
-        col[++ncol] = "mimalloc/this"
+        withmi = (c, "mimalloc") in hasrow
+        if (withmi) col[++ncol] = "mimalloc/this"
         for (j = 1; j <= ncol; j++) { cell[0, j] = col[j]; w[j] = length(col[j]) }
         for (r = 1; r <= nrows[c]; r++) {
           a = rows[c, r]; j = 0
@@ -142,7 +151,7 @@ for fam in $families; do
           for (k = 1; k <= nk; k++) cell[r, ++j] = ((c, a, keys[c, k]) in val) ? val[c, a, keys[c, k]] : "-"
           if (withinstr) cell[r, ++j] = ((c SUBSEP a) in instr) ? instr[c, a] : "-"
           cell[r, ++j] = ratio(val[c, "glibc", first], val[c, a, first])
-          cell[r, ++j] = ratio(val[c, "mimalloc", first], val[c, a, first])
+          if (withmi) cell[r, ++j] = ratio(val[c, "mimalloc", first], val[c, a, first])
           for (j = 1; j <= ncol; j++) if (length(cell[r, j]) > w[j]) w[j] = length(cell[r, j])
         }
         printf "\n%s / %s   (ratios on %s)\n", fam, c, first
