@@ -45,6 +45,11 @@ const char *app_default_db_path(AkArena *arena, bool create) {
     return path.ptr;
 }
 
+bool app_parse_count(const char *s, uint64_t *out) {
+    AkParseError perr;
+    return s[0] >= '0' && s[0] <= '9' && ak_str_parse_u64(ak_str_cstr(s), 10, out, &perr);
+}
+
 bool app_parse_size(const char *s, uint64_t *out) {
     char *end;
     errno = 0;

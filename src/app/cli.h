@@ -37,6 +37,9 @@ bool app_load_config(AppOptions *opt, AkArena *arena);
 bool app_memory_begin(uint64_t budget);
 void app_memory_end(void);
 
+// A count as a person types it: decimal digits only ("20"). False on anything else.
+bool app_parse_count(const char *s, uint64_t *out);
+
 // "64M", "1.5G", "512K", "4096" (bytes). False on anything else.
 bool app_parse_size(const char *s, uint64_t *out);
 // "2025-06-03", "2025-06-03T19:40", "2025-06-03T19:40:05Z", or seconds since the epoch.

@@ -194,9 +194,7 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
         } else if ((v = app_opt_value(argc, argv, &i, "--title"))) {
             f.title = ak_str_cstr(v);
         } else if ((v = app_opt_value(argc, argv, &i, "--limit"))) {
-            char *end;
-            f.limit = strtoull(v, &end, 10);
-            if (*end || !*v) return usage_error(usage_list, "bad number for --limit: %s", v);
+            if (!app_parse_count(v, &f.limit)) return usage_error(usage_list, "bad number for --limit: %s", v);
         } else if (!strcmp(argv[i], "--json")) {
             c->opt.json = true;
         } else {
@@ -221,15 +219,8 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
     for (uint32_t i = 0; i < kept; i++) {
         const ChatMeta *m = chat_store_meta(c->store, order[i]);
         if (c->opt.json) {
-            printf("%s\n  {\"id\": %lld, \"source\": \"%s\", \"uuid\": ", i ? "," : "", (long long)m->id,
-                   chat_source_name(m->source));
-            app_json_str(stdout, m->uuid);
-            fputs(", \"title\": ", stdout);
-            app_json_str(stdout, m->title);
-            fputs(", \"created\": ", stdout);
-            app_json_time(stdout, m->created);
-            fputs(", \"updated\": ", stdout);
-            app_json_time(stdout, m->updated);
+            fputs(i ? ",\n  " : "\n  ", stdout);
+            app_render_meta_json(stdout, m);
             printf(", \"messages\": %u, \"bytes\": %llu}", m->visible_count, (unsigned long long)m->bytes);
         } else {
             char when[32];
@@ -298,9 +289,9 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *v;
         if ((v = app_opt_value(argc, argv, &i, "--limit"))) {
-            char *end;
-            so.limit = (uint32_t)strtoul(v, &end, 10);
-            if (*end || !*v || !so.limit) return usage_error(usage_search, "bad number for --limit: %s", v);
+            uint64_t n;
+            if (!app_parse_count(v, &n) || !n || n > UINT32_MAX) return usage_error(usage_search, "bad number for --limit: %s", v);
+            so.limit = (uint32_t)n;
         } else if ((v = app_opt_value(argc, argv, &i, "--source"))) {
             if (!parse_source(v, &so.source)) return usage_error(usage_search, "--source is claude or chatgpt, not %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--since"))) {
@@ -432,9 +423,7 @@ static int cmd_walk(AppCtx *c, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *v;
         if ((v = app_opt_value(argc, argv, &i, "--limit"))) {
-            char *end;
-            limit = strtoull(v, &end, 10);
-            if (*end || !*v) return usage_error(usage_walk, "bad number for --limit: %s", v);
+            if (!app_parse_count(v, &limit)) return usage_error(usage_walk, "bad number for --limit: %s", v);
         } else if (!strcmp(argv[i], "--json")) {
             c->opt.json = true;
         } else {

@@ -70,7 +70,7 @@ static void render_part_markdown(FILE *out, const ChatPart *p) {
     }
 }
 
-static void render_json(FILE *out, const ChatMeta *meta, const ChatMessages *msgs) {
+void app_render_meta_json(FILE *out, const ChatMeta *meta) {
     fprintf(out, "{\"id\": %lld, \"source\": \"%s\", \"uuid\": ", (long long)meta->id, chat_source_name(meta->source));
     app_json_str(out, meta->uuid);
     fputs(", \"title\": ", out);
@@ -81,6 +81,10 @@ static void render_json(FILE *out, const ChatMeta *meta, const ChatMessages *msg
     app_json_time(out, meta->created);
     fputs(", \"updated\": ", out);
     app_json_time(out, meta->updated);
+}
+
+static void render_json(FILE *out, const ChatMeta *meta, const ChatMessages *msgs) {
+    app_render_meta_json(out, meta);
     fputs(", \"messages\": [", out);
     AkChunkedIter it;
     bool first = true;
