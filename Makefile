@@ -148,6 +148,7 @@ BENCHES := $(foreach s,$(BENCH_SRC:bench/%.c=%),$(foreach p,$(BENCH_PEERS),build
 bench: deps
 	@$(MAKE) --no-print-directory MODE=release bench-build
 	@tools/bench.sh build/release/bench
+	@tools/memtrace.sh build/release
 bench-build: $(BENCHES)
 define BENCH_RULE
 build/release/bench/%-$(1): build/release/obj/bench/%.o $(if $(CHAT_OBJ),build/release/libchatstore.a) build/release/libarenakit.a
