@@ -1,0 +1,17 @@
+// browse.h: `chatlog browse`, the terminal browser: a chat list (newest first, title filter,
+// full-text search) and tabs that each show one chat's history while holding a view reference
+// on it, with the memory budget on the status line. Built on ncursesw.
+//
+// Memory: the browser opens its own read-only store and owns one arena for its life (the
+// browser state, the chat list's order), one for search results (cleared per search) and one
+// per tab (the tab's cache of wrapped lines, released when the tab closes). Everything is
+// released before the command returns.
+#ifndef APP_BROWSE_H
+#define APP_BROWSE_H
+
+// main.c's command context. It begins with its AppOptions, which is all browse reads.
+typedef struct AppCtx AppCtx;
+
+int cmd_browse(AppCtx *c, int argc, char **argv);
+
+#endif

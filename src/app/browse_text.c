@@ -1,0 +1,270 @@
+// browse_text.c: turning a message into display lines and drawing them. Widths come from
+// arenakit's tables (ak_utf8_cp_width), not the locale, so the wrap is the same everywhere;
+// the drawing side double-checks with the terminal library's own idea (wcwidth) so that a
+// character the two disagree on is clipped instead of spilling into the next row.
+#if !defined(_DEFAULT_SOURCE)
+#  define _DEFAULT_SOURCE
+#endif
+#define _XOPEN_SOURCE 700
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "app/browse_ui.h"
+
+#include "app/cli.h"
+#include "app/render.h"
+#include "arenakit/utf8.h"
+
+#include <wchar.h>
+
+int browse_cp_cols(uint32_t cp) {
+    if (cp == '\t') return BROWSE_TAB_COLS;
+    int w = ak_utf8_cp_width(cp);
+    return w < 0 ? 0 : w;
+}
+
+uint64_t browse_text_cols(AkStr s) {
+    uint64_t cols = 0;
+    for (uint64_t i = 0; i < s.len;) {
+        uint32_t cp;
+        i += ak_utf8_decode(s.ptr + i, s.len - i, &cp, NULL);
+        if (cp == '\n' || cp == '\r') cols++; // drawn as a space
+        else if (cp != BROWSE_MARK_ON && cp != BROWSE_MARK_OFF) cols += (uint64_t)browse_cp_cols(cp);
+    }
+    return cols;
+}
+
+// ---- wrapping ------------------------------------------------------------------------------
+
+typedef struct Emit {
+    BrowseLineArray *lines;
+    int64_t count; // -1 once a push failed
+    uint8_t role;
+} Emit;
+
+static void emit(Emit *e, const char *p, uint64_t len, BrowseStyle style, uint32_t indent) {
+    if (e->count < 0) return;
+    BrowseLine *l = BrowseLineArray_push(e->lines);
+    if (!l) {
+        e->count = -1;
+        return;
+    }
+    *l = (BrowseLine){p, (uint32_t)len, (uint8_t)style, (uint8_t)indent, e->role};
+    e->count++;
+}
+
+// One paragraph (no newline inside) into lines of at most `width` columns. Words break at
+// spaces, and on either side of a wide (CJK) character; a zero-width character (a combining
+// mark, a joiner) stays with the one before it. `hard` (code) breaks at the width, wherever.
+// Spaces at a soft break are dropped; a paragraph's leading indentation is kept.
+static void wrap_paragraph(Emit *e, const char *p, uint64_t len, uint32_t width, BrowseStyle style, uint32_t indent,
+                           bool hard) {
+    if (width < 1) width = 1;
+    if (len == 0) {
+        emit(e, p, 0, style, indent);
+        return;
+    }
+    uint64_t start = 0;
+    while (start < len) {
+        uint64_t i = start, cut = start, next = start;
+        uint32_t col = 0, n = 0, over = 0;
+        bool prev_space = false, prev_wide = false;
+        int w = 0;
+        while (i < len && i - start < BROWSE_LINE_MAX_BYTES) {
+            n = ak_utf8_decode(p + i, len - i, &over, NULL);
+            w = browse_cp_cols(over);
+            if (w > 0 && col + (uint32_t)w > width) break;
+            if (!hard && w > 0) {
+                if (over == ' ') {
+                    if (!prev_space) cut = i;
+                    next = i + n;
+                } else if ((w == 2 || prev_wide) && i > start) {
+                    cut = next = i;
+                }
+                prev_space = over == ' ';
+                prev_wide = w == 2;
+            }
+            col += (uint32_t)w;
+            i += n;
+        }
+        if (i >= len) {
+            emit(e, p + start, len - start, style, indent);
+            break;
+        }
+        // `over` (at i) did not fit. A space or a wide neighbour is a break right here.
+        if (!hard && over == ' ' && i > start) cut = prev_space ? cut : i, next = i;
+        else if (!hard && (w == 2 || prev_wide) && i > start) cut = next = i;
+        if (hard || cut <= start) {
+            if (i == start) i += n; // one character wider than the line: it gets a line of its own
+            cut = next = i;
+        }
+        emit(e, p + start, cut - start, style, indent);
+        start = next;
+        if (!hard)
+            while (start < len && p[start] == ' ') start++;
+    }
+}
+
+static bool is_fence(const char *p, uint64_t len) {
+    uint64_t i = 0;
+    while (i < len && i < 3 && p[i] == ' ') i++;
+    return len - i >= 3 && (!memcmp(p + i, "```", 3) || !memcmp(p + i, "~~~", 3));
+}
+
+// A block of text, paragraph by paragraph. With `fences`, Markdown code fences switch to code
+// lines (hard-wrapped, indented, their own colour) until the closing fence.
+static void wrap_block(Emit *e, AkStr s, uint32_t width, BrowseStyle style, uint32_t indent, bool fences) {
+    bool code = style == BROWSE_CODE;
+    uint64_t at = 0;
+    do {
+        uint64_t nl = ak_str_find_byte(s, '\n', at);
+        uint64_t end = nl == AK_STR_NPOS ? s.len : nl;
+        const char *p = s.ptr + at;
+        uint64_t len = end - at;
+        if (len && p[len - 1] == '\r') len--;
+        if (fences && is_fence(p, len)) {
+            emit(e, p, len, BROWSE_FENCE, indent);
+            code = !code;
+        } else if (code) {
+            wrap_paragraph(e, p, len, width > indent + 2 ? width - indent - 2 : 1, BROWSE_CODE, indent + 2, true);
+        } else {
+            wrap_paragraph(e, p, len, width > indent ? width - indent : 1, style, indent, false);
+        }
+        at = end + 1;
+    } while (at <= s.len && e->count >= 0);
+}
+
+static const char *part_label(ChatPartKind k) {
+    switch (k) {
+    case CHAT_PART_THINKING: return "thinking";
+    case CHAT_PART_TOOL_USE: return "tool use";
+    case CHAT_PART_TOOL_RESULT: return "tool result";
+    case CHAT_PART_ATTACHMENT: return "attachment";
+    case CHAT_PART_FILE: return "file";
+    case CHAT_PART_IMAGE: return "image";
+    case CHAT_PART_UNKNOWN: return "unknown block";
+    default: return "text";
+    }
+}
+
+// The part kinds whose text the browser shows (files and images have a name only).
+static bool part_text_shown(ChatPartKind k) { return k != CHAT_PART_FILE && k != CHAT_PART_IMAGE; }
+
+static void emit_label(Emit *e, uint32_t width, AkStr s) {
+    if (!s.ptr) {
+        e->count = -1;
+        return;
+    }
+    wrap_paragraph(e, s.ptr, s.len, width, BROWSE_LABEL, 0, false);
+}
+
+int64_t browse_wrap_message(AkArena *arena, BrowseLineArray *lines, const ChatMessage *m, uint32_t number,
+                            uint32_t width) {
+    Emit e = {lines, 0, (uint8_t)m->role};
+    char when[32], branch[64] = "";
+    app_format_time(m->created, when, sizeof when);
+    if (m->sibling_count > 1) snprintf(branch, sizeof branch, " · version %u of %u", m->sibling_index, m->sibling_count);
+    if (!m->visible) snprintf(branch + strlen(branch), sizeof branch - strlen(branch), " · off-thread");
+    AkStr head = ak_str_pushf(arena, "%s · %s%s · #%u", app_role_title(m->role), when, branch, number);
+    if (!head.ptr) return -1;
+    emit(&e, head.ptr, head.len, BROWSE_HEADER, 0);
+    if (m->part_count == 0) wrap_block(&e, m->text, width, BROWSE_TEXT, 0, true);
+    for (uint32_t i = 0; i < m->part_count && e.count >= 0; i++) {
+        const ChatPart *p = &m->parts[i];
+        if (p->kind == CHAT_PART_TEXT) {
+            wrap_block(&e, p->text, width, BROWSE_TEXT, 0, true);
+            continue;
+        }
+        AkStr label = ak_str_pushf(arena, "[%s%s%.*s%s]", part_label(p->kind), p->name.len ? ": " : "",
+                                   AK_STR_FMT(p->name), p->is_error ? " (error)" : "");
+        if (p->kind == CHAT_PART_ATTACHMENT && label.ptr)
+            label = ak_str_pushf(arena, "%.*s %llu bytes of text", AK_STR_FMT(label), (unsigned long long)p->text.len);
+        emit_label(&e, width, label);
+        if (!part_text_shown(p->kind) || !p->text.len) continue;
+        // Tool input and output, attachments' text and unknown blocks read as code.
+        if (p->kind == CHAT_PART_THINKING) wrap_block(&e, p->text, width, BROWSE_THINKING, 2, false);
+        else wrap_block(&e, p->text, width, BROWSE_CODE, 0, false);
+    }
+    emit(&e, "", 0, BROWSE_TEXT, 0);
+    return e.count;
+}
+
+uint32_t browse_msg_segment_count(const ChatMessage *m) { return m->part_count ? m->part_count : 1; }
+
+AkStr browse_msg_segment(const ChatMessage *m, uint32_t k) {
+    if (m->part_count == 0) return m->text;
+    const ChatPart *p = &m->parts[k];
+    return part_text_shown(p->kind) ? p->text : (AkStr){"", 0};
+}
+
+static bool match_at(AkStr hay, AkStr needle, uint64_t i) {
+    for (uint64_t k = 0; k < needle.len; k++)
+        if (ak_ascii_lower(hay.ptr[i + k]) != ak_ascii_lower(needle.ptr[k])) return false;
+    return true;
+}
+
+uint64_t browse_find(AkStr hay, AkStr needle, uint64_t from) {
+    if (!needle.len || needle.len > hay.len) return AK_STR_NPOS;
+    for (uint64_t i = from; i + needle.len <= hay.len; i++)
+        if (match_at(hay, needle, i)) return i;
+    return AK_STR_NPOS;
+}
+
+uint64_t browse_find_before(AkStr hay, AkStr needle, uint64_t before) {
+    if (!needle.len || needle.len > hay.len) return AK_STR_NPOS;
+    uint64_t i = AK_MIN(before, hay.len - needle.len + 1);
+    while (i-- > 0)
+        if (match_at(hay, needle, i)) return i;
+    return AK_STR_NPOS;
+}
+
+// ---- drawing ---------------------------------------------------------------------------------
+
+int browse_draw_text(int y, int x, int cols, AkStr s, attr_t attr, attr_t hl_attr, AkStr hl, bool marks) {
+    if (cols <= 0) return 0;
+    move(y, x);
+    uint64_t hl_at = browse_find(s, hl, 0), hl_end = 0;
+    bool marked = false;
+    int col = 0;
+    for (uint64_t i = 0; i < s.len;) {
+        if (i == hl_at) {
+            hl_end = i + hl.len;
+            hl_at = browse_find(s, hl, hl_end);
+        }
+        uint32_t cp;
+        uint32_t n = ak_utf8_decode(s.ptr + i, s.len - i, &cp, NULL);
+        bool lit = i < hl_end || marked;
+        i += n;
+        if (marks && (cp == BROWSE_MARK_ON || cp == BROWSE_MARK_OFF)) {
+            marked = cp == BROWSE_MARK_ON;
+            continue;
+        }
+        attrset(lit ? hl_attr : attr);
+        if (cp == '\n' || cp == '\r') cp = ' '; // snippets and titles keep their text on one row
+        if (cp == '\t') {
+            int k = AK_MIN(BROWSE_TAB_COLS, cols - col);
+            for (int j = 0; j < k; j++) addch(' ');
+            col += k;
+            if (col >= cols) break;
+            continue;
+        }
+        int w = ak_utf8_cp_width(cp);
+        if (w < 0) continue;
+        wchar_t wc = (wchar_t)cp;
+        if (w == 0) {
+            // Attached by curses to the character before; nothing to attach to at the start.
+            if (col > 0) addnwstr(&wc, 1);
+            continue;
+        }
+        int lw = wcwidth(wc);
+        if (lw < 0) wc = 0xFFFD, lw = 1; // the locale does not know it: a replacement character
+        if (col + AK_MAX(w, lw) > cols) break;
+        addnwstr(&wc, 1);
+        int now = getcurx(stdscr) - x;
+        col = now > col ? now : col + AK_MAX(w, lw);
+    }
+    attrset(A_NORMAL);
+    return col;
+}
+
+int browse_put(int y, int x, int cols, AkStr s, attr_t attr) {
+    return browse_draw_text(y, x, cols, s, attr, attr, (AkStr){0}, false);
+}

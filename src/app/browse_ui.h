@@ -1,0 +1,175 @@
+// browse_ui.h: what the files of `chatlog browse` share: the browser's state, the chat list,
+// the tabs, and the text layer (word wrap by display width, drawing, finding).
+//   browse.c       the command: terminal set-up, event loop, keys, status line, overlays, copy
+//   browse_list.c  the chat list pane: order, title filter, full-text search results
+//   browse_tab.c   a tab: view reference, lazily wrapped lines, scrolling, find in the chat
+//   browse_text.c  wrapping a message into display lines and drawing a line of text
+// Memory: the Browser lives on its own arena (b->arena) for the command's life; search hits
+// on b->list.search_arena until the next search; each tab's wrapped lines on the tab's arena
+// until the width changes or the tab closes. Lines point into the chat's message arena, which
+// stays put because the tab pins the chat (view_refs) for as long as it is open.
+// Main thread only (the IO thread only writes a byte to the wake pipe).
+#ifndef APP_BROWSE_UI_H
+#define APP_BROWSE_UI_H
+
+#include "chat/store.h"
+
+#include <curses.h>
+
+#define BROWSE_MAX_TABS 32
+#define BROWSE_TAB_COLS 4         // a tab character is drawn as this many spaces
+#define BROWSE_LINE_MAX_BYTES 4096 // a display line never spans more bytes (zero-width runs)
+#define BROWSE_INPUT_MAX 256
+
+// ---- text: wrapping and drawing ------------------------------------------------------------
+
+typedef enum BrowseStyle {
+    BROWSE_TEXT,
+    BROWSE_HEADER,   // "── Role · time ──": drawn with rules to the window's edge
+    BROWSE_CODE,     // inside ``` fences, tool input and output, attachments: hard-wrapped, set apart
+    BROWSE_FENCE,    // the ``` lines themselves
+    BROWSE_LABEL,    // "[tool use: name]", "[attachment: x.pdf] 120 bytes of text"
+    BROWSE_THINKING, // reasoning parts, dimmed
+} BrowseStyle;
+
+// One display line: a byte range of the message's text (or of a header or label made on the
+// tab's arena), never more than the wrap width in columns.
+typedef struct BrowseLine {
+    const char *ptr;
+    uint32_t len;
+    uint8_t style;  // BrowseStyle
+    uint8_t indent; // columns before the text
+    uint8_t role;   // ChatRole, for the header's colour
+} BrowseLine;
+
+AK_CHUNKED_DEFINE(BrowseLineArray, BrowseLine);
+
+// Columns a code point takes as drawn here: tab BROWSE_TAB_COLS, other controls 0.
+int browse_cp_cols(uint32_t cp);
+// Appends message `m`'s display lines (header, body wrapped at `width` columns, a blank line
+// after) to `lines`; headers and labels are made on `arena`. Returns how many lines it
+// appended, or -1 if the arena refused (what was appended stays, unused).
+int64_t browse_wrap_message(AkArena *arena, BrowseLineArray *lines, const ChatMessage *m, uint32_t number,
+                            uint32_t width);
+// The texts of a message that the wrapped lines show, in display order (for find).
+uint32_t browse_msg_segment_count(const ChatMessage *m);
+AkStr browse_msg_segment(const ChatMessage *m, uint32_t k);
+// Case-insensitive (ASCII letters) search: first match at or after `from`, last match that
+// starts before `before`; AK_STR_NPOS if none.
+uint64_t browse_find(AkStr hay, AkStr needle, uint64_t from);
+uint64_t browse_find_before(AkStr hay, AkStr needle, uint64_t before);
+
+enum { BROWSE_MARK_ON = 1, BROWSE_MARK_OFF = 2 }; // bytes that switch highlighting in snippets
+// Draws s at (y, x) in at most `cols` columns, wide and combining characters placed by their
+// display width; matches of `hl` (if not empty), and text between the mark bytes when `marks`
+// is set, are drawn with `hl_attr`. Returns the columns used.
+int browse_draw_text(int y, int x, int cols, AkStr s, attr_t attr, attr_t hl_attr, AkStr hl, bool marks);
+// Plain text, no highlighting: browse_draw_text with one attribute.
+int browse_put(int y, int x, int cols, AkStr s, attr_t attr);
+// Columns s takes as browse_draw_text draws it (marks not counted).
+uint64_t browse_text_cols(AkStr s);
+
+// ---- the browser -----------------------------------------------------------------------------
+
+typedef struct BrowsePos {
+    uint32_t msg, line;
+} BrowsePos;
+
+typedef struct BrowseMsgWrap {
+    uint32_t first, count; // range in the tab's line array
+    bool done;
+} BrowseMsgWrap;
+
+typedef struct BrowseTab {
+    uint32_t handle;
+    ChatMessages *rec;      // pinned by our view reference until the tab closes
+    AkArena *arena;         // the tab's own: wrap cache, headers, labels
+    bool laid_out;          // rec is READY and the fields below are set
+    uint32_t msg_count;
+    BrowseMsgWrap *wraps;   // one per message, on `arena`
+    uint64_t wrap_base;     // arena position after `wraps`; popped to when the width changes
+    BrowseLineArray lines;
+    uint32_t width;         // wrap width of the cached lines (0: none yet)
+    uint32_t rows;          // text rows at the last draw
+    BrowsePos top;
+    int32_t goto_ordinal;   // open at this message once loaded (a search hit), -1 for none
+    char find[BROWSE_INPUT_MAX];
+    bool hit_valid;
+    uint32_t hit_msg, hit_seg;
+    uint64_t hit_off;
+    uint32_t hit_index, hit_total;
+} BrowseTab;
+
+typedef struct BrowseList {
+    uint32_t *order;        // every chat handle, newest first
+    uint32_t *shown;        // the ones passing the filter
+    uint32_t count, shown_count;
+    uint32_t sel, top;
+    char filter[BROWSE_INPUT_MAX];
+    AkArena *search_arena;  // hits of the last full-text search
+    ChatHit *hits;
+    uint32_t hit_count;
+    bool show_hits;         // the pane lists search hits instead of chats
+    char query[BROWSE_INPUT_MAX];
+} BrowseList;
+
+typedef enum BrowsePrompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_SEARCH, PROMPT_FIND } BrowsePrompt;
+typedef enum BrowseOverlay { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_POOL } BrowseOverlay;
+
+typedef struct Browser {
+    ChatStore *store;
+    AkArena *arena;
+    BrowseList list;
+    BrowseTab tabs[BROWSE_MAX_TABS];
+    uint32_t tab_count;
+    uint32_t current;       // 0: the chat list; k: tabs[k - 1]
+    BrowsePrompt prompt;
+    char input[BROWSE_INPUT_MAX];
+    uint32_t input_len;
+    BrowseOverlay overlay;
+    int overlay_scroll;
+    char notice[1024];
+    bool notice_error;
+    bool quit;
+    bool colors;
+    int wake[2];            // the IO thread writes a byte to wake[1] when a load finishes
+    uint64_t peak_used;     // most message-arena bytes seen charged between events
+    uint64_t peak_process;  // most bytes the process had committed (ak_os_committed)
+    uint32_t tabs_opened;
+} Browser;
+
+// Colour pairs (attributes only when the terminal has no colours).
+enum { PAIR_USER = 1, PAIR_ASSISTANT, PAIR_OTHER, PAIR_CODE, PAIR_ERROR, PAIR_HIT, PAIR_DIM, PAIR_TABBAR };
+attr_t browse_attr(const Browser *b, int pair);
+
+void browse_notice(Browser *b, bool error, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+// browse_list.c
+bool browse_list_init(Browser *b);
+void browse_list_apply_filter(Browser *b);
+void browse_list_search(Browser *b, const char *query);
+void browse_list_move(Browser *b, int64_t delta);
+void browse_list_open_selected(Browser *b);
+void browse_list_draw(Browser *b, int y, int rows, int cols);
+void browse_list_info(Browser *b, char *buf, size_t cap);
+
+// browse_tab.c
+bool browse_tab_open(Browser *b, uint32_t handle, int32_t goto_ordinal, const char *find);
+void browse_tab_close(Browser *b, uint32_t index);
+void browse_tab_draw(Browser *b, BrowseTab *t, int y, int rows, int cols);
+void browse_tab_scroll(BrowseTab *t, int64_t lines);
+void browse_tab_home(BrowseTab *t);
+void browse_tab_end(BrowseTab *t);
+void browse_tab_message_step(BrowseTab *t, int dir);
+void browse_tab_set_find(Browser *b, BrowseTab *t, const char *query);
+void browse_tab_find_next(Browser *b, BrowseTab *t, int dir);
+// The message a copy takes: the one at the top of the view. -1 while loading.
+int64_t browse_tab_current(BrowseTab *t);
+AkStr browse_tab_title(const Browser *b, const BrowseTab *t);
+void browse_tab_info(Browser *b, BrowseTab *t, char *buf, size_t cap);
+
+#endif
