@@ -129,9 +129,9 @@ test-tsan:
 # Warning-free on gcc and clang (-Werror here only, so a new compiler's warning never breaks
 # a user's build), and the Windows path compiles with mingw-w64 when it is installed.
 warnings:
-	@$(MAKE) --no-print-directory MODE=release CC=gcc CFLAGS=-Werror B=build/werror-gcc lib
+	@$(MAKE) --no-print-directory MODE=release CC=gcc CFLAGS=-Werror B=build/werror-gcc all
 	@if command -v clang >/dev/null; then \
-	  $(MAKE) --no-print-directory MODE=release CC=clang CFLAGS=-Werror B=build/werror-clang lib; fi
+	  $(MAKE) --no-print-directory MODE=release CC=clang CFLAGS=-Werror B=build/werror-clang all; fi
 windows:
 	@if command -v x86_64-w64-mingw32-gcc >/dev/null; then \
 	  $(MAKE) --no-print-directory MODE=release CC=x86_64-w64-mingw32-gcc CFLAGS=-Werror B=build/windows \

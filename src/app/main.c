@@ -120,9 +120,7 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         bool ok = chat_store_import(c->store, c->arena, path, &io, &res, &err);
         app_progress_end(&bar);
         double secs = (app_now_ns() - t0) / 1e9;
-        for (uint32_t i = 0; i < res.report.bad_listed; i++)
-            fprintf(stderr, "chatlog: %s: skipped: %.*s\n", path, AK_STR_FMT(res.report.bad_list[i]));
-        if (!ok) {
+        if (!ok) { // err names the bad conversations itself
             fprintf(stderr, "chatlog: import of %s failed, nothing was imported: %s\n", path, err.msg);
             rc = APP_EXIT_FAIL;
             continue;
@@ -133,9 +131,11 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
                path, r->chats, res.added, res.updated, res.unchanged, r->messages, r->visible_messages, r->files,
                r->files == 1 ? "" : "s", r->bytes / 1048576.0, secs);
         if (r->bad) printf(", %u bad skipped", r->bad);
+        for (uint32_t b = 0; b < r->bad_listed; b++) fprintf(stderr, "chatlog: skipped %.*s\n", AK_STR_FMT(r->bad_list[b]));
+        if (r->bad > r->bad_listed) fprintf(stderr, "chatlog: ... and %u more bad conversations\n", r->bad - r->bad_listed);
         if (r->unknown_parts) printf(", %u unknown blocks kept as raw JSON", r->unknown_parts);
         printf("\n");
-        if (r->chats == 0) printf("%s: the export holds no conversations\n", path);
+        if (r->chats == 0 && r->bad == 0) printf("%s: the export holds no conversations\n", path);
     }
     return rc;
 }
