@@ -55,7 +55,7 @@ EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(B)/examples/%)
 CHATLOG := $(if $(APP_SRC),$(B)/chatlog)
 
 .PHONY: all lib deps run check test test-valgrind test-tsan tests-build warnings windows \
-        bench fuzz install clean
+        bench bench-build fuzz install clean
 .DEFAULT_GOAL := all
 # Keep objects between runs (they are intermediates of the link rules).
 .SECONDARY:

@@ -31,7 +31,9 @@ enum {
 typedef struct AkArenaParams {
     uint64_t reserve;   // address space per block; default 64 MB
     uint64_t commit;    // commit step; default 64 KB
-    uint64_t keep;      // committed bytes a pop or clear keeps; default 1 MB
+    uint64_t keep;      // committed bytes a pop or clear keeps; default 1 MB. An arena that
+                        // refills a big batch every round wants keep = the batch size, or
+                        // every round faults its pages in again
     uint32_t flags;     // AK_ARENA_*
     const char *name;   // shown in reports; must outlive the arena (a literal, usually)
     AkArenaOomFn *on_oom;
@@ -59,8 +61,8 @@ void ak_arena_release(AkArena *arena);
 static inline void *ak_arena_push(AkArena *arena, uint64_t size, uint64_t align);
 static inline void *ak_arena_push_nz(AkArena *arena, uint64_t size, uint64_t align);
 void *ak_arena_push_slow(AkArena *arena, uint64_t size, uint64_t align, bool zero);
-// count * size with an overflow check; used by ak_push_array.
-void *ak_arena_push_array(AkArena *arena, uint64_t count, uint64_t size, uint64_t align, bool zero);
+// count * size with an overflow check (NULL and the reason when it overflows); ak_push_array.
+static inline void *ak_arena_push_array(AkArena *arena, uint64_t count, uint64_t size, uint64_t align, bool zero);
 
 #define ak_push_struct(arena, T) ((T *)ak_arena_push((arena), sizeof(T), _Alignof(T)))
 #define ak_push_struct_nz(arena, T) ((T *)ak_arena_push_nz((arena), sizeof(T), _Alignof(T)))
@@ -129,13 +131,17 @@ static inline uint64_t ak_arena_pos(AkArena *arena) {
     return arena->current->base_pos + arena->current->pos;
 }
 
+// Bounds that make the fast path's arithmetic unable to wrap: positions stay below 2^46
+// (no block is larger), so with these limits start and end cannot overflow. With a constant
+// size and alignment (the typed macros) the compiler folds them away, leaving one compare.
+#define AK_ARENA_FAST_OK(size, align) (AK_IS_POW2(align) && (align) <= AK_GB(1) && (size) <= (AK_GB(1) << 16))
+
 static inline void *ak_arena_push_nz(AkArena *arena, uint64_t size, uint64_t align) {
     AkArena *cur = arena->current;
     uint64_t start = (cur->pos + align - 1) & ~(align - 1);
     uint64_t end = start + size;
-    // One compare covers: fits in committed memory, no poisoning tool active (fast_end 0),
-    // no overflow (end >= start), and a valid alignment (checked by the slow path on failure).
-    if (end <= cur->fast_end && end >= start && AK_IS_POW2(align) && start >= cur->pos) {
+    // fast_end is 0 while a poisoning tool is active, so those pushes take the slow path.
+    if (AK_ARENA_FAST_OK(size, align) && end <= cur->fast_end) {
         cur->pos = end;
         return (char *)cur + start;
     }
@@ -146,13 +152,19 @@ static inline void *ak_arena_push(AkArena *arena, uint64_t size, uint64_t align)
     AkArena *cur = arena->current;
     uint64_t start = (cur->pos + align - 1) & ~(align - 1);
     uint64_t end = start + size;
-    if (end <= cur->fast_end && end >= start && AK_IS_POW2(align) && start >= cur->pos) {
+    if (AK_ARENA_FAST_OK(size, align) && end <= cur->fast_end) {
         cur->pos = end;
         // Below `dirty` memory was handed out before and popped; above it is fresh from the OS.
         if (start < cur->dirty) memset((char *)cur + start, 0, (size_t)(AK_MIN(end, cur->dirty) - start));
         return (char *)cur + start;
     }
     return ak_arena_push_slow(arena, size, align, true);
+}
+
+static inline void *ak_arena_push_array(AkArena *arena, uint64_t count, uint64_t size, uint64_t align, bool zero) {
+    // An overflowing product becomes an impossible size, which the slow path reports.
+    uint64_t bytes = size && count > UINT64_MAX / size ? UINT64_MAX : count * size;
+    return zero ? ak_arena_push(arena, bytes, align) : ak_arena_push_nz(arena, bytes, align);
 }
 
 #endif

@@ -218,13 +218,6 @@ void *ak_arena_push_slow(AkArena *a, uint64_t size, uint64_t align, bool zero) {
     return p;
 }
 
-void *ak_arena_push_array(AkArena *a, uint64_t count, uint64_t size, uint64_t align, bool zero) {
-    if (size && count > UINT64_MAX / size)
-        return push_fail(a, UINT64_MAX, "array of %llu x %llu bytes overflows 64 bits",
-                         (unsigned long long)count, (unsigned long long)size);
-    return zero ? ak_arena_push(a, count * size, align) : ak_arena_push_nz(a, count * size, align);
-}
-
 void *ak_arena_push_copy(AkArena *a, const void *src, uint64_t size, uint64_t align) {
     void *p = ak_arena_push_nz(a, size, align);
     if (p && size) memcpy(p, src, (size_t)size);
