@@ -81,6 +81,7 @@ static void cache_reset(BrowseTab *t, uint32_t width) {
     memset(t->wraps, 0, t->msg_count * sizeof *t->wraps);
     t->lines = BrowseLineArray_init(t->arena, 1024);
     t->width = width;
+    t->wrap_refused = false;
 }
 
 static uint32_t msg_lines(BrowseTab *t, uint32_t i) {
@@ -88,8 +89,10 @@ static uint32_t msg_lines(BrowseTab *t, uint32_t i) {
     if (!w->done) {
         w->first = (uint32_t)BrowseLineArray_count(&t->lines);
         int64_t n = browse_wrap_message(t->arena, &t->lines, tab_msg(t, i), i + 1, t->width);
-        // If the arena refused, the message shows as nothing rather than half.
+        // If the arena refused (the process budget), the message shows as nothing rather
+        // than half, and the info line says so.
         w->count = n < 0 ? 0 : (uint32_t)n;
+        if (n < 0) t->wrap_refused = true;
         w->done = true;
     }
     return w->count;
@@ -409,6 +412,8 @@ void browse_tab_info(Browser *b, BrowseTab *t, char *buf, size_t cap) {
     uint32_t last = pos_down(t, t->top, t->rows ? t->rows - 1 : 0).msg;
     int64_t cur = browse_tab_current(t);
     n += snprintf(buf + n, cap - n, " · messages %u-%u of %u", (uint32_t)cur + 1, last + 1, t->msg_count);
+    if (t->wrap_refused && (size_t)n < cap)
+        n += snprintf(buf + n, cap - n, " · some messages not shown: %s", ak_arena_error(t->arena));
     if (t->find[0] && (size_t)n < cap) {
         if (t->hit_valid) snprintf(buf + n, cap - n, " · match %u of %u for \"%s\"", t->hit_index + 1, t->hit_total, t->find);
         else snprintf(buf + n, cap - n, " · no match for \"%s\"", t->find);

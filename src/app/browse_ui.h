@@ -90,6 +90,7 @@ typedef struct BrowseTab {
     uint64_t wrap_base;     // arena position after `wraps`; popped to when the width changes
     BrowseLineArray lines;
     uint32_t width;         // wrap width of the cached lines (0: none yet)
+    bool wrap_refused;      // the arena refused lines: some messages show as nothing
     uint32_t rows;          // text rows at the last draw
     BrowsePos top;
     int32_t goto_ordinal;   // open at this message once loaded (a search hit), -1 for none
