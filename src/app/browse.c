@@ -138,7 +138,10 @@ static void draw_info(Browser *b, int y, int rows, int cols) {
         int x = browse_put(y, 0, cols, ak_str_cstr(prompt_name(b->prompt)), A_BOLD);
         AkStr in = ak_str(b->input, b->input_len);
         // Keep the end of a long input in view.
-        while (browse_text_cols(in) >= (uint64_t)(cols - x - 1) && in.len) in = ak_str_skip(in, 1);
+        while (browse_text_cols(in) >= (uint64_t)(cols - x - 1) && in.len) {
+            in = ak_str_skip(in, 1);
+            while (in.len && (in.ptr[0] & 0xC0) == 0x80) in = ak_str_skip(in, 1); // whole code points
+        }
         x += browse_put(y, x, cols - x - 1, in, A_NORMAL);
         move(y, x);
         curs_set(1);

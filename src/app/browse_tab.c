@@ -14,9 +14,6 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "app/browse_ui.h"
 
-#include "app/cli.h"
-#include "arenakit/pool.h"
-
 #include <stdio.h>
 
 AkStr browse_tab_title(const Browser *b, const BrowseTab *t) {
