@@ -55,7 +55,7 @@ EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(B)/examples/%)
 CHATLOG := $(if $(APP_SRC),$(B)/chatlog)
 
 .PHONY: all lib deps run check test test-valgrind test-tsan tests-build warnings windows \
-        bench bench-build fuzz install clean
+        bench bench-build fuzz install clean test-heap-long
 .DEFAULT_GOAL := all
 # Keep objects between runs (they are intermediates of the link rules).
 .SECONDARY:
@@ -125,6 +125,11 @@ test-valgrind:
 test-tsan:
 	@$(MAKE) --no-print-directory MODE=tsan tests-build
 	@tests/run.sh tsan
+
+# The long differential run of the heap (10M operations by default; OPS=N SEED=S to change).
+test-heap-long:
+	@$(MAKE) --no-print-directory MODE=asan build/asan/tests/test_heap_random
+	@build/asan/tests/test_heap_random --ops $${OPS:-10000000} --seed $${SEED:-1}
 
 # Warning-free on gcc and clang (-Werror here only, so a new compiler's warning never breaks
 # a user's build), and the Windows path compiles with mingw-w64 when it is installed.
