@@ -913,7 +913,7 @@ bool chat_db_find_chat(ChatDb *db, AkArena *arena, AkStr key, ChatRow *out, Chat
     sqlite3_bind_text64(s, 2, upper, key.len + 1, SQLITE_STATIC, SQLITE_UTF8);
     // Rows come in uuid order, so an exact match (the shortest string with the prefix) is first.
     ChatRow rows[3];
-    int n = 0, rc;
+    int n = 0, rc = SQLITE_DONE;
     while (n < 3 && (rc = sqlite3_step(s)) == SQLITE_ROW) rows[n++] = row_copy(arena, row_read(s));
     bool failed = n < 3 && rc != SQLITE_DONE;
     sqlite3_reset(s);
@@ -1144,7 +1144,7 @@ bool chat_db_search(ChatDb *db, AkArena *arena, const char *query, const ChatSea
         sqlite3_bind_int(s, 5, o.visible_only);
     }
     uint32_t n = 0;
-    int rc;
+    int rc = SQLITE_DONE;
     while (n < o.limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         int kind = sqlite3_column_int(s, 0);
         if (kind < 0 || kind > 2) continue;

@@ -158,7 +158,10 @@ typedef struct ChatHit {
 } ChatHit;
 
 // Ranked full-text search over message text, separately stored parts and titles. Hits (an
-// array of *count, best first) and their strings go on `arena`; opts may be NULL.
+// array of *count, best first) and their strings go on `arena`; opts may be NULL. Cost grows
+// with the number of matching messages (bm25 scores every match): tens of ms for a common
+// word over 200k messages, about a second for a 3-letter prefix matching nearly all of them.
+// Filters (source, dates, visible_only) join every match to its chat and cost more again.
 bool chat_db_search(ChatDb *db, AkArena *arena, const char *query, const ChatSearchOpts *opts,
                     ChatHit **hits, uint32_t *count, ChatError *err);
 
@@ -172,8 +175,9 @@ typedef struct ChatDbStats {
 } ChatDbStats;
 
 bool chat_db_stats(ChatDb *db, ChatDbStats *out, ChatError *err);
-// Thorough check: PRAGMA quick_check plus each FTS index against its content. Reads the
-// whole file (seconds on a large database); for a `check` command and tests, not for open.
+// Thorough check: PRAGMA quick_check plus each FTS index against its content (the latter on
+// writable handles only: SQLite runs it as an INSERT). Reads the whole file (seconds on a
+// large database); for a `check` command and tests, not for open.
 bool chat_db_check(ChatDb *db, ChatError *err);
 
 // The SQLite connection, for tests and diagnostics only (same thread rules as the ChatDb).
