@@ -1,6 +1,7 @@
 // db_bench.c: the chat store's SQLite layer (src/chat/db.c) on a generated history.
 //   put            N chats (default 10,000) stored in one transaction: chats/s, MB/s of text
 //   reput          the same N again: every one UNCHANGED (hash compare only)
+//   size           the database file once closed (WAL checkpointed), against the text stored
 //   each_chat      every chat's metadata in one query, as the program does at start
 //   load1000_cold  a 1,000-message chat streamed on a connection opened just before (SQLite's
 //                  page cache empty; the OS's file cache warm)
@@ -160,7 +161,7 @@ static void run(void *arg) {
     ChatDbStats st;
     if (!chat_db_stats(db, &st, &err)) fail("stats", &err);
     if (bench_wanted(&job->args, "put", peer))
-        bench_row("put", peer, "cpu_ms=%.0f\tms=%.0f\tchats_s=%.0f\tmb_s=%.1f\tchats=%u\tmsgs=%llu\ttext_mb=%.1f\tdb_mb=%.1f\trss_mb=%.1f",
+        bench_row("put", peer, "cpu_ms=%.0f\tms=%.0f\tchats_s=%.0f\tmb_s=%.1f\tchats=%u\tmsgs=%llu\ttext_mb=%.1f\tdb_wal_mb=%.1f\trss_mb=%.1f",
                   put_cpu, put_ms, (n + 1) / (put_cpu / 1e3), bytes / 1e6 / (put_cpu / 1e3), n + 1, (unsigned long long)msgs,
                   bytes / 1e6, (st.file_bytes + st.wal_bytes) / 1e6, bench_peak_rss_mb());
 
@@ -184,6 +185,11 @@ static void run(void *arg) {
     if (bench_wanted(&job->args, "reput", peer))
         bench_row("reput", peer, "ms=%.0f\tchats_s=%.0f\tunchanged=%u", reput_ms, (n + 1) / (reput_ms / 1e3), unchanged);
     chat_db_close(db);
+    // Closing checkpoints the WAL into the file and removes it: what stays on disk.
+    struct stat fst;
+    if (bench_wanted(&job->args, "size", peer) && stat(job->path, &fst) == 0)
+        bench_row("size", peer, "db_mb=%.1f\ttext_mb=%.1f\tdb_per_text=%.2f", fst.st_size / 1e6, bytes / 1e6,
+                  (double)fst.st_size / (double)bytes);
 
     // each_chat on a fresh connection, then again: best and worst of 5.
     if (!(db = chat_db_open(job->path, CHAT_DB_READONLY, &err))) fail("open", &err);
