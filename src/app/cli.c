@@ -202,6 +202,9 @@ bool app_load_config(AppOptions *opt, AkArena *arena) {
 
 bool app_memory_begin(uint64_t budget) {
     ak_os_set_commit_limit(budget);
+    // For measuring what the heap costs (tools/sqlite_alloc_bench.sh): SQLite on libc malloc,
+    // outside the budget and the reports.
+    if (getenv("CHATLOG_SQLITE_SYSTEM_MALLOC")) return true;
     uint64_t sqlite_share = AK_MIN(AK_MAX(budget / 4, AK_MB(1)), AK_MB(64));
     ChatError err;
     if (!chat_sqlmem_install(sqlite_share, &err)) {

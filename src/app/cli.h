@@ -33,7 +33,8 @@ bool app_load_config(AppOptions *opt, AkArena *arena);
 
 // The whole process's memory budget: caps committed memory (ak_os_set_commit_limit) and
 // gives SQLite a heap of its own with a quarter of it (at most 64 MB). Call before any SQLite
-// use; app_memory_end after every database is closed.
+// use; app_memory_end after every database is closed. CHATLOG_SQLITE_SYSTEM_MALLOC=1 in the
+// environment leaves SQLite on libc malloc (to measure the difference; not for normal use).
 bool app_memory_begin(uint64_t budget);
 void app_memory_end(void);
 

@@ -35,22 +35,16 @@ bool chat_sqlmem_install(uint64_t limit, ChatError *err) {
                          sqlite3_errstr(rc));
     }
     sqlmem_limit = limit;
-    if (limit) {
-        // Below the hard limit (the heap's), ask SQLite to shrink its page cache first, so a
-        // tight budget degrades into a smaller cache before it turns into SQLITE_NOMEM. The
-        // soft limit needs SQLite's memory statistics, which stay on for that.
-        sqlite3_soft_heap_limit64((sqlite3_int64)(limit / 4 * 3));
-    } else {
-        // Without a limit SQLite's statistics only cost a global mutex per call: the heap
-        // keeps the same numbers.
-        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    }
+    // SQLite's own memory statistics would take a global mutex and an xSize call (another
+    // heap lock) on every free; the heap keeps the same numbers. Its page cache is kept
+    // inside the limit by each connection's cache_size (chat_sqlmem_cache_kb) instead of
+    // a soft heap limit, which would need those statistics.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     return true;
 }
 
 void chat_sqlmem_uninstall(void) {
     if (!sqlmem_heap) return;
-    if (sqlmem_limit) sqlite3_soft_heap_limit64(0);
     sqlite3_shutdown();
     // Back to SQLite's default allocator for anything that initializes SQLite again.
     sqlite3_config(SQLITE_CONFIG_MALLOC, &(sqlite3_mem_methods){0});
