@@ -155,25 +155,25 @@ ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, int64_t chat_id, C
     uint64_t need = lru_estimate(lru, size_hint);
     if (need > lru->cfg.budget) {
         lru->st.refusals++;
-        return chat_fail(err, "chat %u needs about %.1f MB, more than the whole message budget of %.1f MB",
-                         handle, need / 1048576.0, lru->cfg.budget / 1048576.0), NULL;
+        return chat_fail(err, "chat #%lld needs about %.1f MB, more than the whole message budget of %.1f MB",
+                         (long long)chat_id, need / 1048576.0, lru->cfg.budget / 1048576.0), NULL;
     }
     while (lru->st.used + need > lru->cfg.budget || (lru->cfg.max_loaded && lru->st.active >= lru->cfg.max_loaded)) {
         if (lru_evict_one(lru, NULL)) continue;
         lru->st.refusals++;
         return chat_fail(err, "memory budget full: %u chats loaded use %.1f of %.1f MB and all are pinned "
-                         "(open in a view or loading); close a view to open chat %u",
-                         lru->st.active, lru->st.used / 1048576.0, lru->cfg.budget / 1048576.0, handle), NULL;
+                         "(open in a view or loading); close a view to open chat #%lld",
+                         lru->st.active, lru->st.used / 1048576.0, lru->cfg.budget / 1048576.0, (long long)chat_id), NULL;
     }
     m = lru_take_record(lru);
-    if (!m) return chat_fail(err, "cannot record chat %u: %s", handle, ak_arena_error(lru->arena)), NULL;
+    if (!m) return chat_fail(err, "cannot record chat #%lld: %s", (long long)chat_id, ak_arena_error(lru->arena)), NULL;
     uint64_t reserve = AK_MAX(lru->cfg.arena_reserve, AK_ALIGN_UP(2 * size_hint + lru->cfg.arena_commit, AK_KB(64)));
     m->arena = ak_arena_create(.name = "chat messages", .reserve = reserve, .commit = lru->cfg.arena_commit,
                                .keep = lru->cfg.arena_commit);
     if (!m->arena) {
         m->lru_next = lru->free_list;
         lru->free_list = m;
-        return chat_fail(err, "cannot open chat %u: %s", handle, ak_arena_last_create_error()), NULL;
+        return chat_fail(err, "cannot open chat #%lld: %s", (long long)chat_id, ak_arena_last_create_error()), NULL;
     }
     m->handle = handle;
     m->chat_id = chat_id;
