@@ -158,7 +158,7 @@ bench-build: $(BENCHES)
 define BENCH_RULE
 build/release/bench/%-$(1): build/release/obj/bench/%.o $(if $(CHAT_OBJ),build/release/libchatstore.a) build/release/libarenakit.a
 	@mkdir -p $$(@D)
-	$$(CC) -o $$@ $$< $(LIBS_$(1)) $$(LINK_ALL)
+	$$(CC) -o $$@ $$< -Wl,--no-as-needed $(LIBS_$(1)) -Wl,--as-needed $$(LINK_ALL)
 endef
 $(foreach p,$(BENCH_PEERS),$(eval $(call BENCH_RULE,$(p))))
 
