@@ -132,19 +132,6 @@ static void wrap_block(Emit *e, AkStr s, uint32_t width, BrowseStyle style, uint
     } while (at <= s.len && e->count >= 0);
 }
 
-static const char *part_label(ChatPartKind k) {
-    switch (k) {
-    case CHAT_PART_THINKING: return "thinking";
-    case CHAT_PART_TOOL_USE: return "tool use";
-    case CHAT_PART_TOOL_RESULT: return "tool result";
-    case CHAT_PART_ATTACHMENT: return "attachment";
-    case CHAT_PART_FILE: return "file";
-    case CHAT_PART_IMAGE: return "image";
-    case CHAT_PART_UNKNOWN: return "unknown block";
-    default: return "text";
-    }
-}
-
 // The part kinds whose text the browser shows (files and images have a name only).
 static bool part_text_shown(ChatPartKind k) { return k != CHAT_PART_FILE && k != CHAT_PART_IMAGE; }
 
@@ -173,7 +160,7 @@ int64_t browse_wrap_message(AkArena *arena, BrowseLineArray *lines, const ChatMe
             wrap_block(&e, p->text, width, BROWSE_TEXT, 0, true);
             continue;
         }
-        AkStr label = ak_str_pushf(arena, "[%s%s%.*s%s]", part_label(p->kind), p->name.len ? ": " : "",
+        AkStr label = ak_str_pushf(arena, "[%s%s%.*s%s]", app_part_label(p->kind), p->name.len ? ": " : "",
                                    AK_STR_FMT(p->name), p->is_error ? " (error)" : "");
         if (p->kind == CHAT_PART_ATTACHMENT && label.ptr)
             label = ak_str_pushf(arena, "%.*s %llu bytes of text", AK_STR_FMT(label), (unsigned long long)p->text.len);

@@ -14,7 +14,7 @@ const char *app_role_title(ChatRole role) {
     }
 }
 
-static const char *part_label(ChatPartKind k) {
+const char *app_part_label(ChatPartKind k) {
     switch (k) {
     case CHAT_PART_THINKING: return "thinking";
     case CHAT_PART_TOOL_USE: return "tool use";
@@ -43,7 +43,7 @@ static void render_part_plain(FILE *out, const ChatPart *p) {
         fprintf(out, "%.*s\n", AK_STR_FMT(p->text));
         return;
     }
-    fprintf(out, "[%s%s%.*s%s]", part_label(p->kind), p->name.len ? ": " : "", AK_STR_FMT(p->name),
+    fprintf(out, "[%s%s%.*s%s]", app_part_label(p->kind), p->name.len ? ": " : "", AK_STR_FMT(p->name),
             p->is_error ? " (error)" : "");
     if (p->kind == CHAT_PART_ATTACHMENT) fprintf(out, " %llu bytes of text\n", (unsigned long long)p->text.len);
     else if (p->text.len) fprintf(out, "\n%.*s\n", AK_STR_FMT(p->text));
@@ -60,10 +60,10 @@ static void render_part_markdown(FILE *out, const ChatPart *p) {
         return;
     case CHAT_PART_FILE:
     case CHAT_PART_IMAGE:
-        fprintf(out, "*%s: %.*s*\n\n", part_label(p->kind), AK_STR_FMT(p->name));
+        fprintf(out, "*%s: %.*s*\n\n", app_part_label(p->kind), AK_STR_FMT(p->name));
         return;
     default:
-        fprintf(out, "**%s%s%.*s%s**\n\n", part_label(p->kind), p->name.len ? ": " : "", AK_STR_FMT(p->name),
+        fprintf(out, "**%s%s%.*s%s**\n\n", app_part_label(p->kind), p->name.len ? ": " : "", AK_STR_FMT(p->name),
                 p->is_error ? " (error)" : "");
         // A fence longer than any backtick run inside keeps the block closed where it should be.
         if (p->text.len) fprintf(out, "`````\n%.*s\n`````\n\n", AK_STR_FMT(p->text));
