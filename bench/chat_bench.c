@@ -20,7 +20,12 @@
 //                   through chat_db_each_message into malloc'd records (a strdup per string),
 //                   all kept to the end.
 // Only the glibc build runs (the store's own memory is arenas; SQLite's malloc is not what this
-// bench compares); the mimalloc and jemalloc builds print nothing.
+// bench compares); the mimalloc and jemalloc builds print nothing. Under callgrind (the --quick
+// pass of tools/bench.sh) only import_10mb runs, counting instructions per message imported.
+//
+// Beside wall times each row gives cpu_ms (user + system time of all the process's threads),
+// runq_ms (time its threads were runnable but waiting for a CPU: on a shared machine most of the
+// gap between the two) and minor page faults, which cost tens of microseconds each on these VMs.
 //
 // Data, made once and reused (stamp files record the arguments that made it): a work folder
 // (default build/bench-data, found from this binary's path; --data DIR) holds export-<M>/ with
@@ -36,10 +41,11 @@
 #include "arenakit/arenakit.h"
 #include "chat/store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <limits.h>
+#include <sqlite3.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -66,6 +72,7 @@ typedef struct Res {
     uint64_t chats, msgs, evictions, loads, refusals, max_used;
     double open_mean_us, open_p50_us, open_p99_us, open_max_us;
     double faults_per_open;
+    double stream_rss_mb, scratch_mb, sqlite_mb, meta_mb; // where an import's memory went
 } Res;
 
 static Res *shared; // MAX_REPS entries, MAP_SHARED so children can fill them
@@ -295,9 +302,10 @@ typedef struct PrepJob {
     const char *db, *export_dir, *chat1000;
 } PrepJob;
 
-static void store_import(ChatStore *s, AkArena *a, const char *path, ChatStoreImport *out) {
+static void store_import(ChatStore *s, AkArena *a, const char *path, const ChatImportOptions *io,
+                         ChatStoreImport *out) {
     ChatError err = {{0}};
-    if (!chat_store_import(s, a, path, &(ChatImportOptions){0}, out, &err)) die(path, err.msg);
+    if (!chat_store_import(s, a, path, io, out, &err)) die(path, err.msg);
 }
 
 static void prep_walk_db(void *arg) {
@@ -308,8 +316,8 @@ static void prep_walk_db(void *arg) {
     if (!s) die(j->db, err.msg);
     AkArena *a = ak_arena_create(.name = "bench import");
     ChatStoreImport r;
-    store_import(s, a, j->export_dir, &r);
-    store_import(s, a, j->chat1000, &r);
+    store_import(s, a, j->export_dir, &(ChatImportOptions){0}, &r);
+    store_import(s, a, j->chat1000, &(ChatImportOptions){0}, &r);
     ak_arena_release(a);
     chat_store_close(s); // the last connection to close checkpoints the WAL into the file
 }
@@ -348,6 +356,34 @@ static bool count_sink(const ChatConv *conv, void *user, ChatError *err) {
     return true;
 }
 
+// Samples the resident set every 4 MB of input while the import streams (before its commit
+// and the metadata refresh that follow).
+typedef struct RssSampler {
+    uint64_t next;
+    double max_mb;
+} RssSampler;
+
+static void sample_rss(uint64_t done, uint64_t total, void *user) {
+    RssSampler *rs = user;
+    (void)total;
+    if (done < rs->next) return;
+    rs->next = done + AK_MB(4);
+    rs->max_mb = AK_MAX(rs->max_mb, rss_now_mb());
+}
+
+// The largest high water of the scratch arenas: the biggest conversation's parse.
+static double scratch_peak_mb(void) {
+    uint32_t n = ak_pool_count() + 16;
+    AkPoolEntry *e = calloc(n, sizeof *e);
+    uint64_t peak = 0;
+    if (!e) return 0;
+    n = ak_pool_snapshot(e, n);
+    for (uint32_t i = 0; i < n; i++)
+        if (e[i].kind == AK_POOL_KIND_SCRATCH) peak = AK_MAX(peak, e[i].stats.high_water);
+    free(e);
+    return (double)peak / 1048576.0;
+}
+
 static void import_child(void *arg) {
     ImportJob *j = arg;
     Res *r = j->out;
@@ -360,16 +396,22 @@ static void import_child(void *arg) {
         if (!chat_import_path(a, j->export_dir, NULL, count_sink, &msgs, &rep, &err)) die(j->export_dir, err.msg);
         r->wall_ms = now_ms() - t0, r->cpu_ms = cpu_ms() - c0, r->runq_ms = runq_ms() - q0;
         r->chats = rep.chats, r->msgs = rep.messages;
+        r->scratch_mb = scratch_peak_mb();
     } else {
         unlink_db(j->db);
         ChatStore *s = chat_store_open(&(ChatStoreConfig){.path = j->db}, &err);
         if (!s) die(j->db, err.msg);
         ChatStoreImport out;
+        RssSampler rs = {0, 0};
         double t0 = now_ms(), c0 = cpu_ms(), q0 = runq_ms();
         if (j->measure) bench_measure_begin();
-        store_import(s, a, j->export_dir, &out);
+        store_import(s, a, j->export_dir, &(ChatImportOptions){.progress = sample_rss, .progress_user = &rs}, &out);
         if (j->measure) bench_measure_end("import_10mb", bench_peer(), out.report.messages);
         r->wall_ms = now_ms() - t0, r->cpu_ms = cpu_ms() - c0, r->runq_ms = runq_ms() - q0;
+        r->stream_rss_mb = rs.max_mb;
+        r->scratch_mb = scratch_peak_mb();
+        r->sqlite_mb = (double)sqlite3_memory_highwater(0) / 1048576.0;
+        r->meta_mb = (double)ak_arena_stats(s->meta_arena).committed / 1048576.0;
         double t1 = now_ms();
         chat_store_close(s);
         r->close_ms = now_ms() - t1;
@@ -413,8 +455,12 @@ static void case_import(uint32_t mb, bool parse_only) {
     double min_cpu = cpu[0];
     for (int i = 1; i < done; i++) min_cpu = AK_MIN(min_cpu, cpu[i]);
     double med = bench_median(wall, done), med_cpu = bench_median(cpu, done);
-    char db[64] = "";
-    if (!parse_only) snprintf(db, sizeof db, "\tclose_ms=%.0f\tdb_mb=%.1f", r->close_ms, r->db_mb);
+    char db[200] = "";
+    if (parse_only)
+        snprintf(db, sizeof db, "\tscratch_mb=%.1f", r->scratch_mb);
+    else
+        snprintf(db, sizeof db, "\tstream_rss_mb=%.1f\tscratch_mb=%.1f\tsqlite_mb=%.1f\tmeta_mb=%.1f\tclose_ms=%.0f"
+                 "\tdb_mb=%.1f", r->stream_rss_mb, r->scratch_mb, r->sqlite_mb, r->meta_mb, r->close_ms, r->db_mb);
     bench_row(name, "glibc", "mb_s=%.1f\tbest_ms=%.0f\tmedian_ms=%.0f\tcpu_ms=%.0f\tcpu_median_ms=%.0f\tcpu_mb_s=%.1f"
               "\trunq_ms=%.0f\tpeak_rss_mb=%.1f\tin_mb=%.1f%s\tchats=%llu\tmsgs=%llu\treps=%d",
               r->in_mb / (r->wall_ms / 1e3), r->wall_ms, med, min_cpu, med_cpu, r->in_mb / (min_cpu / 1e3), r->runq_ms,
