@@ -205,7 +205,8 @@ static void run_genexport(const char *format, uint32_t chats, double mb, uint32_
     }
     int status = 0;
     waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status)) die(opt.genexport, "failed (build it: make MODE=release build/release/tools/genexport)");
+    if (!WIFEXITED(status) || WEXITSTATUS(status))
+        die(opt.genexport, "failed (build it: make MODE=release build/release/tools/genexport)");
 }
 
 // export-<mb>/: mb/2 MB of Claude and mb/2 MB of ChatGPT, 25 chats per MB each.
@@ -276,8 +277,9 @@ static void ensure_chat1000(char *path, size_t cap) {
     int64_t t0 = 1735689600; // 2025-01-01
     char created[40], updated[40], when[40], body[8192], prev[40] = "00000000-0000-4000-8000-000000000000";
     iso_time(created, sizeof created, t0), iso_time(updated, sizeof updated, t0 + 30 * CHAT1000_MSGS);
-    fprintf(f, "[{\"uuid\":\"%s\",\"name\":\"A thousand messages about arenas\",\"summary\":\"\",\"created_at\":\"%s\","
-               "\"updated_at\":\"%s\",\"account\":{\"uuid\":\"c1000000-0000-4000-8000-00000000acc0\"},\"chat_messages\":[",
+    fprintf(f, "[{\"uuid\":\"%s\",\"name\":\"A thousand messages about arenas\",\"summary\":\"\","
+               "\"created_at\":\"%s\",\"updated_at\":\"%s\","
+               "\"account\":{\"uuid\":\"c1000000-0000-4000-8000-00000000acc0\"},\"chat_messages\":[",
             CHAT1000_UUID, created, updated);
     uint64_t s = 0x1000;
     for (uint32_t i = 0; i < CHAT1000_MSGS; i++) {
@@ -742,9 +744,9 @@ static void case_walk(bool naive) {
         snprintf(extra, sizeof extra, "\tlru_max_mb=%.1f\tbudget_mb=16\tevictions=%llu\tloads=%llu\trefusals=%llu"
                  "\ttext_mb=%.1f", (double)r->max_used / 1048576.0, (unsigned long long)r->evictions,
                  (unsigned long long)r->loads, (unsigned long long)r->refusals, r->held_mb);
-    bench_row(name, "glibc", "peak_rss_mb=%.1f\tbest_ms=%.0f\tmedian_ms=%.0f\tcpu_ms=%.0f\trunq_ms=%.0f\topen_mean_us=%.0f"
-              "\topen_p99_us=%.0f\topen_max_us=%.0f\tfaults_per_chat=%.1f\trss_start_mb=%.1f%s\tchats=%llu\tmsgs=%llu"
-              "\treps=%d", rss, r->wall_ms, bench_median(wall, done), r->cpu_ms, r->runq_ms, r->open_mean_us,
+    bench_row(name, "glibc", "peak_rss_mb=%.1f\tbest_ms=%.0f\tmedian_ms=%.0f\tcpu_ms=%.0f\trunq_ms=%.0f"
+              "\topen_mean_us=%.0f\topen_p99_us=%.0f\topen_max_us=%.0f\tfaults_per_chat=%.1f"
+              "\trss_start_mb=%.1f%s\tchats=%llu\tmsgs=%llu\treps=%d", rss, r->wall_ms, bench_median(wall, done), r->cpu_ms, r->runq_ms, r->open_mean_us,
               r->open_p99_us, r->open_max_us, r->faults_per_open, r->rss_start_mb, extra, (unsigned long long)r->chats,
               (unsigned long long)r->msgs, done);
 }
