@@ -746,8 +746,9 @@ static void case_walk(bool naive) {
                  (unsigned long long)r->loads, (unsigned long long)r->refusals, r->held_mb);
     bench_row(name, "glibc", "peak_rss_mb=%.1f\tbest_ms=%.0f\tmedian_ms=%.0f\tcpu_ms=%.0f\trunq_ms=%.0f"
               "\topen_mean_us=%.0f\topen_p99_us=%.0f\topen_max_us=%.0f\tfaults_per_chat=%.1f"
-              "\trss_start_mb=%.1f%s\tchats=%llu\tmsgs=%llu\treps=%d", rss, r->wall_ms, bench_median(wall, done), r->cpu_ms, r->runq_ms, r->open_mean_us,
-              r->open_p99_us, r->open_max_us, r->faults_per_open, r->rss_start_mb, extra, (unsigned long long)r->chats,
+              "\trss_start_mb=%.1f%s\tchats=%llu\tmsgs=%llu\treps=%d",
+              rss, r->wall_ms, bench_median(wall, done), r->cpu_ms, r->runq_ms, r->open_mean_us, r->open_p99_us,
+              r->open_max_us, r->faults_per_open, r->rss_start_mb, extra, (unsigned long long)r->chats,
               (unsigned long long)r->msgs, done);
 }
 
