@@ -177,7 +177,7 @@ static void test_create_and_reopen(void) {
     CHECK_EQ(st.chats, 0);
     CHECK_EQ(st.schema_version, CHAT_DB_SCHEMA_VERSION);
     CHECK(st.file_bytes > 0);
-    CHECK_EQ(st.page_size, 4096);
+    CHECK_EQ(st.page_size, 16384);
     sqlite3_stmt *s;
     REQUIRE(sqlite3_prepare_v2(chat_db_handle(db), "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK);
     CHECK(sqlite3_step(s) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0), "wal") == 0);

@@ -450,7 +450,10 @@ static bool pragma_int(ChatDb *db, const char *sql, int64_t *out, ChatError *err
 // Creates the schema on an empty file. Another process may have created it meanwhile: the
 // version is read again under the write lock.
 static bool create_schema(ChatDb *db, ChatError *err) {
-    if (!exec_sql(db, "PRAGMA journal_mode=DELETE; BEGIN IMMEDIATE", "starting to create the database", err))
+    // 16 KB pages: fewer, larger B-tree and FTS pages made imports ~15% cheaper and the file
+    // smaller, with chat loads unchanged (bench/chat_bench.c). Only an empty file takes it.
+    if (!exec_sql(db, "PRAGMA page_size=16384; PRAGMA journal_mode=DELETE; BEGIN IMMEDIATE",
+                  "starting to create the database", err))
         return false;
     int64_t version = 0;
     if (!pragma_int(db, "PRAGMA user_version", &version, err)) goto fail;
@@ -478,7 +481,7 @@ ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err) {
     ChatDb *db = ak_push_struct(arena, ChatDb);
     db->arena = arena;
     db->flags = flags;
-    db->index_batch = AK_MB(16);
+    db->index_batch = AK_MB(2); // SQLite's peak memory grows with the batch; speed does not
     db->path = str_copy(arena, ak_str_cstr(path)).ptr;
 
     int oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |

@@ -52,16 +52,21 @@ static void kinds_text(uint32_t kinds, char *out, size_t cap) {
 const ChatJson *chat_norm_get(ChatNorm *n, const ChatJson *obj, const char *key, uint32_t kinds, int required) {
     if (n->failed || !obj) return NULL;
     const ChatJson *v = chat_json_get(obj, key);
+    // The "expected ..." text is made only on the way to an error: lookups that succeed are
+    // most of an import's work.
     char want[64];
-    kinds_text(kinds, want, sizeof want);
+    uint32_t asked = kinds;
     if (!v) {
-        if (required)
+        if (required) {
+            kinds_text(asked, want, sizeof want);
             chat_norm_fail_at(n, obj->offset, "field \"%s\" is missing (expected %s) in the object at byte %llu", key, want,
                               (unsigned long long)obj->offset);
+        }
         return NULL;
     }
     if (kinds & CHAT_KIND_BIT(CHAT_JSON_TRUE)) kinds |= CHAT_KIND_BIT(CHAT_JSON_FALSE);
     if (kinds & CHAT_KIND_BIT(v->kind)) return v;
+    kinds_text(asked, want, sizeof want);
     if (v->kind == CHAT_JSON_NULL) {
         if (required)
             chat_norm_fail_at(n, v->key_offset, "field \"%s\" at byte %llu is null (expected %s)", key,

@@ -238,6 +238,5 @@ bool chat_store_import(ChatStore *s, AkArena *arena, const char *path, const Cha
         out->added = out->updated = out->unchanged = 0;
         return false;
     }
-    if (!chat_db_commit(s->db, err)) return false;
-    return chat_store_refresh(s, err);
+    return chat_db_commit(s->db, err);
 }

@@ -74,7 +74,8 @@ typedef struct ChatStoreImport {
 } ChatStoreImport;
 
 // Import an export (file, folder or zip) in one transaction: all or nothing (with skip_bad,
-// the good conversations and a list of the bad ones). Refreshes the metadata on success.
+// the good conversations and a list of the bad ones). The metadata in memory is not reloaded
+// (an import of 1M chats should not end by holding them all): chat_store_refresh does that.
 bool chat_store_import(ChatStore *s, AkArena *arena, const char *path, const ChatImportOptions *opt,
                        ChatStoreImport *out, ChatError *err);
 
