@@ -258,6 +258,24 @@ static void test_large_pages(void) {
     ak_arena_release(a);
 }
 
+static void test_prefault(void) {
+    AkArena *a = ak_arena_create(.flags = AK_ARENA_PREFAULT, .reserve = AK_MB(4), .commit = AK_KB(256));
+    REQUIRE(a);
+    unsigned char *p = ak_arena_push(a, AK_KB(700), 16);
+    REQUIRE(p);
+    int nonzero = 0;
+    for (uint64_t i = 0; i < AK_KB(700); i += 512) nonzero += p[i] != 0; // zeroed, and usable
+    CHECK(nonzero == 0);
+    p[AK_KB(700) - 1] = 1;
+    ak_arena_release(a);
+    // Best effort by contract: either it worked or the OS has no such call; never a crash.
+    void *r = ak_os_reserve(AK_MB(1), false);
+    REQUIRE(r && ak_os_commit(r, AK_KB(64)));
+    (void)ak_os_prefault(r, AK_KB(64));
+    ((char *)r)[AK_KB(64) - 1] = 1;
+    CHECK(ak_os_release(r, AK_MB(1), AK_KB(64)));
+}
+
 static void test_pool_registration(void) {
     uint32_t before = ak_pool_count();
     AkArena *a = ak_arena_create(.name = "registered");
@@ -350,6 +368,7 @@ int main(void) {
     RUN(test_chaining);
     RUN(test_fault_injection);
     RUN(test_large_pages);
+    RUN(test_prefault);
     RUN(test_pool_registration);
     RUN(test_os_errors);
     RUN(test_process_commit_limit);

@@ -101,9 +101,14 @@ static void test_budget_and_eviction_order(void) {
     CHECK_EQ(chat_lru_stats(lru).active, 4);
     // Touch chat 1 so chat 2 is now the least recently used.
     chat_lru_release(lru, chat_lru_acquire(lru, 1, 1, &slots[1], hint_of(1), &err));
+    uint32_t arenas = ak_pool_count();
+    AkArena *arena_of_2 = slots[2]->arena;
     ChatMessages *m5 = chat_lru_acquire(lru, 5, 5, &slots[5], hint_of(5), &err);
     REQUIRE(m5);
     CHECK(slots[2] == NULL); // evicted
+    CHECK(m5->arena == arena_of_2); // its cleared arena, parked on the free list, was reused
+    CHECK_EQ(ak_pool_count(), arenas);
+    CHECK_EQ(chat_lru_stats(lru).parked, 0);
     CHECK(slots[1] != NULL && slots[3] != NULL && slots[4] != NULL);
     CHECK(chat_lru_wait(lru, m5, &err));
     ChatLruStats s = chat_lru_stats(lru);
@@ -213,7 +218,10 @@ static void test_random_stress(void) {
         } else {
             uint32_t h = 1 + (r >> 8) % (CHATS - 1);
             open[v] = chat_lru_acquire(lru, h, h, &slots[h], hint_of(h), &err);
-            if (!open[v]) refused++;
+            if (!open[v]) {
+                refused++;
+                CHECK_STR_CONTAINS(err.msg, "pinned"); // refused only when nothing can be evicted
+            }
         }
         chat_lru_poll(lru);
         ChatLruStats s = chat_lru_stats(lru);

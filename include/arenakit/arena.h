@@ -26,6 +26,8 @@ enum {
     AK_ARENA_FIXED = 1u << 0,       // no chaining: the reserve is a hard cap
     AK_ARENA_LARGE_PAGES = 1u << 1, // large (transparent huge) pages; steps round up to 2 MB
     AK_ARENA_NO_ZERO = 1u << 2,     // ak_arena_push does not zero (ak_arena_push_nz never does)
+    AK_ARENA_PREFAULT = 1u << 3,    // make each commit step resident at once (one call, not one
+                                    // fault per page): for arenas filled right after commit
 };
 
 typedef struct AkArenaParams {

@@ -20,6 +20,10 @@ uint64_t ak_os_reserve_granularity(void); // address-space granularity (64 KB on
 // lock-pages privilege and falls back to normal pages without it).
 void *ak_os_reserve(uint64_t size, bool large);
 bool ak_os_commit(void *ptr, uint64_t size);
+// Make committed pages resident now, in one call, instead of one page fault per page on first
+// touch (much cheaper where faults are slow, as in VMs). Best effort: false where the OS has
+// no such call (Linux before 5.14, macOS, Windows); the pages then fault in as usual.
+bool ak_os_prefault(void *ptr, uint64_t size);
 // Decommitted pages read back as zero after a later commit.
 bool ak_os_decommit(void *ptr, uint64_t size);
 // `committed`: how many bytes of the range the caller still has committed (for the process

@@ -203,6 +203,7 @@ void *ak_arena_push_slow(AkArena *a, uint64_t size, uint64_t align, bool zero) {
         uint64_t target = AK_MIN(AK_ALIGN_UP(end, a->commit_step), cur->reserved);
         if (!ak_os_commit((char *)cur + cur->committed, target - cur->committed))
             return push_fail(a, size, "push of %llu bytes: %s", (unsigned long long)size, ak_os_error());
+        if (a->flags & AK_ARENA_PREFAULT) (void)ak_os_prefault((char *)cur + cur->committed, target - cur->committed);
         ak_poison((char *)cur + cur->committed, target - cur->committed);
         cur->committed = target;
         block_set_fast_end(cur);

@@ -112,6 +112,12 @@ bool ak_os_commit(void *ptr, uint64_t size) {
     return false;
 }
 
+bool ak_os_prefault(void *ptr, uint64_t size) {
+    (void)ptr;
+    (void)size;
+    return false;
+}
+
 bool ak_os_decommit(void *ptr, uint64_t size) {
     if (os_injected(AK_OS_DECOMMIT)) return os_set_error(AK_OS_DECOMMIT, size, "injected failure"), false;
     if (VirtualFree(ptr, size, MEM_DECOMMIT)) return os_uncharge(size), true;
@@ -202,6 +208,16 @@ bool ak_os_commit(void *ptr, uint64_t size) {
     os_uncharge(size);
     os_set_error(AK_OS_COMMIT, size, strerror(errno));
     return false;
+}
+
+bool ak_os_prefault(void *ptr, uint64_t size) {
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+    return madvise(ptr, (size_t)size, MADV_POPULATE_WRITE) == 0;
+#else
+    (void)ptr;
+    (void)size;
+    return false;
+#endif
 }
 
 bool ak_os_decommit(void *ptr, uint64_t size) {

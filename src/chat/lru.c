@@ -3,6 +3,11 @@
 // only settled records without view references may be evicted, which also keeps a record
 // that sits on the IO thread's done list from being reused before the main thread has
 // taken it off that list.
+//
+// An evicted record keeps its arena, cleared down to one commit step, on the free list
+// ("parked"): the next chat to load reuses pages that are already resident instead of
+// faulting fresh ones in (most of a cold open's time otherwise). Parked arenas still count
+// against the budget, and they are the first memory given back when room is needed.
 #include "chat/lru.h"
 
 #include <stdio.h>
@@ -41,19 +46,34 @@ static void list_push_front(ChatLru *lru, ChatMessages *m) {
 
 static bool is_pinned(ChatMessages *m) { return m->view_refs > 0 || !rec_of(m)->settled; }
 
-// Release the record's arena and put it on the free list.
+// Forget the record's history and park it, with its cleared arena, on the free list.
 static void lru_drop(ChatLru *lru, ChatMessages *m) {
     AK_ASSERT(!is_pinned(m), "evicting pinned chat %u", m->handle);
     list_unlink(lru, m);
-    ak_arena_release(m->arena);
-    m->arena = NULL;
+    ak_arena_clear(m->arena); // back to `keep` (one commit step), chained blocks released
+    uint64_t kept = ak_arena_stats(m->arena).committed;
     if (m->owner_slot) *m->owner_slot = NULL;
     m->owner_slot = NULL;
-    lru->st.used -= m->charged;
-    m->charged = 0;
+    lru->st.used = lru->st.used - m->charged + kept;
+    m->charged = kept;
     lru->st.active--;
+    lru->st.parked++;
     m->lru_next = lru->free_list;
     lru->free_list = m;
+}
+
+// Release the arena of a parked record other than `keep`; false if none holds one.
+static bool lru_release_parked(ChatLru *lru, ChatMessages *keep) {
+    for (ChatMessages *m = lru->free_list; m; m = m->lru_next) {
+        if (m == keep || !m->arena) continue;
+        ak_arena_release(m->arena);
+        m->arena = NULL;
+        lru->st.used -= m->charged;
+        m->charged = 0;
+        lru->st.parked--;
+        return true;
+    }
+    return false;
 }
 
 // Evict the least recently used unpinned record other than `keep`; false if there is none.
@@ -98,7 +118,7 @@ static uint32_t lru_settle(ChatLru *lru, ChatMessages *done) {
         m = next;
     }
     // An estimate that fell short can leave us over budget: give back what is not pinned.
-    while (lru->st.used > lru->cfg.budget && lru_evict_one(lru, NULL)) {}
+    while (lru->st.used > lru->cfg.budget && (lru_release_parked(lru, NULL) || lru_evict_one(lru, NULL))) {}
     return n;
 }
 
@@ -110,12 +130,18 @@ static uint64_t lru_estimate(const ChatLru *lru, uint64_t hint) {
     return AK_ALIGN_UP(AK_MAX(hint + AK_KB(4), step), step);
 }
 
+// Take the free list's head (keeping its parked arena and what that is charged), or a new
+// record.
 static ChatMessages *lru_take_record(ChatLru *lru) {
     ChatMessages *m = lru->free_list;
     if (m) {
         lru->free_list = m->lru_next;
-        LruRecord *r = rec_of(m);
-        *r = (LruRecord){0};
+        AkArena *arena = m->arena;
+        uint64_t charged = m->charged;
+        *rec_of(m) = (LruRecord){0};
+        m->arena = arena;
+        m->charged = charged;
+        if (arena) lru->st.parked--;
         return m;
     }
     LruRecord *r = ak_push_struct(lru->arena, LruRecord);
@@ -158,8 +184,21 @@ ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, int64_t chat_id, C
         return chat_fail(err, "chat #%lld needs about %.1f MB, more than the whole message budget of %.1f MB",
                          (long long)chat_id, need / 1048576.0, lru->cfg.budget / 1048576.0), NULL;
     }
-    while (lru->st.used + need > lru->cfg.budget || (lru->cfg.max_loaded && lru->st.active >= lru->cfg.max_loaded)) {
+    // Make room: empty parked arenas go first, then the least recently used chats. The record
+    // that will be reused (the free list's head) brings the memory its arena already holds.
+    for (;;) {
+        ChatMessages *next = lru->free_list;
+        uint64_t have = next && next->arena ? next->charged : 0;
+        uint64_t extra = need > have ? need - have : 0;
+        bool over_cap = lru->cfg.max_loaded && lru->st.active >= lru->cfg.max_loaded;
+        if (lru->st.used + extra <= lru->cfg.budget && !over_cap) break;
+        if (!over_cap && lru_release_parked(lru, next)) continue;
         if (lru_evict_one(lru, NULL)) continue;
+        if (over_cap) {
+            lru->st.refusals++;
+            return chat_fail(err, "%u chats are loaded, the most allowed, and all are pinned (open in a view or "
+                             "loading); close a view to open chat #%lld", lru->st.active, (long long)chat_id), NULL;
+        }
         lru->st.refusals++;
         return chat_fail(err, "memory budget full: %u chats loaded use %.1f of %.1f MB and all are pinned "
                          "(open in a view or loading); close a view to open chat #%lld",
@@ -167,14 +206,20 @@ ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, int64_t chat_id, C
     }
     m = lru_take_record(lru);
     if (!m) return chat_fail(err, "cannot record chat #%lld: %s", (long long)chat_id, ak_arena_error(lru->arena)), NULL;
-    uint64_t reserve = AK_MAX(lru->cfg.arena_reserve, AK_ALIGN_UP(2 * size_hint + lru->cfg.arena_commit, AK_KB(64)));
-    m->arena = ak_arena_create(.name = "chat messages", .reserve = reserve, .commit = lru->cfg.arena_commit,
-                               .keep = lru->cfg.arena_commit);
     if (!m->arena) {
-        m->lru_next = lru->free_list;
-        lru->free_list = m;
-        return chat_fail(err, "cannot open chat #%lld: %s", (long long)chat_id, ak_arena_last_create_error()), NULL;
+        uint64_t reserve = AK_MAX(lru->cfg.arena_reserve, AK_ALIGN_UP(2 * size_hint + lru->cfg.arena_commit, AK_KB(64)));
+        // The IO thread fills what it commits at once: prefaulting each step in one call beats
+        // a page fault per 4 KB (the bulk of a cold open on a VM).
+        m->arena = ak_arena_create(.name = "chat messages", .reserve = reserve, .commit = lru->cfg.arena_commit,
+                                   .keep = lru->cfg.arena_commit, .flags = AK_ARENA_PREFAULT);
+        if (!m->arena) {
+            m->lru_next = lru->free_list;
+            lru->free_list = m;
+            return chat_fail(err, "cannot open chat #%lld: %s", (long long)chat_id, ak_arena_last_create_error()), NULL;
+        }
     }
+    // A reused arena chains past its reserve if this chat is bigger than the last one.
+    lru->st.used -= m->charged;
     m->handle = handle;
     m->chat_id = chat_id;
     m->size_hint = size_hint;
@@ -222,4 +267,5 @@ void chat_lru_destroy(ChatLru *lru) {
         rec_of(m)->settled = true;
         lru_drop(lru, m);
     }
+    while (lru_release_parked(lru, NULL)) {}
 }

@@ -20,6 +20,7 @@ typedef struct ChatLruConfig {
 typedef struct ChatLruStats {
     uint32_t active;     // records holding a loaded (or loading) history
     uint32_t total;      // records ever made (active + free list)
+    uint32_t parked;     // free records still holding a cleared arena (counted in used)
     uint32_t pinned;     // active records with view_refs or io_ref
     uint32_t loading;
     uint64_t used;       // bytes charged against the budget
