@@ -17,11 +17,15 @@ uint64_t chat_store_size_hint(const ChatMeta *m) {
            (n / CHAT_MESSAGES_CHUNK + 1) * 64;
 }
 
+// ak_str_copy that records a refusal in *ok; empty strings take no arena memory.
 static AkStr copy_str(AkArena *a, AkStr s, bool *ok) {
     if (!s.len) return (AkStr){"", 0};
-    char *p = ak_arena_push_copy(a, s.ptr, s.len, 1);
-    if (!p) *ok = false;
-    return (AkStr){p ? p : "", p ? s.len : 0};
+    AkStr c = ak_str_copy(a, s);
+    if (!c.ptr) {
+        *ok = false;
+        return (AkStr){"", 0};
+    }
+    return c;
 }
 
 typedef struct LoadCtx {
