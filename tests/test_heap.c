@@ -464,6 +464,48 @@ static void test_locked_single_thread(void) {
     ak_heap_release(h);
 }
 
+// A heap larger than the caches queues its frees (heap.c, QUEUE_FROM: 16 MB). Callers cannot
+// tell: stats and check see every free, realloc grows into a neighbour whose free is queued, a
+// capped heap reuses queued blocks before it fails, reset drops the queue.
+static void test_free_queue(void) {
+    AkHeap *h = ak_heap_create(.name = "queue", .limit = AK_MB(40));
+    REQUIRE(h);
+    REQUIRE(ak_heap_malloc(h, AK_MB(20))); // past the size from which frees are queued
+    char *v[64];
+    for (int i = 0; i < 64; i++) {
+        v[i] = ak_heap_malloc(h, 1000);
+        REQUIRE(v[i]);
+        fill(v[i], 1000, (unsigned)i);
+    }
+    ak_heap_free(h, v[1]);
+#if AK_ASAN
+    CHECK(__asan_address_is_poisoned(v[1] + 10)); // queued, yet a use after free is caught
+#endif
+    char *q = ak_heap_realloc(h, v[0], 1500);
+    CHECK(q == v[0]);
+    CHECK(filled(q, 1000, 0));
+    uint64_t used = ak_heap_stats(h).used_blocks;
+    CHECK_EQ(used, 64);
+    for (int i = 2; i < 64; i += 2) ak_heap_free(h, v[i]);
+    CHECK_EQ(ak_heap_stats(h).used_blocks, used - 31);
+    CHECK(ak_heap_check(h));
+    for (int i = 3; i < 64; i += 2) CHECK(filled(v[i], 1000, (unsigned)i));
+    // At the limit, a freed block serves the next request although its free is still queued.
+    void *w[64];
+    int n = 0;
+    while (n < 64 && (w[n] = ak_heap_malloc(h, AK_KB(512)))) n++;
+    CHECK(n > 10 && n < 64);
+    ak_heap_free(h, w[0]);
+    CHECK(ak_heap_malloc(h, AK_KB(512)) != NULL);
+    ak_heap_free(h, w[1]);
+    ak_heap_reset(h);
+    CHECK(ak_heap_check(h));
+    CHECK_EQ(ak_heap_stats(h).used, 0);
+    CHECK(ak_heap_malloc(h, 100) != NULL);
+    CHECK(ak_heap_check(h));
+    ak_heap_release(h);
+}
+
 static void test_poisoning(void) {
 #if AK_ASAN
     AkHeap *h = ak_heap_create(.name = "poison");
@@ -498,6 +540,13 @@ static void do_double_free_merged(void) {
     ak_heap_free(h, b); // merged into a
     ak_heap_free(h, b);
 }
+static void do_double_free_queued(void) {
+    AkHeap *h = ak_heap_create(.name = "victim");
+    ak_heap_malloc(h, AK_MB(20)); // frees are queued from here on
+    void *p = ak_heap_malloc(h, 64);
+    ak_heap_free(h, p);
+    ak_heap_free(h, p);
+}
 static void do_foreign_pointer(void) {
     AkHeap *h = ak_heap_create(.name = "victim");
     AkHeap *other = ak_heap_create(.name = "other");
@@ -525,6 +574,7 @@ static void test_debug_aborts(void) {
     struct { void (*fn)(void); const char *says; } cases[] = {
         {do_double_free, "double free"},
         {do_double_free_merged, "double free"},
+        {do_double_free_queued, "double free"},
         {do_foreign_pointer, "not allocated from this heap"},
         {do_stack_pointer, "not allocated from this heap"},
         {do_corrupt_header, "corrupted block header"},
@@ -556,6 +606,7 @@ int main(void) {
     RUN(test_caller_arena);
     RUN(test_stats_fragmentation);
     RUN(test_locked_single_thread);
+    RUN(test_free_queue);
     RUN(test_poisoning);
 #if AK_DEBUG
     RUN(test_debug_aborts);

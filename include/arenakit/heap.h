@@ -15,6 +15,9 @@
 // usable size is always 16k + 8. Each region the heap takes from its arena costs 32 bytes
 // more (a head and an end sentinel); pushes adjacent to the last region extend it instead.
 // The control structure (free-list heads and bitmaps) is about 10 KB, on the arena too.
+// A heap of 16 MB or more queues its last 16 frees to hide their cache misses (heap.c): a
+// request runs the queue before the heap grows or fails, and so do realloc (before it moves a
+// block), check and stats; only the pool report may count those blocks as used meanwhile.
 //
 // Errors: requests that cannot be served (too large, over the limit, the arena refusing to
 // grow, a bad alignment) return NULL and ak_heap_error() names the heap and the reason.
