@@ -263,7 +263,7 @@ static inline bool same_class(uint64_t a, uint64_t b) {
 // A listed block of at least `span` bytes, or NULL. The exact class's head is tried first
 // (it often fits and wastes less); otherwise the search rounds up to the next class, whose
 // every block fits.
-static Block *find_free(AkHeap *h, uint64_t span) {
+static inline Block *find_free(AkHeap *h, uint64_t span) {
     uint32_t fl, sl;
     mapping(span, &fl, &sl);
     Block *b = h->heads[fl][sl];
@@ -440,6 +440,19 @@ static Block *heap_grow(AkHeap *h, uint64_t need) {
 
 static void drain_queue(AkHeap *h);
 
+// No listed block fits: the queued frees may hold one, so they run before the heap grows.
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static Block *alloc_slow(AkHeap *h, uint64_t need) {
+    Block *b = NULL;
+    if (h->queued) {
+        drain_queue(h);
+        b = find_free(h, need);
+    }
+    return b ? b : heap_grow(h, need);
+}
+
 static void *heap_alloc(AkHeap *h, size_t size, uint64_t align) {
     if (align <= AK_HEAP_ALIGN) align = 0;
     if (size > AK_HEAP_MAX_REQUEST || align > AK_HEAP_MAX_REQUEST - size) {
@@ -455,11 +468,7 @@ static void *heap_alloc(AkHeap *h, size_t size, uint64_t align) {
         return NULL;
     }
     Block *b = find_free(h, need);
-    if (!b && h->queued) {
-        drain_queue(h);
-        b = find_free(h, need);
-    }
-    if (!b && !(b = heap_grow(h, need))) return NULL;
+    if (!b && !(b = alloc_slow(h, need))) return NULL;
     if (!align) {
         take(h, b, span, true);
         return payload(b);
