@@ -8,19 +8,14 @@
 # --memory-budget 8M is the whole process's budget; the loaded chats get what the store
 # leaves of it (about 2.8 MB here: five chats at the 512 KB commit step).
 # $1 is the build folder (e.g. build/asan). Screens are polled with a timeout, never slept on.
-set -u
+. "$(dirname "$0")/lib.sh"
 build=${1:-build/asan}
 samples=${AK_SAMPLES:-../shared/samples}
-pass=0 fail=0
-ok() { pass=$((pass+1)); echo "PASS $1"; }
-bad() { fail=$((fail+1)); echo "FAIL $1: $2"; }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; exit $?; }
 
-command -v tmux >/dev/null || { echo "FAIL tmux missing"; echo "0 passed, 1 failed"; exit 1; }
-[ -x "$build/chatlog" ] || { echo "FAIL setup: no $build/chatlog"; echo "0 passed, 1 failed"; exit 1; }
+command -v tmux >/dev/null || setup_fail "tmux missing"
+[ -x "$build/chatlog" ] || setup_fail "no $build/chatlog"
 chatlog=$(cd "$build" && pwd)/chatlog
-samples=$(cd "$samples" 2>/dev/null && pwd) || { echo "FAIL setup: no samples at $samples"; echo "0 passed, 1 failed"; exit 1; }
-tmp=$(mktemp -d)
+samples=$(cd "$samples" 2>/dev/null && pwd) || setup_fail "no samples at $samples"
 sock=$tmp/tmux.sock
 T() { tmux -u -S "$sock" "$@"; }
 trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT

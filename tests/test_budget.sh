@@ -4,16 +4,11 @@
 # bytes of every arena and of SQLite's heap) and, for an uninstrumented build, by its RSS. An
 # import under a budget too small for it fails with a clear message and changes nothing.
 # $1: the build folder (build/asan...); the RSS check uses build/release when it is built.
-set -u
+. "$(dirname "$0")/lib.sh"
 build=${1:-build/asan}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass+1)); echo "PASS $1"; }
-bad() { fail=$((fail+1)); echo "FAIL $1: $2"; }
 gen=$build/tools/genexport
 chatlog=$build/chatlog
-[ -x "$gen" ] && [ -x "$chatlog" ] || { echo "FAIL setup: need $gen and $chatlog"; echo "0 passed, 1 failed"; exit 1; }
+[ -x "$gen" ] && [ -x "$chatlog" ] || setup_fail "need $gen and $chatlog"
 
 "$gen" --format claude --chats 400 --seed 3 --target-mb 8 --out "$tmp/claude.json" >/dev/null
 "$gen" --format chatgpt --chats 400 --seed 4 --target-mb 8 --out "$tmp/chatgpt.json" >/dev/null
@@ -58,5 +53,4 @@ else
 fi
 [ "$("$chatlog" --db "$db" list --json | md5sum)" = "$before" ] && ok "nothing changed" || bad "nothing changed" "listing differs"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -2,16 +2,11 @@
 # End-to-end test of the chatlog program on the shared samples: import (file, folder, zip),
 # idempotent re-import, list / show / export / search / stats output, broken inputs that must
 # fail cleanly and change nothing, exit codes. $1 is the build folder (e.g. build/asan).
-set -u
+. "$(dirname "$0")/lib.sh"
 build=${1:-build/asan}
 chatlog=$build/chatlog
 samples=${AK_SAMPLES:-../shared/samples}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 db=$tmp/t.db
-pass=0 fail=0
-ok() { pass=$((pass+1)); echo "PASS $1"; }
-bad() { fail=$((fail+1)); echo "FAIL $1: $2"; }
 run() { "$chatlog" --db "$db" "$@"; }
 expect() { # name, expected exit code, command...
   local name=$1 want=$2; shift 2
@@ -25,7 +20,7 @@ lacks() {
   if grep -qF -- "$3" "$2"; then bad "$1" "unexpected '$3'"; else ok "$1"; fi
 }
 
-[ -x "$chatlog" ] || { echo "FAIL setup: no $chatlog"; echo "0 passed, 1 failed"; exit 1; }
+[ -x "$chatlog" ] || setup_fail "no $chatlog"
 
 expect "usage without a command" 2 "$chatlog"
 expect "unknown command" 2 "$chatlog" frobnicate
@@ -117,5 +112,4 @@ cp "$tmp/notdb" "$tmp/notdb.orig"
 expect "not a database" 1 "$chatlog" --db "$tmp/notdb" stats
 cmp -s "$tmp/notdb" "$tmp/notdb.orig" && ok "not-a-database unchanged" || bad "not-a-database unchanged" "file changed"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -3,25 +3,24 @@
 # the shared samples and broken files: a smoke test that the targets build and that nothing
 # found in earlier runs has come back. Long runs are for people: see the top of each target.
 # FUZZ_SECONDS sets the time per target (default 15).
-set -u
+. "$(dirname "$0")/lib.sh"
 secs=${FUZZ_SECONDS:-15}
 samples=${AK_SAMPLES:-../shared/samples}
-pass=0 fail=0
-if ! command -v clang >/dev/null; then echo "FAIL clang missing (tools/deps.sh installs it)"; echo "0 passed, 1 failed"; exit 1; fi
-if make -s fuzz >/tmp/arenakit-fuzz-build.log 2>&1; then pass=$((pass+1)); echo "PASS fuzz targets build"
-else fail=$((fail+1)); echo "FAIL fuzz targets build: $(tail -5 /tmp/arenakit-fuzz-build.log)"; fi
+command -v clang >/dev/null || setup_fail "clang missing (tools/deps.sh installs it)"
+if make -s fuzz >"$tmp/build.log" 2>&1; then ok "fuzz targets build"
+else bad "fuzz targets build" "$(tail -5 "$tmp/build.log")"; fi
 for t in build/fuzz/fuzz/*; do
   [ -x "$t" ] || continue
   name=$(basename "$t")
-  corpus=$(mktemp -d)
+  corpus=$tmp/$name
+  mkdir -p "$corpus"
   # Every target gets the samples as seeds: JSON for the reader, bytes for the others.
   find "$samples" -type f -name '*.json' -size -200k -exec cp {} "$corpus"/ \; 2>/dev/null
   if "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 "$corpus" >"$corpus.log" 2>&1; then
-    pass=$((pass+1)); echo "PASS $name ($(grep -oE 'DONE.*' "$corpus.log" | head -1))"
+    ok "$name ($(grep -oE 'DONE.*' "$corpus.log" | head -1))"
   else
-    fail=$((fail+1)); echo "FAIL $name:"; grep -E "ERROR|SUMMARY|==[0-9]+==" "$corpus.log" | head -10
+    bad "$name" "$(grep -E "ERROR|SUMMARY|==[0-9]+==" "$corpus.log" | head -10)"
   fi
   rm -rf "$corpus" "$corpus.log"
 done
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -3,22 +3,13 @@
 # The argument is the built binary, or a build folder holding tools/genexport (tests/run.sh passes
 # build/asan). Needs only bash and coreutils: no python, nothing is compiled here.
 # Prints PASS name / FAIL name: reason, then "N passed, N failed"; exits non-zero on any failure.
-set -u
+. "$(dirname "$0")/lib.sh"
 
 bin=${1:-}
 if [ -d "$bin" ]; then bin=$bin/tools/genexport; fi
 if [ -z "$bin" ] || [ ! -x "$bin" ]; then
-  echo "FAIL setup: no genexport binary at '${1:-}' (give the binary or a build folder)"
-  echo "0 passed, 1 failed"
-  exit 1
+  setup_fail "no genexport binary at '${1:-}' (give the binary or a build folder)"
 fi
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
 
 SEED=20260214
 UUID_RE='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
@@ -36,31 +27,31 @@ conv_key() { if [ "$1" = claude ]; then echo '"chat_messages":'; else echo '"cur
 
 # ---- help ---------------------------------------------------------------------------------
 if out=$("$bin" --help 2>&1) && echo "$out" | grep -q -- '--format' && echo "$out" | grep -q -- '--manifest'; then
-  pass help
+  ok help
 else
-  fail help "--help did not exit 0 with the option list"
+  bad help "--help did not exit 0 with the option list"
 fi
 
 for fmt in claude chatgpt; do
   a=$tmp/$fmt-a.json b=$tmp/$fmt-b.json
   # ---- determinism: same arguments, same bytes (file, second run, and stdout) ----------
   if ! "$bin" --format $fmt --chats 60 --seed $SEED --out "$a" --manifest "$a.man" 2>"$tmp/err"; then
-    fail "$fmt/generate" "exit $?: $(head -c 300 "$tmp/err")"
+    bad "$fmt/generate" "exit $?: $(head -c 300 "$tmp/err")"
     continue
   fi
-  pass "$fmt/generate"
+  ok "$fmt/generate"
   "$bin" --format $fmt --chats 60 --seed $SEED --out "$b" --manifest "$b.man"
   "$bin" --format $fmt --chats 60 --seed $SEED >"$tmp/$fmt-stdout.json"
   if cmp -s "$a" "$b" && cmp -s "$a.man" "$b.man" && cmp -s "$a" "$tmp/$fmt-stdout.json"; then
-    pass "$fmt/deterministic"
+    ok "$fmt/deterministic"
   else
-    fail "$fmt/deterministic" "two runs with seed $SEED differ (or stdout differs from --out)"
+    bad "$fmt/deterministic" "two runs with seed $SEED differ (or stdout differs from --out)"
   fi
   "$bin" --format $fmt --chats 60 --seed $((SEED + 1)) --out "$tmp/$fmt-other.json"
   if cmp -s "$a" "$tmp/$fmt-other.json"; then
-    fail "$fmt/seed" "a different seed gave the same output"
+    bad "$fmt/seed" "a different seed gave the same output"
   else
-    pass "$fmt/seed"
+    ok "$fmt/seed"
   fi
 
   # ---- the document's outline: one array, pretty-printed, 60 conversations --------------
@@ -68,9 +59,9 @@ for fmt in claude chatgpt; do
   last=$(tail -c 2 "$a" | head -c 1)
   convs=$(grep -o "$(conv_key $fmt)" "$a" | wc -l | tr -d ' ')
   if [ "$first" = "[" ] && [ "$last" = "]" ] && [ "$convs" = 60 ]; then
-    pass "$fmt/outline"
+    ok "$fmt/outline"
   else
-    fail "$fmt/outline" "expected a top-level array of 60 conversations, got '$first'...'$last' with $convs"
+    bad "$fmt/outline" "expected a top-level array of 60 conversations, got '$first'...'$last' with $convs"
   fi
 
   # ---- manifest: every key, and values that fit together --------------------------------
@@ -78,9 +69,9 @@ for fmt in claude chatgpt; do
   missing=""
   for k in $MANIFEST_KEYS; do [ -n "$(mval "$man" $k)" ] || missing="$missing $k"; done
   if [ -n "$missing" ]; then
-    fail "$fmt/manifest-keys" "missing:$missing"
+    bad "$fmt/manifest-keys" "missing:$missing"
   else
-    pass "$fmt/manifest-keys"
+    ok "$fmt/manifest-keys"
   fi
   chats=$(mval "$man" chats) vis=$(mval "$man" visible_messages) all=$(mval "$man" all_messages)
   br=$(mval "$man" branch_messages) hid=$(mval "$man" hidden_messages) bytes=$(mval "$man" bytes)
@@ -100,12 +91,12 @@ for fmt in claude chatgpt; do
     grep -q "\"$lu\"" "$a" || why="largest_uuid $lu is not in the export"
     grep -q "$mk" "$a" || why="marker word $mk is not in the export"
   fi
-  if [ -z "$why" ]; then pass "$fmt/manifest-values"; else fail "$fmt/manifest-values" "$why"; fi
+  if [ -z "$why" ]; then ok "$fmt/manifest-values"; else bad "$fmt/manifest-values" "$why"; fi
 
   # ---- ids: every uuid-ish value is lowercase 8-4-4-4-12 --------------------------------
   bad=$(grep -oE '"(uuid|parent_message_uuid|conversation_id|current_node|id)": "[^"]*"' "$a" |
     sed 's/.*: "//; s/"$//' | grep -vxE "$UUID_RE|client-created-root|toolu_01[A-Za-z0-9]{22}|file[-_][A-Za-z0-9]+" | head -3)
-  if [ -z "$bad" ]; then pass "$fmt/uuids"; else fail "$fmt/uuids" "malformed: $bad"; fi
+  if [ -z "$bad" ]; then ok "$fmt/uuids"; else bad "$fmt/uuids" "malformed: $bad"; fi
 
   # ---- shards: K chats per file, vendor style (one line, no trailing newline) ------------
   d=$tmp/$fmt-shards
@@ -125,7 +116,7 @@ for fmt in claude chatgpt; do
   [ "$n" = 25 ] || why="the shards hold $n conversations, expected 25"
   [ "$(mval "$d.man" bytes)" = "$total" ] || why="manifest bytes $(mval "$d.man" bytes) != $total on disk"
   [ "$(mval "$d.man" chats)" = 25 ] || why="manifest chats $(mval "$d.man" chats)"
-  if [ -z "$why" ]; then pass "$fmt/shards"; else fail "$fmt/shards" "$why"; fi
+  if [ -z "$why" ]; then ok "$fmt/shards"; else bad "$fmt/shards" "$why"; fi
 
   # ---- the marker word is in exactly one conversation (one chat per shard) --------------
   d1=$tmp/$fmt-one
@@ -133,9 +124,9 @@ for fmt in claude chatgpt; do
   mk=$(mval "$d1.man" marker) mu=$(mval "$d1.man" marker_uuid)
   hits=$(grep -l "$mk" "$d1"/*.json | wc -l | tr -d ' ')
   if [ "$(ls "$d1" | wc -l | tr -d ' ')" = 30 ] && [ "$hits" = 1 ] && grep -l "$mk" "$d1"/*.json | xargs grep -q "\"$mu\""; then
-    pass "$fmt/marker"
+    ok "$fmt/marker"
   else
-    fail "$fmt/marker" "marker $mk found in $hits of 30 one-chat shards (expected 1, holding $mu)"
+    bad "$fmt/marker" "marker $mk found in $hits of 30 one-chat shards (expected 1, holding $mu)"
   fi
 
   # ---- --target-mb lands within 15% ----------------------------------------------------
@@ -143,16 +134,16 @@ for fmt in claude chatgpt; do
   "$bin" --format $fmt --chats 40 --seed $SEED --target-mb 3 --minify --out "$t" 2>"$tmp/err"
   got=$(size "$t")
   if [ "$got" -ge 2550000 ] && [ "$got" -le 3450000 ]; then
-    pass "$fmt/target-mb"
+    ok "$fmt/target-mb"
   else
-    fail "$fmt/target-mb" "asked for 3 MB, got $got bytes"
+    bad "$fmt/target-mb" "asked for 3 MB, got $got bytes"
   fi
 
   # ---- zero chats is a valid, empty export -----------------------------------------------
   if [ "$("$bin" --format $fmt --chats 0 --minify)" = "[]" ]; then
-    pass "$fmt/empty"
+    ok "$fmt/empty"
   else
-    fail "$fmt/empty" "--chats 0 did not write []"
+    bad "$fmt/empty" "--chats 0 did not write []"
   fi
 done
 
@@ -163,9 +154,9 @@ bad_case() { # name, args...
   "$bin" "$@" >"$tmp/bad.out" 2>"$tmp/bad.err"
   local rc=$?
   if [ $rc -ne 0 ] && [ -s "$tmp/bad.err" ]; then
-    pass "args/$name"
+    ok "args/$name"
   else
-    fail "args/$name" "exit $rc for: $*"
+    bad "args/$name" "exit $rc for: $*"
   fi
 }
 bad_case none
@@ -183,5 +174,4 @@ bad_case unknown-option --format claude --chats 3 --colour
 bad_case stray-argument --format claude --chats 3 extra
 bad_case unwritable --format claude --chats 3 --out "$tmp/no/such/dir/x.json"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

@@ -2,12 +2,7 @@
 # `make install PREFIX=...` gives a user what the README promises: headers under
 # include/arenakit/, the static and shared library, and arenakit.pc; a program built with
 # `pkg-config --cflags --libs arenakit` against them runs (static and shared).
-set -u
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass+1)); echo "PASS $1"; }
-bad() { fail=$((fail+1)); echo "FAIL $1: $2"; }
+. "$(dirname "$0")/lib.sh"
 
 if make -s install PREFIX="$tmp/prefix" >"$tmp/log" 2>&1; then ok "make install"; else bad "make install" "$(tail -5 "$tmp/log")"; fi
 for f in include/arenakit/arenakit.h include/arenakit/arena.h include/arenakit/heap.h lib/libarenakit.a \
@@ -37,5 +32,4 @@ then ok "program built with pkg-config runs (shared)"; else bad "shared build" "
 if cc -std=c11 "$tmp/hello.c" -o "$tmp/hello-static" $(pkg-config --cflags arenakit) "$tmp/prefix/lib/libarenakit.a" -pthread \
      >"$tmp/log" 2>&1 && "$tmp/hello-static" | grep -q "sum 1000"
 then ok "program linked with libarenakit.a runs"; else bad "static build" "$(cat "$tmp/log")"; fi
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

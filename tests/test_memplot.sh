@@ -4,24 +4,13 @@
 # their arenas, names past eight share "other", and bad input fails with the line and exit 1.
 # Needs bash, grep and awk (xmllint, when installed, also checks the XML is well formed).
 # Prints PASS name / FAIL name: reason, then "N passed, N failed"; exits non-zero on failure.
-set -u
+. "$(dirname "$0")/lib.sh"
 
 bin=${1:-build/asan}/tools/memplot
-if [ ! -x "$bin" ]; then
-  echo "FAIL setup: no memplot binary at '$bin' (give the build folder, e.g. build/asan)"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+[ -x "$bin" ] || setup_fail "no memplot binary at '$bin' (give the build folder, e.g. build/asan)"
 check() { # name, condition-command...: PASS if the command succeeds
   local name=$1; shift
-  if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name" "$*"; fi
+  if "$@" >/dev/null 2>&1; then ok "$name"; else bad "$name" "$*"; fi
 }
 count() { grep -o -- "$2" "$1" | wc -l | tr -d ' '; }
 well_formed() { # file: starts as XML or SVG, ends with </svg>, parses where xmllint exists
@@ -51,7 +40,7 @@ t_ms,slot,kind,name,reserved,committed,used
 CSV
 out=$tmp/small.svg
 if "$bin" "$tmp/small.csv" "$out" 2>"$tmp/err"; then
-  pass small/exit-0
+  ok small/exit-0
   check small/well-formed well_formed "$out"
   for name in command sqlite 'chat messages' scratch 'odd, &quot;q&quot; &lt;n&gt;'; do
     check "small/legend '$name'" grep -qF ">$name</text>" "$out"
@@ -64,7 +53,7 @@ if "$bin" "$tmp/small.csv" "$out" 2>"$tmp/err"; then
   check small/names-summed grep -qF 'chat messages: peak 1.0 MB' "$out"
   check small/total grep -qF '>2.2 MB</text>' "$out"
 else
-  fail small/exit-0 "exit $?: $(head -c 300 "$tmp/err")"
+  bad small/exit-0 "exit $?: $(head -c 300 "$tmp/err")"
 fi
 
 # ---- options: title (escaped), used bytes, size; bad options are usage errors (exit 2) -----
@@ -73,7 +62,7 @@ if "$bin" "$tmp/small.csv" "$tmp/opt.svg" --title 'A & B' --metric used --width 
   check options/used grep -qF 'sqlite: peak 928 KB' "$tmp/opt.svg"
   check options/size grep -qF 'width="640" height="400"' "$tmp/opt.svg"
 else
-  fail options "exit $?: $(head -c 300 "$tmp/err")"
+  bad options "exit $?: $(head -c 300 "$tmp/err")"
 fi
 "$bin" "$tmp/small.csv" "$tmp/x.svg" --metric reserved 2>/dev/null
 check options/bad-metric [ $? = 2 ]
@@ -85,7 +74,7 @@ if "$bin" "$tmp/one.csv" "$tmp/one.svg" 2>"$tmp/err"; then
   check one-sample/band [ "$(count "$tmp/one.svg" 'class="band"')" = 1 ]
   check one-sample/no-budget [ "$(count "$tmp/one.svg" 'class="budget"')" = 0 ]
 else
-  fail one-sample "exit $?: $(head -c 300 "$tmp/err")"
+  bad one-sample "exit $?: $(head -c 300 "$tmp/err")"
 fi
 
 # ---- eleven names: the seven largest keep a band, the other four share "other" -------------
@@ -101,7 +90,7 @@ if "$bin" "$tmp/many.csv" "$tmp/many.svg" 2>"$tmp/err"; then
   check many/largest-named grep -qF '>name 11</text>' "$tmp/many.svg"
   check many/smallest-in-other [ "$(count "$tmp/many.svg" '>name 1</text>')" = 0 ]
 else
-  fail many "exit $?: $(head -c 300 "$tmp/err")"
+  bad many "exit $?: $(head -c 300 "$tmp/err")"
 fi
 
 # ---- a long trace (120k rows) streams into at most 1000 columns ----------------------------
@@ -114,7 +103,7 @@ if "$bin" "$tmp/long.csv" "$tmp/long.svg" 2>"$tmp/err"; then
   check long/bounded awk -F' L' '/class="band"/ { if (NF > 4001) exit 1 }' "$tmp/long.svg"
   check long/seconds grep -qF 'time since the command started (s)' "$tmp/long.svg"
 else
-  fail long "exit $?: $(head -c 300 "$tmp/err")"
+  bad long "exit $?: $(head -c 300 "$tmp/err")"
 fi
 
 # ---- bad input: exit 1 and a message naming the file and the line --------------------------
@@ -125,9 +114,9 @@ bad_case() { # name, expected text in the message, file contents (printf format)
   "$bin" "$tmp/$name.csv" "$tmp/$name.svg" 2>"$tmp/err" >/dev/null
   local rc=$?
   if [ $rc = 1 ] && grep -qF -- "$want" "$tmp/err" && [ ! -e "$tmp/$name.svg" ]; then
-    pass "bad/$name"
+    ok "bad/$name"
   else
-    fail "bad/$name" "exit $rc, wanted '$want' in: $(head -c 300 "$tmp/err")"
+    bad "bad/$name" "exit $rc, wanted '$want' in: $(head -c 300 "$tmp/err")"
   fi
 }
 bad_case number "$tmp/number.csv:4: committed '12x'" "# budget 1\n$hdr\n0,0,arena,a,1,1,1\n1,0,arena,a,1,12x,1\n"
@@ -144,5 +133,4 @@ bad_case no-rows "no samples after the header" "# command x\n$hdr\n"
 "$bin" "$tmp/does-not-exist.csv" "$tmp/x.svg" 2>"$tmp/err"
 check bad/missing-file [ $? = 1 ]
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish
