@@ -69,20 +69,36 @@ uint32_t ak_pool_count(void) {
 
 uint32_t ak_pool_capacity(void) { return AK_POOL_SLOTS; }
 
-uint32_t ak_pool_snapshot(AkPoolEntry *out, uint32_t max) {
-    uint32_t n = 0;
-    for (int w = 0; w < POOL_WORDS && n < max; w++) {
+// Visit every live entry without a snapshot buffer.
+static void pool_each(void (*fn)(const AkPoolEntry *, void *), void *ctx) {
+    for (int w = 0; w < POOL_WORDS; w++) {
         uint64_t bits = atomic_load_explicit(&pool_used[w], memory_order_acquire);
-        while (bits && n < max) {
+        while (bits) {
             int32_t slot = w * 64 + __builtin_ctzll(bits);
             bits &= bits - 1;
             PoolSlot *s = &pool_slots[slot];
             void *obj = atomic_load_explicit(&s->object, memory_order_acquire);
-            if (!obj) continue; // being filled or emptied right now
-            out[n++] = (AkPoolEntry){slot, s->kind, obj, s->name, s->loc, s->stats(obj)};
+            if (!obj) continue;
+            AkPoolEntry e = {slot, s->kind, obj, s->name, s->loc, s->stats(obj)};
+            fn(&e, ctx);
         }
     }
-    return n;
+}
+
+typedef struct SnapshotCtx {
+    AkPoolEntry *out;
+    uint32_t max, n;
+} SnapshotCtx;
+
+static void snapshot_add(const AkPoolEntry *e, void *p) {
+    SnapshotCtx *c = p;
+    if (c->n < c->max) c->out[c->n++] = *e;
+}
+
+uint32_t ak_pool_snapshot(AkPoolEntry *out, uint32_t max) {
+    SnapshotCtx c = {out, max, 0};
+    pool_each(snapshot_add, &c);
+    return c.n;
 }
 
 const char *ak_pool_kind_name(uint32_t kind) {
@@ -110,22 +126,6 @@ static const char *size_text(uint64_t n, char *buf, size_t cap) {
     else if (n < AK_GB(1)) snprintf(buf, cap, "%.1f MB", n / 1048576.0);
     else snprintf(buf, cap, "%.1f GB", n / 1073741824.0);
     return buf;
-}
-
-// Visit every live entry without a snapshot buffer.
-static void pool_each(void (*fn)(const AkPoolEntry *, void *), void *ctx) {
-    for (int w = 0; w < POOL_WORDS; w++) {
-        uint64_t bits = atomic_load_explicit(&pool_used[w], memory_order_acquire);
-        while (bits) {
-            int32_t slot = w * 64 + __builtin_ctzll(bits);
-            bits &= bits - 1;
-            PoolSlot *s = &pool_slots[slot];
-            void *obj = atomic_load_explicit(&s->object, memory_order_acquire);
-            if (!obj) continue;
-            AkPoolEntry e = {slot, s->kind, obj, s->name, s->loc, s->stats(obj)};
-            fn(&e, ctx);
-        }
-    }
 }
 
 static void stats_add(AkMemStats *t, const AkMemStats *s) {
@@ -257,19 +257,15 @@ void ak_pool_trace_sample(FILE *out, double t_ms) {
     pool_each(trace_row, &c);
 }
 
+static void leak_count(const AkPoolEntry *e, void *p) {
+    if (e->kind != AK_POOL_KIND_SCRATCH) ++*(uint32_t *)p;
+}
+
 uint32_t ak_leak_check(FILE *out) {
     ReportCtx c = {out, {0}, 0, true};
-    uint32_t live = 0;
     // Count first so a clean exit prints one short line.
-    for (int w = 0; w < POOL_WORDS; w++) {
-        uint64_t bits = atomic_load_explicit(&pool_used[w], memory_order_acquire);
-        while (bits) {
-            int32_t slot = w * 64 + __builtin_ctzll(bits);
-            bits &= bits - 1;
-            void *obj = atomic_load_explicit(&pool_slots[slot].object, memory_order_acquire);
-            if (obj && pool_slots[slot].kind != AK_POOL_KIND_SCRATCH) live++;
-        }
-    }
+    uint32_t live = 0;
+    pool_each(leak_count, &live);
     if (!out) return live;
     if (live == 0) {
         fprintf(out, "arenakit leak check: no arenas or heaps alive\n");
