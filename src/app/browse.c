@@ -597,30 +597,12 @@ static void init_colors(Browser *b) {
     b->colors = true;
 }
 
-static ChatStore *open_store(const AppOptions *opt, AkArena *arena) {
-    const char *path = opt->db_path ? opt->db_path : app_default_db_path(arena, false);
-    if (!path) return NULL;
-    if (access(path, F_OK) != 0) {
-        fprintf(stderr, "chatlog: no database at %s yet: run `chatlog import EXPORT` first\n", path);
-        return NULL;
-    }
-    // The loaded-chat budget is what the process budget (set by main) leaves (store.h).
-    ChatStoreConfig cfg = {.path = path, .read_only = true};
-    ChatError err = {{0}};
-    ChatStore *s = chat_store_open(&cfg, &err);
-    if (!s) fprintf(stderr, "chatlog: %s\n", err.msg);
-    return s;
-}
-
 int cmd_browse(AppCtx *c, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return fputs(usage_browse, stdout), APP_EXIT_OK;
         fprintf(stderr, "chatlog: browse takes no arguments (got %s)\n%s", argv[i], usage_browse);
         return APP_EXIT_USAGE;
     }
-    // AppCtx (main.c) starts with its AppOptions, and a pointer to a struct points to its first
-    // member (C11 6.7.2.1): the options are all browse needs from the context.
-    const AppOptions *opt = (const AppOptions *)(const void *)c;
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fprintf(stderr, "chatlog: browse needs a terminal (try `chatlog list` or `chatlog show` in scripts)\n");
         return APP_EXIT_FAIL;
@@ -633,8 +615,10 @@ int cmd_browse(AppCtx *c, int argc, char **argv) {
     if (!b) goto out;
     b->arena = arena;
     b->wake[0] = b->wake[1] = -1;
-    b->store = open_store(opt, arena);
-    if (!b->store) goto out;
+    if (!app_open_store(c, false)) goto out;
+    // The browser closes the store itself, before its wake-up pipe (the IO thread writes to it).
+    b->store = c->store;
+    c->store = NULL;
     if (pipe(b->wake) != 0) {
         fprintf(stderr, "chatlog: browse: cannot make a pipe: %s\n", strerror(errno));
         goto out;

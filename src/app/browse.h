@@ -9,8 +9,7 @@
 #ifndef APP_BROWSE_H
 #define APP_BROWSE_H
 
-// main.c's command context. It begins with its AppOptions, which is all browse reads.
-typedef struct AppCtx AppCtx;
+#include "app/cli.h"
 
 int cmd_browse(AppCtx *c, int argc, char **argv);
 

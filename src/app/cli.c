@@ -8,6 +8,7 @@
 #include "chat/sqlmem.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,4 +218,23 @@ bool app_memory_begin(uint64_t budget) {
 void app_memory_end(void) {
     chat_sqlmem_uninstall();
     ak_os_set_commit_limit(0);
+}
+
+bool app_open_store(AppCtx *c, bool write) {
+    if (!c->opt.db_path) c->opt.db_path = app_default_db_path(c->arena, write);
+    if (!c->opt.db_path) return false;
+    if (write && !app_make_dirs_for(c->opt.db_path)) {
+        fprintf(stderr, "chatlog: cannot create the folder of %s\n", c->opt.db_path);
+        return false;
+    }
+    if (!write && access(c->opt.db_path, F_OK) != 0) {
+        fprintf(stderr, "chatlog: no database at %s yet: run `chatlog import EXPORT` first\n", c->opt.db_path);
+        return false;
+    }
+    // The loaded-chat budget is what the process budget leaves (store.h).
+    ChatStoreConfig cfg = {.path = c->opt.db_path, .read_only = !write};
+    ChatError err = {{0}};
+    c->store = chat_store_open(&cfg, &err);
+    if (!c->store) fprintf(stderr, "chatlog: %s\n", err.msg);
+    return c->store != NULL;
 }

@@ -5,6 +5,7 @@
 #define APP_CLI_H
 
 #include "arenakit/str.h"
+#include "chat/store.h"
 
 #include <stdio.h>
 
@@ -20,6 +21,18 @@ typedef struct AppOptions {
     bool quiet;              // --quiet: no progress bar
     bool color;              // stdout is a terminal (highlights in search)
 } AppOptions;
+
+// What a command runs with: the options, an arena for the command's life, and the store once
+// app_open_store opened it (main closes it after the command, unless the command did).
+typedef struct AppCtx {
+    AppOptions opt;
+    AkArena *arena;
+    ChatStore *store;
+} AppCtx;
+
+// Open the database for a command: `write` creates it (and its folder) when missing; a read
+// needs it to exist. False with a message on stderr.
+bool app_open_store(AppCtx *c, bool write);
 
 // $XDG_DATA_HOME/chatlog/chatlog.db, or ~/.local/share/chatlog/chatlog.db; creates the folder
 // when `create` is set. NULL with a message on stderr if neither variable is usable.

@@ -40,11 +40,6 @@ static const char *usage_main =
     "\n"
     "settings file: $XDG_CONFIG_HOME/chatlog/config (`memory-budget = 64M`, `db = PATH`)\n";
 
-typedef struct AppCtx {
-    AppOptions opt;
-    AkArena *arena; // the command's lifetime
-    ChatStore *store;
-} AppCtx;
 
 static int usage_error(const char *usage, const char *fmt, const char *arg) {
     fprintf(stderr, "chatlog: ");
@@ -57,25 +52,6 @@ static bool wants_help(int argc, char **argv) {
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return true;
     return false;
-}
-
-static bool open_store(AppCtx *c, bool write) {
-    if (!c->opt.db_path) c->opt.db_path = app_default_db_path(c->arena, write);
-    if (!c->opt.db_path) return false;
-    if (write && !app_make_dirs_for(c->opt.db_path)) {
-        fprintf(stderr, "chatlog: cannot create the folder of %s\n", c->opt.db_path);
-        return false;
-    }
-    if (!write && access(c->opt.db_path, F_OK) != 0) {
-        fprintf(stderr, "chatlog: no database at %s yet: run `chatlog import EXPORT` first\n", c->opt.db_path);
-        return false;
-    }
-    // The loaded-chat budget is what the process budget leaves (store.h).
-    ChatStoreConfig cfg = {.path = c->opt.db_path, .read_only = !write};
-    ChatError err = {{0}};
-    c->store = chat_store_open(&cfg, &err);
-    if (!c->store) fprintf(stderr, "chatlog: %s\n", err.msg);
-    return c->store != NULL;
 }
 
 // ---- import -----------------------------------------------------------------------------------
@@ -107,7 +83,7 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         }
     }
     if (!n) return usage_error(usage_import, "%s", "import needs the path of an export");
-    if (!open_store(c, true)) return APP_EXIT_FAIL;
+    if (!app_open_store(c, true)) return APP_EXIT_FAIL;
     int rc = APP_EXIT_OK;
     for (int k = 0; k < n; k++) {
         const char *path = argv[first + k];
@@ -201,7 +177,7 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
             return usage_error(usage_list, "unknown argument %s", argv[i]);
         }
     }
-    if (!open_store(c, false)) return APP_EXIT_FAIL;
+    if (!app_open_store(c, false)) return APP_EXIT_FAIL;
     uint32_t n = chat_store_count(c->store), kept = 0;
     uint32_t *order = ak_push_array_nz(c->arena, uint32_t, n ? n : 1);
     for (uint32_t h = 0; h < n; h++) {
@@ -256,7 +232,7 @@ static int show_chat(AppCtx *c, int argc, char **argv, const char *usage, bool n
     }
     if (!key) return usage_error(usage, "%s", "which chat? give its number or uuid");
     if (need_format && !format_given) return usage_error(usage, "%s", "export needs --markdown or --json");
-    if (!open_store(c, false)) return APP_EXIT_FAIL;
+    if (!app_open_store(c, false)) return APP_EXIT_FAIL;
     ChatError err = {{0}};
     uint32_t h;
     if (!chat_store_find(c->store, key, &h, &err)) return fprintf(stderr, "chatlog: %s\n", err.msg), APP_EXIT_FAIL;
@@ -310,7 +286,7 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
     }
     if (!words.count) return usage_error(usage_search, "%s", "search needs a query");
     AkStr query = ak_str_list_join(c->arena, &words, AK_STR(" "));
-    if (!open_store(c, false)) return APP_EXIT_FAIL;
+    if (!app_open_store(c, false)) return APP_EXIT_FAIL;
     bool color = !c->opt.json && isatty(1);
     so.mark_open = color ? "\x1b[1;33m" : (c->opt.json ? "" : "[");
     so.mark_close = color ? "\x1b[0m" : (c->opt.json ? "" : "]");
@@ -369,7 +345,7 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
         else if (!strcmp(argv[i], "--memory")) memory_only = true;
         else return usage_error(usage_stats, "unknown argument %s", argv[i]);
     }
-    if (!open_store(c, false)) return APP_EXIT_FAIL;
+    if (!app_open_store(c, false)) return APP_EXIT_FAIL;
     ChatDbStats ds;
     ChatError err = {{0}};
     if (!chat_db_stats(c->store->db, &ds, &err)) return fprintf(stderr, "chatlog: %s\n", err.msg), APP_EXIT_FAIL;
@@ -430,7 +406,7 @@ static int cmd_walk(AppCtx *c, int argc, char **argv) {
             return usage_error(usage_walk, "unknown argument %s", argv[i]);
         }
     }
-    if (!open_store(c, false)) return APP_EXIT_FAIL;
+    if (!app_open_store(c, false)) return APP_EXIT_FAIL;
     uint32_t n = chat_store_count(c->store);
     if (limit && limit < n) n = (uint32_t)limit;
     uint64_t peak_process = ak_os_committed(), peak_lru = 0, bytes = 0, messages = 0, t0 = app_now_ns();
