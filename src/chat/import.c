@@ -283,31 +283,21 @@ bool chat_thread_order(AkArena *a, ChatConv *c, int32_t *parent, int64_t leaf) {
 
 // ---- uuid map ----------------------------------------------------------------------------------
 
-bool chat_idmap_init(AkArena *a, ChatIdMap *m, uint64_t count) {
-    uint64_t cap = 8;
-    while (cap < count * 2) cap <<= 1;
-    m->keys = ak_push_array(a, AkStr, cap);
-    m->vals = ak_push_array(a, int32_t, cap);
-    m->mask = cap - 1;
-    return m->keys && m->vals;
+// Keys are borrowed from the parsed tree, which outlives the map on the same scratch arena.
+bool chat_idmap_init(AkArena *a, AkMap *m, uint64_t count) {
+    *m = ak_map_str(a, count, AK_MAP_BORROW_KEYS);
+    return ak_map_reserve(m, count); // so no put below can fail
 }
 
-void chat_idmap_put(ChatIdMap *m, AkStr key, int32_t val) {
-    for (uint64_t i = ak_str_hash(key) & m->mask;; i = (i + 1) & m->mask) {
-        if (!m->keys[i].ptr) {
-            m->keys[i] = key.ptr ? key : ak_str("", 0);
-            m->vals[i] = val;
-            return;
-        }
-        if (ak_str_eq(m->keys[i], key)) return;
-    }
+void chat_idmap_put(AkMap *m, AkStr key, int32_t val) {
+    bool added;
+    uint64_t *v = ak_map_upsert_str(m, key.ptr ? key : ak_str("", 0), &added);
+    if (v && added) *v = (uint64_t)val;
 }
 
-int32_t chat_idmap_get(const ChatIdMap *m, AkStr key) {
-    for (uint64_t i = ak_str_hash(key) & m->mask;; i = (i + 1) & m->mask) {
-        if (!m->keys[i].ptr) return -1;
-        if (ak_str_eq(m->keys[i], key)) return m->vals[i];
-    }
+int32_t chat_idmap_get(const AkMap *m, AkStr key) {
+    uint64_t *v = ak_map_get_str(m, key.ptr ? key : ak_str("", 0));
+    return v ? (int32_t)*v : -1;
 }
 
 bool chat_import_conv(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatError *err) {

@@ -12,6 +12,7 @@
 #ifndef CHAT_IMPORT_H
 #define CHAT_IMPORT_H
 
+#include "arenakit/map.h"
 #include "chat/conv.h"
 #include "chat/error.h"
 #include "chat/json.h"
@@ -112,13 +113,8 @@ void chat_msg_set_parts(AkArena *arena, ChatMsg *msg, const ChatPartList *list);
 bool chat_thread_order(AkArena *arena, ChatConv *conv, int32_t *parent, int64_t leaf);
 
 // A uuid → index map for one conversation, on the arena.
-typedef struct ChatIdMap {
-    AkStr *keys;
-    int32_t *vals;
-    uint64_t mask;
-} ChatIdMap;
-bool chat_idmap_init(AkArena *arena, ChatIdMap *map, uint64_t count);
-void chat_idmap_put(ChatIdMap *map, AkStr key, int32_t val); // the first value for a key stays
-int32_t chat_idmap_get(const ChatIdMap *map, AkStr key);     // -1 if absent
+bool chat_idmap_init(AkArena *arena, AkMap *map, uint64_t count); // room for count keys, or false
+void chat_idmap_put(AkMap *map, AkStr key, int32_t val); // the first value for a key stays
+int32_t chat_idmap_get(const AkMap *map, AkStr key);     // -1 if absent
 
 #endif

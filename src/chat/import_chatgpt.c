@@ -196,7 +196,7 @@ bool chat_import_chatgpt(AkArena *a, const ChatJson *obj, ChatConv *out, ChatErr
     const ChatJson **nodes = ak_push_array(a, const ChatJson *, count);
     const ChatJson **messages = ak_push_array(a, const ChatJson *, count);
     int32_t *node_parent = ak_push_array(a, int32_t, count), *msg_of = ak_push_array(a, int32_t, count);
-    ChatIdMap ids;
+    AkMap ids;
     if (!nodes || !messages || !node_parent || !msg_of || !chat_idmap_init(a, &ids, count))
         return chat_norm_fail_at(&n, obj->offset, "out of memory for %u nodes", count);
     uint32_t i = 0;

@@ -175,7 +175,7 @@ bool chat_import_claude(AkArena *a, const ChatJson *obj, ChatConv *out, ChatErro
     out->msgs = ak_push_array(a, ChatMsg, count);
     AkStr *parents = ak_push_array(a, AkStr, count);
     int32_t *parent = ak_push_array(a, int32_t, count);
-    ChatIdMap ids;
+    AkMap ids;
     if (!out->msgs || !parents || !parent || !chat_idmap_init(a, &ids, count))
         return chat_norm_fail_at(&n, obj->offset, "out of memory for %u messages", count);
     bool any_parent = false;
