@@ -58,6 +58,26 @@ void ak_assert_fail(const char *cond, const char *file, int line, const char *fm
 #  define AK_ASSERT(c, ...) ((void)0)
 #endif
 
+// Attributes that let the compiler check the contract of a declaration:
+//   AK_NODISCARD       the result reports a failure or owns memory; dropping it is a bug
+//                      (gcc ignores a (void) cast here: write `(void)!f()` to drop on purpose)
+//   AK_MALLOC          returns fresh memory that aliases nothing live
+//   AK_ALLOC_SIZE(i)   parameter i (1-based) is the size in bytes; AK_ALLOC_SIZE2(i, j): i * j
+//   AK_ALLOC_ALIGN(i)  parameter i is the alignment of the result
+#if defined(__GNUC__) || defined(__clang__)
+#  define AK_NODISCARD __attribute__((warn_unused_result))
+#  define AK_MALLOC __attribute__((malloc))
+#  define AK_ALLOC_SIZE(i) __attribute__((alloc_size(i)))
+#  define AK_ALLOC_SIZE2(i, j) __attribute__((alloc_size(i, j)))
+#  define AK_ALLOC_ALIGN(i) __attribute__((alloc_align(i)))
+#else
+#  define AK_NODISCARD
+#  define AK_MALLOC
+#  define AK_ALLOC_SIZE(i)
+#  define AK_ALLOC_SIZE2(i, j)
+#  define AK_ALLOC_ALIGN(i)
+#endif
+
 // Sanitizer detection, shared by the modules that poison memory.
 #if defined(__SANITIZE_ADDRESS__)
 #  define AK_ASAN 1
