@@ -175,7 +175,15 @@ static void test_refusing_arena(void) {
         bad += !v || *v != i;
     }
     CHECK(bad == 0);
-    // Overwriting an existing key needs no memory (unless the table must grow).
+    // Overwriting an existing key needs no memory, however full the table and the arena.
+    for (uint64_t i = 0; i < n; i++) {
+        char k[32];
+        int len = snprintf(k, sizeof k, "key-%llu", (unsigned long long)i);
+        bad += !ak_map_put_str(&m, ak_str(k, (uint64_t)len), i + 1);
+    }
+    CHECK(bad == 0);
+    CHECK(ak_map_count(&m) == n);
+    CHECK(*ak_map_get_str(&m, S("key-0")) == 1);
     CHECK(ak_map_remove_str(&m, S("key-0"), NULL));
     CHECK(ak_map_count(&m) == n - 1);
 
@@ -187,6 +195,55 @@ static void test_refusing_arena(void) {
     CHECK(ak_map_put_u64(&huge, 1, 1)); // still usable
     ak_arena_release(b);
     ak_arena_release(a);
+}
+
+// A put of a present key at exactly 3/4 load (the point where the next insert rehashes) is an
+// overwrite: no new table, the value pointer stays valid, an iteration may go on, and it works
+// with not one byte left on a fixed arena. The old code checked the load before probing.
+static void test_overwrite_at_load_limit(void) {
+    for (int str_keys = 0; str_keys < 2; str_keys++) {
+        AkArena *a = ak_arena_create(.reserve = AK_KB(64), .commit = AK_KB(4), .flags = AK_ARENA_FIXED, .name = "full");
+        REQUIRE(a);
+        AkMap m = str_keys ? ak_map_str(a, 0, 0) : ak_map_u64(a, 0);
+        char kb[32];
+#define KEY(i) ak_str(kb, (uint64_t)snprintf(kb, sizeof kb, "k%d", (int)(i)))
+        int i = 0;
+        // Fill to the load limit: the table of 16 slots holds 12 keys.
+        for (; i < 12; i++) REQUIRE(str_keys ? ak_map_put_str(&m, KEY(i), (uint64_t)i) : ak_map_put_u64(&m, (uint64_t)i, (uint64_t)i));
+        REQUIRE(m.cap == 16);
+        while (ak_arena_push(a, 256, 1)) {}
+        while (ak_arena_push(a, 1, 1)) {}
+        AkMapSlot *table = m.slots;
+        uint64_t *v0 = str_keys ? ak_map_get_str(&m, KEY(0)) : ak_map_get_u64(&m, 0);
+        REQUIRE(v0);
+        AkMapIter it = ak_map_iter(&m);
+        int seen = 0, bad = 0;
+        while (ak_map_next(&it)) {
+            seen++;
+            // Overwrite every key while iterating, the current one and others.
+            for (int k = 0; k < 12; k++)
+                bad += !(str_keys ? ak_map_put_str(&m, KEY(k), 100 + (uint64_t)k) : ak_map_put_u64(&m, (uint64_t)k, 100 + (uint64_t)k));
+            bool added = true;
+            uint64_t *u = str_keys ? ak_map_upsert_str(&m, KEY(5), &added) : ak_map_upsert_u64(&m, 5, &added);
+            bad += !u || added || *u != 105;
+        }
+        CHECK_EQ(bad, 0);
+        CHECK_EQ(seen, 12);
+        CHECK(m.slots == table);
+        CHECK_EQ(m.cap, 16);
+        CHECK_EQ(*v0, 100);
+        CHECK_EQ(ak_map_count(&m), 12);
+        // A new key needs a table the arena cannot give: refused, the map unchanged.
+        CHECK(!(str_keys ? ak_map_put_str(&m, KEY(12), 12) : ak_map_put_u64(&m, 12, 12)));
+        CHECK(m.slots == table && ak_map_count(&m) == 12);
+        for (int k = 0; k < 12; k++) {
+            uint64_t *v = str_keys ? ak_map_get_str(&m, KEY(k)) : ak_map_get_u64(&m, (uint64_t)k);
+            bad += !v || *v != 100 + (uint64_t)k;
+        }
+        CHECK_EQ(bad, 0);
+#undef KEY
+        ak_arena_release(a);
+    }
 }
 
 static void wrong_kind(void) {
@@ -285,6 +342,7 @@ int main(void) {
     RUN(test_key_ownership);
     RUN(test_growth_and_iteration);
     RUN(test_refusing_arena);
+    RUN(test_overwrite_at_load_limit);
     RUN(test_wrong_kind);
     RUN(test_model);
     return test_finish();

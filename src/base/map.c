@@ -72,14 +72,20 @@ bool ak_map_reserve(AkMap *m, uint64_t n) {
     return rehash(m, want);
 }
 
+// A present key is found before the load factor is looked at: an overwrite never builds a new
+// table, so it cannot fail and leaves every value pointer and an iteration's order in place.
 static uint64_t *upsert(AkMap *m, uint64_t h, AkStr skey, uint64_t ukey, bool *added) {
+    AkMapSlot *s = m->slots ? probe(m, h, skey, ukey) : NULL;
+    if (s && s->hash) {
+        if (added) *added = false;
+        return &s->value;
+    }
     if (!m->slots || (m->count + 1) > m->cap - m->cap / 4) {
         uint64_t want = m->slots ? m->cap * 2 : AK_MAX(m->cap, (uint64_t)MAP_MIN_CAP);
         if (!rehash(m, want)) return NULL;
+        s = probe(m, h, skey, ukey);
     }
-    AkMapSlot *s = probe(m, h, skey, ukey);
-    if (added) *added = !s->hash;
-    if (s->hash) return &s->value;
+    AK_ASSERT(!s->hash, "upsert: probe for an absent key must end on an empty slot");
     if (m->str_keys && !(m->flags & AK_MAP_BORROW_KEYS)) {
         skey = ak_str_copy(m->arena, skey);
         if (!skey.ptr) return NULL;
@@ -89,6 +95,7 @@ static uint64_t *upsert(AkMap *m, uint64_t h, AkStr skey, uint64_t ukey, bool *a
     else s->key.u64 = ukey;
     s->value = 0;
     m->count++;
+    if (added) *added = true;
     return &s->value;
 }
 
