@@ -193,6 +193,35 @@ static void test_arena_refuses(void) {
     ak_arena_release(a);
 }
 
+// Item sizes at and past 4 GB keep their exact stride (the old 32-bit stride made 2^32 - 1 at
+// 4096 alignment a stride of 0, whose push recursed forever, and 2^32 + 16 a stride of 16,
+// overlapping items). A chunk beyond any address space is refused in every build.
+static void test_huge_items(void) {
+    AkArena *a = ak_arena_create(.reserve = AK_MB(1), .flags = AK_ARENA_FIXED, .name = "huge");
+    REQUIRE(a);
+    AkChunked c = ak_chunked_init(a, 1, UINT32_MAX, 4096);
+    REQUIRE(c.item_size == (uint64_t)1 << 32);
+    CHECK(ak_chunked_push(&c) == NULL); // 4 GB does not fit in 1 MB: refused, not stride 0
+    CHECK(c.count == 0);
+    CHECK(ak_arena_error(a)[0] != 0);
+    AkChunked d = ak_chunked_init(a, 4, ((uint64_t)1 << 32) + 16, 16);
+    REQUIRE(d.item_size == ((uint64_t)1 << 32) + 16);
+    CHECK(ak_chunked_push(&d) == NULL);
+    // chunk_cap x stride beyond 2^64: refused as beyond the address space, not wrapped small.
+    AkChunked e = ak_chunked_init(a, (uint64_t)1 << 32, (uint64_t)1 << 40, 8);
+    CHECK(e.item_size == (uint64_t)1 << 40);
+    CHECK(ak_chunked_push(&e) == NULL);
+    CHECK_STR_CONTAINS(ak_arena_error(a), "address space");
+    AkChunked f = ak_chunked_init(a, 1, UINT64_MAX - 8, 4096);
+    CHECK(ak_chunked_push(&f) == NULL);
+    CHECK_STR_CONTAINS(ak_arena_error(a), "address space");
+    // The arena is still usable and a normal array works beside the refused ones.
+    AkChunked g = ak_chunked_init(a, 4, 100, 8);
+    CHECK(ak_chunked_push(&g) != NULL);
+    CHECK(g.item_size == 104);
+    ak_arena_release(a);
+}
+
 static void get_out_of_range(void) {
     AkArena *a = ak_arena_create();
     U32Array u = U32Array_init(a, 8);
@@ -264,6 +293,7 @@ int main(void) {
     RUN(test_pop);
     RUN(test_clear_reuses_chunks);
     RUN(test_arena_refuses);
+    RUN(test_huge_items);
     RUN(test_out_of_range);
     RUN(test_model);
     return test_finish();

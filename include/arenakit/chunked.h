@@ -39,16 +39,19 @@ typedef struct AkChunked {
     uint64_t chunk_count; // chunks in use (entries of dir)
     uint64_t dir_cap;
     uint64_t chunk_cap;  // items per chunk, a power of two
+    uint64_t item_size;  // stride: size rounded up to the alignment (64 bits: any size_t)
     uint32_t chunk_shift; // log2(chunk_cap)
-    uint32_t item_size;  // stride: size rounded up to the alignment
     uint32_t item_align;
     uint32_t items_offset; // offset of item 0 from the chunk header
 } AkChunked;
 
 #define AK_CHUNKED_DEFAULT_CAP 64
 
-// A zero chunk_cap picks AK_CHUNKED_DEFAULT_CAP; others round up to a power of two. Nothing is
-// allocated until the first push, so init cannot fail. item_align: a power of two.
+// A zero chunk_cap picks AK_CHUNKED_DEFAULT_CAP; others round up to a power of two (at most
+// 2^32). Nothing is allocated until the first push, so init cannot fail. item_align: a power
+// of two up to 4096. Any item size is kept exactly (the stride is 64-bit); a chunk larger than
+// any address space (chunk_cap x stride beyond 2^64) is refused by the first push, in every
+// build, like any push the arena cannot serve.
 AkChunked ak_chunked_init(AkArena *arena, uint64_t chunk_cap, uint64_t item_size, uint64_t item_align);
 // New zeroed item at the end; NULL (array unchanged, reason in ak_arena_error) if the arena
 // refuses a chunk or a larger directory.

@@ -7,7 +7,7 @@ AkChunked ak_chunked_init(AkArena *arena, uint64_t chunk_cap, uint64_t item_size
     AK_ASSERT(AK_IS_POW2(item_align) && item_align <= 4096, "item alignment %llu is not a power of two up to 4096",
               (unsigned long long)item_align);
     AK_ASSERT(chunk_cap <= ((uint64_t)1 << 32), "chunk capacity %llu above 2^32", (unsigned long long)chunk_cap);
-    AK_ASSERT(item_size > 0 && item_size <= UINT32_MAX, "item size %llu out of range", (unsigned long long)item_size);
+    AK_ASSERT(item_size > 0, "item size 0");
     if (!AK_IS_POW2(item_align) || item_align > 4096) item_align = 16; // release: something safe
     if (item_size == 0) item_size = 1;
     if (chunk_cap == 0) chunk_cap = AK_CHUNKED_DEFAULT_CAP;
@@ -18,12 +18,17 @@ AkChunked ak_chunked_init(AkArena *arena, uint64_t chunk_cap, uint64_t item_size
     c.chunk_shift = shift;
     c.chunk_cap = (uint64_t)1 << shift;
     c.item_align = (uint32_t)item_align;
-    c.item_size = (uint32_t)AK_ALIGN_UP(item_size, item_align);
+    // Rounding up cannot wrap: item_align is at most 4096 and a size that close to 2^64 is
+    // saturated, so chunk_bytes refuses it instead of an aligned stride of 0.
+    c.item_size = item_size > UINT64_MAX - item_align ? UINT64_MAX : AK_ALIGN_UP(item_size, item_align);
     c.items_offset = (uint32_t)AK_ALIGN_UP(sizeof(AkChunk), item_align);
     return c;
 }
 
+// Bytes of one chunk, UINT64_MAX when the product overflows (the arena refuses that push with
+// "beyond any address space", so an impossible chunk never becomes a small one).
 static uint64_t chunk_bytes(const AkChunked *c) {
+    if (c->item_size > (UINT64_MAX - c->items_offset) / c->chunk_cap) return UINT64_MAX;
     return c->items_offset + c->chunk_cap * c->item_size;
 }
 
