@@ -207,6 +207,46 @@ static void test_realloc_last_block_extends_arena(void) {
     ak_heap_release(h);
 }
 
+// realloc of the last block of a region when the arena's next push is not adjacent to it (a
+// caller pushed on the arena meanwhile, or the arena chains a new block): the block moves, and
+// the heap grows once, by what a plain malloc of the new size needs. The old code first grew
+// in place by the difference, kept that push as a useless region, then grew again for the move
+// (1 MB -> 2 MB left 4 MB in 3 regions), and a limit that a plain malloc fits made it fail.
+static void realloc_not_adjacent(bool caller, uint64_t limit) {
+    AkArena *a = caller ? ak_arena_create(.name = "host") : NULL;
+    uint64_t first = caller ? AK_MB(1) : AK_MB(3) + AK_KB(512), second = caller ? AK_MB(2) : AK_MB(4);
+    // Own arena: blocks of 4 MB, so the in-place push of 512 KB after 3.5 MB must chain.
+    AkHeap *h = ak_heap_create(.name = "move", .arena = a, .reserve = AK_MB(4), .limit = limit);
+    REQUIRE(h);
+    char *p = ak_heap_malloc(h, first);
+    REQUIRE(p);
+    fill(p, first, 5);
+    AkHeapStats s0 = ak_heap_stats(h);
+    REQUIRE(s0.regions == 1 && s0.free_blocks == 0); // p is the last block of its region
+    if (caller) REQUIRE(ak_arena_push(a, 64, 16)); // the arena's next push is not adjacent
+    char *q = ak_heap_realloc(h, p, second);
+    REQUIRE(q);
+    CHECK(q != p);
+    CHECK(filled(q, first, 5));
+    AkHeapStats s = ak_heap_stats(h);
+    CHECK_EQ(s.regions, 2);
+    CHECK_MSG(s.size <= s0.size + second + 256, "heap of %llu bytes after realloc %llu -> %llu (was %llu)",
+              (unsigned long long)s.size, (unsigned long long)first, (unsigned long long)second,
+              (unsigned long long)s0.size);
+    CHECK_EQ(s.used_blocks, 1);
+    CHECK(ak_heap_check(h));
+    ak_heap_release(h);
+    ak_arena_release(a);
+}
+
+static void test_realloc_not_adjacent(void) {
+    realloc_not_adjacent(true, 0);
+    realloc_not_adjacent(false, 0);
+    // Limits a plain malloc of both sizes fits (heap structure, two blocks, two regions).
+    realloc_not_adjacent(true, AK_MB(3) + AK_KB(1));
+    realloc_not_adjacent(false, AK_MB(7) + AK_KB(512) + AK_KB(4));
+}
+
 static void test_alignments(void) {
     AkHeap *h = ak_heap_create(.name = "align");
     REQUIRE(h);
@@ -506,6 +546,38 @@ static void test_free_queue(void) {
     ak_heap_release(h);
 }
 
+// The high water counts live blocks, not frees still waiting in the queue: 8 MB live, freed,
+// then 8 MB allocated again while the 16 frees are queued is a high water of 8 MB (the old
+// code said 16 MB). It still rises with the first byte beyond.
+static void test_high_water_leaves_out_queue(void) {
+    AkHeap *h = ak_heap_create(.name = "hw", .grow = AK_MB(40)); // 40 MB: frees are queued
+    REQUIRE(h);
+    void *v[16], *w[16];
+    for (int i = 0; i < 16; i++) REQUIRE(v[i] = ak_heap_malloc(h, AK_KB(512)));
+    uint64_t span = ak_heap_usable_size(h, v[0]) + 8, live = 16 * span;
+    REQUIRE(ak_heap_stats(h).size >= AK_MB(16));
+    CHECK_EQ(ak_heap_stats(h).high_water, live);
+    for (int i = 0; i < 16; i++) ak_heap_free(h, v[i]);
+    for (int i = 0; i < 16; i++) REQUIRE(w[i] = ak_heap_malloc(h, AK_KB(512)));
+    AkHeapStats s = ak_heap_stats(h);
+    CHECK_EQ(s.used, live);
+    CHECK_EQ(s.high_water, live);
+    // Queue the second set partly, in an order that mixes read and unread queue slots.
+    for (int i = 0; i < 12; i++) ak_heap_free(h, w[i]);
+    for (int i = 0; i < 12; i++) REQUIRE(w[i] = ak_heap_malloc(h, AK_KB(512)));
+    CHECK_EQ(ak_heap_stats(h).high_water, live);
+    void *x = ak_heap_malloc(h, AK_KB(512));
+    REQUIRE(x);
+    CHECK_EQ(ak_heap_stats(h).high_water, live + span);
+    // In-place growth counts too.
+    ak_heap_free(h, w[0]);
+    ak_heap_free(h, w[1]);
+    CHECK(ak_heap_realloc(h, x, AK_KB(512) * 2) != NULL);
+    CHECK(ak_heap_stats(h).high_water >= live + span);
+    CHECK(ak_heap_check(h));
+    ak_heap_release(h);
+}
+
 static void test_poisoning(void) {
 #if AK_ASAN
     AkHeap *h = ak_heap_create(.name = "poison");
@@ -595,6 +667,7 @@ int main(void) {
     RUN(test_split_and_merge);
     RUN(test_realloc_paths);
     RUN(test_realloc_last_block_extends_arena);
+    RUN(test_realloc_not_adjacent);
     RUN(test_alignments);
     RUN(test_bug_size_overflow);
     RUN(test_bug_realloc_keeps_alignment);
@@ -607,6 +680,7 @@ int main(void) {
     RUN(test_stats_fragmentation);
     RUN(test_locked_single_thread);
     RUN(test_free_queue);
+    RUN(test_high_water_leaves_out_queue);
     RUN(test_poisoning);
 #if AK_DEBUG
     RUN(test_debug_aborts);

@@ -90,6 +90,8 @@ struct AkHeap {
     uint64_t region_count, size, used, free_bytes, used_blocks, free_blocks, high_water;
     uint64_t grow, limit;
     struct Block *queue[FREE_QUEUE]; // frees not yet run, oldest at queue[qpos]; NULL: empty slot
+    uint64_t qspan[FREE_QUEUE];      // span of queue[i] once its header has been read, else 0
+    uint64_t queued_bytes;           // sum of qspan: queued bytes the high water leaves out
     uint32_t qpos, queued;
     bool owns_arena, poison, locked;
     int32_t pool_slot;
@@ -326,6 +328,26 @@ static void make_free(AkHeap *h, Block *b, uint64_t w) {
     }
 }
 
+// The high water counts live blocks only: `used` still holds the queued frees, so the bytes of
+// the queue are taken off. Spans of queued blocks are learnt when the queue reads their header
+// anyway (halfway through); only a candidate new peak reads the rest, each header once.
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void raise_high_water(AkHeap *h) {
+    for (uint32_t i = 0; i < FREE_QUEUE; i++) {
+        if (!h->queue[i] || h->qspan[i]) continue;
+        h->qspan[i] = span_of(wget(h, h->queue[i]));
+        h->queued_bytes += h->qspan[i];
+    }
+    uint64_t live = h->used - h->queued_bytes;
+    if (live > h->high_water) h->high_water = live;
+}
+
+static inline void note_high_water(AkHeap *h) {
+    if (h->used - h->queued_bytes > h->high_water) raise_high_water(h);
+}
+
 // Free block b (listed, or unlisted when `listed` is false) becomes a used block of `span`
 // bytes; a remainder of at least MIN_SPAN stays free.
 static void take(AkHeap *h, Block *b, uint64_t span, bool listed) {
@@ -350,7 +372,7 @@ static void take(AkHeap *h, Block *b, uint64_t span, bool listed) {
     if (HEAP_POISON && h->poison) ak_unpoison_undefined(payload(b), have - 8);
     h->used += have;
     h->used_blocks++;
-    if (h->used > h->high_water) h->high_water = h->used;
+    note_high_water(h);
 }
 
 // Used block b (header `w`) keeps `span` bytes; a tail of at least MIN_SPAN goes free.
@@ -385,29 +407,46 @@ static inline Block *region_end(const AkHeap *h, Region *r) { return pget(h, &r-
 
 // Take at least `need` bytes of span more from the arena; returns the (listed) free block that
 // now holds them, merged with a free block before when the push extends the last region.
-static Block *heap_grow(AkHeap *h, uint64_t need) {
-    uint64_t want = AK_ALIGN_UP(AK_MAX(need + REGION_COST, h->grow), 16);
+// `adjacent_only` (realloc growing the last block in place): only a push that extends the last
+// region is of use, and it needs no region overhead; a push that lands elsewhere (the caller
+// pushed on the arena meanwhile, or the arena chained a block) is popped back at once and NULL
+// returned without an error, so the heap is as it was and the move that follows can have the
+// whole room (a kept push would be dead weight, and under a limit take the move's room).
+static Block *heap_grow(AkHeap *h, uint64_t need, bool adjacent_only) {
+    AK_ASSERT(need > 0 && need % 16 == 0, "heap_grow: need %llu is not a positive multiple of 16",
+              (unsigned long long)need);
+    AK_ASSERT(!adjacent_only || h->regions, "heap_grow: in-place growth without a region");
+    uint64_t cost = adjacent_only ? 0 : REGION_COST;
+    uint64_t want = AK_ALIGN_UP(AK_MAX(need + cost, h->grow), 16);
     if (h->limit) {
         uint64_t room = AK_ALIGN_DOWN(h->limit > h->size ? h->limit - h->size : 0, 16);
-        if (need + REGION_COST > room) {
-            heap_error(h, "out of memory: a block of %llu bytes does not fit in the %llu bytes left under its "
-                       "limit of %llu (%llu in use)", (unsigned long long)need, (unsigned long long)room,
-                       (unsigned long long)h->limit, (unsigned long long)h->used);
+        if (need + cost > room) {
+            if (!adjacent_only)
+                heap_error(h, "out of memory: a block of %llu bytes does not fit in the %llu bytes left under its "
+                           "limit of %llu (%llu in use)", (unsigned long long)need, (unsigned long long)room,
+                           (unsigned long long)h->limit, (unsigned long long)h->used);
             return NULL;
         }
         want = AK_MIN(want, room);
     }
+    uint64_t pos = ak_arena_pos(h->arena);
     char *r = ak_arena_push_nz(h->arena, want, 16);
     if (!r) {
-        heap_error(h, "cannot grow by %llu bytes: %s", (unsigned long long)want, ak_arena_error(h->arena));
+        if (!adjacent_only)
+            heap_error(h, "cannot grow by %llu bytes: %s", (unsigned long long)want, ak_arena_error(h->arena));
+        return NULL;
+    }
+    Region *last = h->regions;
+    bool adjacent = last && (char *)region_end(h, last) + 16 == r;
+    if (adjacent_only && !adjacent) {
+        ak_arena_pop_to(h->arena, pos);
         return NULL;
     }
     poison_range(h, r, want);
     h->size += want;
-    Region *last = h->regions;
     Block *b, *end;
     uint64_t span;
-    if (last && (char *)region_end(h, last) + 16 == r) {
+    if (adjacent) {
         b = region_end(h, last); // the old sentinel starts the new block
         span = want;
         end = block_at(b, want);
@@ -450,7 +489,7 @@ static Block *alloc_slow(AkHeap *h, uint64_t need) {
         drain_queue(h);
         b = find_free(h, need);
     }
-    return b ? b : heap_grow(h, need);
+    return b ? b : heap_grow(h, need, false);
 }
 
 static void *heap_alloc(AkHeap *h, size_t size, uint64_t align) {
@@ -537,6 +576,8 @@ static void drain_queue(AkHeap *h) {
         Block *b = h->queue[s];
         if (!b) continue;
         h->queue[s] = NULL;
+        h->queued_bytes -= h->qspan[s];
+        h->qspan[s] = 0;
         h->queued--;
         free_now(h, b);
     }
@@ -550,16 +591,27 @@ static void heap_free_queued(AkHeap *h, void *p) {
         free_now(h, b);
         return;
     }
-    if (HEAP_POISON && h->poison) poison_range(h, p, span_of(wget(h, b)) - 8); // caught from now on
+    uint64_t bspan = 0;
+    if (HEAP_POISON && h->poison) {
+        bspan = span_of(wget(h, b)); // read anyway to poison: the high water learns it now
+        poison_range(h, p, bspan - 8); // caught from now on
+    }
     __builtin_prefetch(&b->word, 1);
-    uint32_t s = h->qpos;
+    uint32_t s = h->qpos, ms = (s + FREE_QUEUE / 2) & (FREE_QUEUE - 1);
     h->qpos = (s + 1) & (FREE_QUEUE - 1);
-    Block *old = h->queue[s], *mid = h->queue[(s + FREE_QUEUE / 2) & (FREE_QUEUE - 1)];
+    Block *old = h->queue[s], *mid = h->queue[ms];
+    uint64_t old_span = h->qspan[s];
     h->queue[s] = b;
+    h->qspan[s] = bspan;
+    h->queued_bytes += bspan - old_span;
     if (mid) {
         uint64_t w = wget(h, mid);
         __builtin_prefetch(&block_at(mid, span_of(w))->word, 1);
         if (w & F_PREV_FREE) __builtin_prefetch(&((Block *)pget(h, &mid->prev_phys))->word, 1);
+        if (!h->qspan[ms]) {
+            h->qspan[ms] = span_of(w);
+            h->queued_bytes += h->qspan[ms];
+        }
     }
     if (old) free_now(h, old);
     else h->queued++;
@@ -594,8 +646,9 @@ static void *heap_realloc(AkHeap *h, void *p, size_t size) {
         Region *last = h->regions;
         Block *end = region_end(h, last);
         if (next == end || ((nw & F_FREE) && block_at(next, span_of(nw)) == end)) {
-            // A push that is not adjacent makes a new region, which the move below will use.
-            if (heap_grow(h, span - avail) && region_end(h, last) != end) {
+            // Only an adjacent push is kept (see heap_grow); otherwise the move below grows once.
+            if (heap_grow(h, span - avail, true)) {
+                AK_ASSERT(region_end(h, last) != end, "heap_grow kept a push that is not adjacent");
                 nw = wget(h, next);
                 avail = have + span_of(nw);
             }
@@ -610,7 +663,7 @@ static void *heap_realloc(AkHeap *h, void *p, size_t size) {
         w = avail | (w & ~SPAN_MASK);
         wset(h, b, w);
         h->used += avail - have;
-        if (h->used > h->high_water) h->high_water = h->used;
+        note_high_water(h);
         if (HEAP_POISON && h->poison) ak_unpoison_undefined((char *)p + have - 8, avail - have);
         shrink(h, b, w, span);
         return p;
@@ -697,6 +750,8 @@ void ak_heap_release(AkHeap *h) {
 
 static void heap_clear_lists(AkHeap *h) {
     memset(h->queue, 0, sizeof h->queue);
+    memset(h->qspan, 0, sizeof h->qspan);
+    h->queued_bytes = 0;
     h->qpos = h->queued = 0;
     h->fl_map = 0;
     memset(h->sl_map, 0, sizeof h->sl_map);
