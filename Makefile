@@ -1,7 +1,7 @@
 # arenakit build. One Makefile, several build modes, each in its own folder under build/:
 #   release  -O2, NDEBUG          (make, make install, benches, chatlog)
 #   debug    -O0 -g, AK_DEBUG=1    (call-site capture, assertions, heap checks)
-#   asan     debug + AddressSanitizer + UBSan   (make test)
+#   asan     debug + AddressSanitizer + UBSan, AK_DEBUG=2 (expensive checks)   (make test)
 #   valgrind debug, no sanitizer, run under memcheck   (make test-valgrind)
 #   tsan     debug + ThreadSanitizer, thread tests only (make test-tsan)
 # Sources are found by folder: add a file and it is built. Tests are tests/test_*.c (one
@@ -25,7 +25,7 @@ WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wno-unused-functi
 BASEFLAGS := -std=c11 $(WARN) -Iinclude -Isrc -fPIC -pthread -MMD -MP
 FLAGS_release := -O2 -DNDEBUG -g
 FLAGS_debug := -O0 -g -DAK_DEBUG=1
-FLAGS_asan := -O1 -g -DAK_DEBUG=1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FLAGS_asan := -O1 -g -DAK_DEBUG=2 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 FLAGS_valgrind := -O1 -g -DAK_DEBUG=1
 FLAGS_tsan := -O1 -g -DAK_DEBUG=1 -fsanitize=thread
 CFLAGS_ALL := $(BASEFLAGS) $(FLAGS_$(MODE)) $(CFLAGS)

@@ -642,6 +642,22 @@ static void do_corrupt_header(void) {
     ak_heap_free(h, p);
 }
 
+#if AK_DEBUG >= 2
+// A use after free that breaks a free list the next call does not touch: AK_DEBUG >= 2 checks
+// every invariant after each call, so the malloc right after it aborts, naming the call.
+static void do_corrupt_free_list(void) {
+    AkHeap *h = ak_heap_create(.name = "victim");
+    ak_heap_malloc(h, 64);
+    char *b = ak_heap_malloc(h, 64);
+    ak_heap_malloc(h, 64);
+    ak_heap_free(h, b);
+    ak_unpoison_defined(b, 8);
+    void *junk = (void *)(uintptr_t)0x10;
+    memcpy(b, &junk, 8); // b's next_free link
+    ak_heap_malloc(h, 1000);
+}
+#endif
+
 static void test_debug_aborts(void) {
     struct { void (*fn)(void); const char *says; } cases[] = {
         {do_double_free, "double free"},
@@ -650,6 +666,9 @@ static void test_debug_aborts(void) {
         {do_foreign_pointer, "not allocated from this heap"},
         {do_stack_pointer, "not allocated from this heap"},
         {do_corrupt_header, "corrupted block header"},
+#if AK_DEBUG >= 2
+        {do_corrupt_free_list, "after ak_heap_malloc: check: list"},
+#endif
     };
     for (size_t i = 0; i < AK_ARRAY_COUNT(cases); i++) {
         char err[2048];

@@ -3,8 +3,14 @@
 // a heavy tail of sizes; every block is filled with a pattern derived from its id and checked
 // before it is freed or moved (an overlap or a stray write shows up as a broken pattern), the
 // heap's counters are compared with the model and ak_heap_check() runs periodically.
-// Three set-ups: the heap's own arena; a caller's arena with interleaved pushes (many
-// regions) and occasional resets; a small limit, where NULL is a legal answer.
+// The model knows each block's usable size, so at every check the heap's used bytes and high
+// water must equal the model's to the byte, every live block's size must be as it was handed
+// out and every live block's contents intact.
+// Set-ups: the heap's own arena; a caller's arena with interleaved pushes (many regions) and
+// occasional resets; a small limit, where NULL is a legal answer; a limit on a caller's
+// arena; a heap past 16 MB from the start, so frees go through the queue (heap.c QUEUE_FROM);
+// and a small heap checked after every operation (with AK_DEBUG >= 2, as make test builds,
+// the heap itself also checks every invariant after each call).
 //
 //   test_heap_random [--ops N] [--seed S] [--check-every K] [--live L]
 // Without --ops the count is 300k scaled by AK_TEST_SCALE (make test); the long run passes
@@ -19,6 +25,7 @@ typedef struct Live {
     size_t size;
     uint64_t id;
     size_t align; // 0 when allocated without one
+    size_t usable; // ak_heap_usable_size when handed out; the block's span is usable + 8
 } Live;
 
 typedef struct Config {
@@ -27,6 +34,7 @@ typedef struct Config {
     bool caller_arena; // interleave pushes on a caller's arena, reset now and then
     uint64_t limit;    // 0: no limit
     uint64_t max_size;
+    uint64_t grow;     // heap's growth step (0: the default)
 } Config;
 
 static uint64_t rng(uint64_t *s) {
@@ -80,11 +88,13 @@ static void run(const Config *c) {
     uint64_t seed = c->seed ? c->seed : 1;
     AkArena *arena = c->caller_arena ? ak_arena_create(.name = "random host") : NULL;
     AkHeap *h = ak_heap_create(.name = "random", .arena = arena, .limit = c->limit,
-                               .grow = c->caller_arena ? AK_KB(16) : 0);
+                               .grow = c->grow ? c->grow : c->caller_arena ? AK_KB(16) : 0);
     REQUIRE(h);
     Live *live = calloc(c->live, sizeof *live);
     REQUIRE(live);
-    uint64_t next_id = 1, nlive = 0, nulls = 0;
+    // used: the model's bytes in use (spans); peak: the most it has been, counting both blocks
+    // of a realloc that moves (they are live together while it copies).
+    uint64_t next_id = 1, nlive = 0, nulls = 0, used = 0, peak = 0, queued_ops = 0;
     fail_count = 0;
     for (uint64_t op = 0; op < c->ops; op++) {
         Live *l = &live[rng(&seed) % c->live];
@@ -115,16 +125,22 @@ static void run(const Config *c) {
                 MODEL_FAIL("op %llu: %p is not aligned to %zu", (unsigned long long)op, (void *)p, AK_MAX(align, 16));
             if (ak_heap_usable_size(h, p) < size)
                 MODEL_FAIL("op %llu: usable size %zu < %zu", (unsigned long long)op, ak_heap_usable_size(h, p), size);
-            *l = (Live){p, size, next_id++, align};
+            *l = (Live){p, size, next_id++, align, ak_heap_usable_size(h, p)};
             pat_fill(p, size, l->id);
             nlive++;
+            used += l->usable + 8;
+            peak = AK_MAX(peak, used);
         } else {
             long bad = pat_bad(l->p, l->size, l->id);
             if (bad >= 0)
                 MODEL_FAIL("op %llu: block id %llu (%zu bytes at %p) overwritten at offset %ld", (unsigned long long)op,
                            (unsigned long long)l->id, l->size, (void *)l->p, bad);
+            if (ak_heap_usable_size(h, l->p) != l->usable)
+                MODEL_FAIL("op %llu: block id %llu: usable size %zu, was %zu when handed out", (unsigned long long)op,
+                           (unsigned long long)l->id, ak_heap_usable_size(h, l->p), l->usable);
             if (r < 60) {
                 ak_heap_free(h, l->p);
+                used -= l->usable + 8;
                 *l = (Live){0};
                 nlive--;
             } else {
@@ -140,6 +156,12 @@ static void run(const Config *c) {
                     MODEL_FAIL("op %llu: realloc %zu -> %zu lost byte %ld", (unsigned long long)op, l->size, size, bad);
                 if (l->align && (uintptr_t)p % l->align)
                     MODEL_FAIL("op %llu: realloc lost the alignment %zu: %p", (unsigned long long)op, l->align, (void *)p);
+                size_t usable = ak_heap_usable_size(h, p);
+                if (usable < size) MODEL_FAIL("op %llu: realloc to %zu: usable size %zu", (unsigned long long)op, size, usable);
+                if (p != l->p) peak = AK_MAX(peak, used + usable + 8); // both blocks live during the copy
+                used = used - (l->usable + 8) + usable + 8;
+                peak = AK_MAX(peak, used);
+                l->usable = usable;
                 l->p = p;
                 l->size = size;
                 l->id = next_id++;
@@ -150,14 +172,31 @@ static void run(const Config *c) {
         if (c->caller_arena && rng(&seed) % 100000 == 0) {
             ak_heap_reset(h);
             memset(live, 0, c->live * sizeof *live);
-            nlive = 0;
+            nlive = used = 0;
         }
+        if (ak_heap_stats(h).size >= AK_MB(16)) queued_ops++;
         if ((op + 1) % c->check_every == 0 || op + 1 == c->ops) {
             if (!ak_heap_check(h)) MODEL_FAIL("op %llu: %s", (unsigned long long)op, ak_heap_error(h));
             AkHeapStats s = ak_heap_stats(h);
             if (s.used_blocks != nlive)
                 MODEL_FAIL("op %llu: heap counts %llu used blocks, the model %llu", (unsigned long long)op,
                            (unsigned long long)s.used_blocks, (unsigned long long)nlive);
+            if (s.used != used)
+                MODEL_FAIL("op %llu: heap counts %llu bytes used, the model %llu", (unsigned long long)op,
+                           (unsigned long long)s.used, (unsigned long long)used);
+            if (s.high_water != peak)
+                MODEL_FAIL("op %llu: heap's high water %llu bytes, the model's %llu", (unsigned long long)op,
+                           (unsigned long long)s.high_water, (unsigned long long)peak);
+            if (s.size < s.used + s.free || s.free_blocks > s.size / AK_HEAP_MIN_BLOCK)
+                MODEL_FAIL("op %llu: stats do not add up: size %llu, used %llu, free %llu", (unsigned long long)op,
+                           (unsigned long long)s.size, (unsigned long long)s.used, (unsigned long long)s.free);
+            for (uint64_t i = 0; i < c->live; i++) {
+                if (!live[i].p) continue;
+                long bad = pat_bad(live[i].p, live[i].size, live[i].id);
+                if (bad >= 0)
+                    MODEL_FAIL("op %llu: live block id %llu overwritten at %ld", (unsigned long long)op,
+                               (unsigned long long)live[i].id, bad);
+            }
             if (c->limit && s.size > c->limit)
                 MODEL_FAIL("op %llu: heap holds %llu bytes over its limit", (unsigned long long)op, (unsigned long long)s.size);
         }
@@ -173,9 +212,12 @@ static void run(const Config *c) {
     CHECK(ak_heap_check(h));
     CHECK_EQ(s.used_blocks, 0);
     CHECK_EQ(s.free_blocks, s.regions); // everything merged back into one block per region
-    printf("  %s: %llu ops, seed %llu, %llu NULLs, heap %.1f MB in %llu regions, high water %.1f MB\n", c->name,
-           (unsigned long long)c->ops, (unsigned long long)c->seed, (unsigned long long)nulls, s.size / 1048576.0,
-           (unsigned long long)s.regions, s.high_water / 1048576.0);
+    CHECK_EQ(s.high_water, peak);
+    if (c->grow >= AK_MB(16)) CHECK_EQ(queued_ops, c->ops); // every operation ran with the queue on
+    printf("  %s: %llu ops, seed %llu, %llu NULLs, heap %.1f MB in %llu regions, high water %.1f MB, %llu ops "
+           "with the free queue\n", c->name, (unsigned long long)c->ops, (unsigned long long)c->seed,
+           (unsigned long long)nulls, s.size / 1048576.0, (unsigned long long)s.regions, s.high_water / 1048576.0,
+           (unsigned long long)queued_ops);
     free(live);
     ak_heap_release(h);
     ak_arena_release(arena);
@@ -207,6 +249,39 @@ static void test_limited(void) {
     run(&c);
 }
 
+static void test_limited_caller_arena(void) {
+    Config c = base;
+    c.name = "limit 4 MB on a caller's arena";
+    c.ops = base.ops / 4 + 1;
+    c.seed = base.seed + 3;
+    c.limit = AK_MB(4);
+    c.caller_arena = true;
+    run(&c);
+}
+
+// Frees go through the queue from the first operation: the heap starts at 32 MB.
+static void test_free_queue(void) {
+    Config c = base;
+    c.name = "free queue";
+    c.ops = base.ops / 4 + 1;
+    c.seed = base.seed + 4;
+    c.grow = AK_MB(32);
+    run(&c);
+}
+
+// A heap of at most a few dozen blocks, checked (and compared with the model) after every
+// operation: a broken invariant is caught at the operation that broke it.
+static void test_checked_every_op(void) {
+    Config c = base;
+    c.name = "checked every op";
+    c.ops = base.ops / 15 + 1;
+    c.seed = base.seed + 5;
+    c.live = 48;
+    c.check_every = 1;
+    c.max_size = AK_KB(64);
+    run(&c);
+}
+
 int main(int argc, char **argv) {
     base = (Config){.ops = (uint64_t)(300000 * test_scale()), .seed = 1, .check_every = 5000, .live = 4096,
                     .max_size = AK_MB(1)};
@@ -224,5 +299,8 @@ int main(int argc, char **argv) {
     RUN(test_own_arena);
     RUN(test_caller_arena);
     RUN(test_limited);
+    RUN(test_limited_caller_arena);
+    RUN(test_free_queue);
+    RUN(test_checked_every_op);
     return test_finish();
 }

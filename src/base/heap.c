@@ -80,6 +80,27 @@ typedef struct Region {
     Block *end; // sentinel: span 0, never free
 } Region;
 
+// The layout the code and heap.h rely on, checked where it is stated.
+_Static_assert(FL_COUNT <= 64, "fl_map is a 64-bit bitmap of first-level lists");
+_Static_assert(SL_COUNT <= 32, "sl_map entries are 32-bit bitmaps of second-level lists");
+_Static_assert(SMALL_SPAN == (uint64_t)SL_COUNT << ALIGN_LOG2, "spans below SMALL_SPAN get one exact list each");
+_Static_assert((1u << ALIGN_LOG2) == AK_HEAP_ALIGN, "spans are multiples of the default alignment");
+_Static_assert(sizeof(void *) == 8 && sizeof(Block) == 32, "a block: back pointer, header word, two links");
+_Static_assert(offsetof(Block, word) == 16 - AK_HEAP_OVERHEAD && AK_HEAP_OVERHEAD == sizeof(uint64_t),
+               "the header word is the 8 bytes just before the payload");
+_Static_assert(offsetof(Block, next_free) == 16, "payload() is the block + 16: the links are the payload's start");
+_Static_assert(MIN_SPAN >= sizeof(Block) - 8, "a free block holds its header, links and the next block's back pointer");
+_Static_assert(MIN_SPAN % AK_HEAP_ALIGN == 0 && MIN_SPAN == AK_HEAP_MIN_BLOCK, "the smallest block is a span");
+_Static_assert(sizeof(Region) == REGION_HEAD && REGION_COST == REGION_HEAD + 16,
+               "a region costs its head and an end sentinel of 16 bytes (back pointer and word)");
+_Static_assert(REGION_HEAD % AK_HEAP_ALIGN == 0, "the first block of a region is aligned");
+_Static_assert(AK_IS_POW2(FREE_QUEUE) && FREE_QUEUE >= 2, "queue slots are taken modulo FREE_QUEUE");
+_Static_assert(FL_MAX < ALIGN_SHIFT && ((uint64_t)1 << FL_MAX) - 1 <= SPAN_MASK + 15,
+               "every span below 2^FL_MAX fits the header below the alignment bits");
+_Static_assert(AK_HEAP_MAX_REQUEST + ((uint64_t)AK_HEAP_MAX_REQUEST) + 2 * MIN_SPAN + REGION_COST < (uint64_t)1 << FL_MAX,
+               "the largest request, aligned to the largest alignment, maps to a first-level list");
+_Static_assert((F_FREE | F_PREV_FREE | F_RESERVED) < AK_HEAP_ALIGN, "flags live in the low bits spans never use");
+
 struct AkHeap {
     uint64_t fl_map;
     uint32_t sl_map[FL_COUNT];
@@ -191,6 +212,8 @@ static void heap_abort(const AkHeap *h, const char *what, const char *fmt, ...) 
 static inline int fls64(uint64_t x) { return 63 - __builtin_clzll(x); }
 
 static inline void mapping(uint64_t span, uint32_t *fl, uint32_t *sl) {
+    // find_free maps rounded-up sizes too, so a span need not be a multiple of 16 here.
+    AK_ASSERT(span >= MIN_SPAN && span < (uint64_t)1 << FL_MAX, "mapping: span %llu out of range", (unsigned long long)span);
     if (span < SMALL_SPAN) {
         *fl = 0;
         *sl = (uint32_t)(span >> ALIGN_LOG2);
@@ -201,8 +224,19 @@ static inline void mapping(uint64_t span, uint32_t *fl, uint32_t *sl) {
     }
 }
 
+// mapping(a) == mapping(b) without computing either: below SMALL_SPAN a class is one size;
+// above, the top SL_LOG2 + 1 bits at a's power of two name the class, and b's top bits only
+// match them when b has the same power of two.
+static inline bool same_class(uint64_t a, uint64_t b) {
+    if (a < SMALL_SPAN || b < SMALL_SPAN) return a >> ALIGN_LOG2 == b >> ALIGN_LOG2;
+    int shift = fls64(a) - SL_LOG2;
+    return a >> shift == b >> shift;
+}
+
 // Free-block counters follow the lists: every free block is in exactly one list.
 static inline void list_insert(AkHeap *h, Block *b, uint64_t span) {
+    AK_ASSERT(wget(h, b) == (span | F_FREE), "list_insert: block %p is not a free block of %llu bytes (word 0x%llx)",
+              (void *)b, (unsigned long long)span, (unsigned long long)wget(h, b));
     uint32_t fl, sl;
     mapping(span, &fl, &sl);
     Block *head = h->heads[fl][sl];
@@ -217,6 +251,8 @@ static inline void list_insert(AkHeap *h, Block *b, uint64_t span) {
 }
 
 static inline void list_remove(AkHeap *h, Block *b, uint64_t span) {
+    // The word may already hold a merged span (make_free), never a used block.
+    AK_ASSERT(wget(h, b) & F_FREE, "list_remove: block %p is not free", (void *)b);
     uint32_t fl, sl;
     mapping(span, &fl, &sl);
     Block *prev = pget(h, &b->prev_free), *next = pget(h, &b->next_free);
@@ -237,6 +273,8 @@ static inline void list_remove(AkHeap *h, Block *b, uint64_t span) {
 // `nb` (span `nspan`) takes the list position of `old` (span `ospan`, the same class): a split
 // or a merge that stays in its class costs no unlink, no bitmap update. nb may be old.
 static inline void list_replace(AkHeap *h, Block *old, uint64_t ospan, Block *nb, uint64_t nspan) {
+    AK_ASSERT(same_class(ospan, nspan), "list_replace: %llu and %llu bytes are in different lists",
+              (unsigned long long)ospan, (unsigned long long)nspan);
     Block *prev = pget(h, &old->prev_free), *next = pget(h, &old->next_free);
     if (nb != old) {
         pset(h, &nb->prev_free, prev);
@@ -253,19 +291,11 @@ static inline void list_replace(AkHeap *h, Block *old, uint64_t ospan, Block *nb
     h->free_bytes += nspan - ospan;
 }
 
-// mapping(a) == mapping(b) without computing either: below SMALL_SPAN a class is one size;
-// above, the top SL_LOG2 + 1 bits at a's power of two name the class, and b's top bits only
-// match them when b has the same power of two.
-static inline bool same_class(uint64_t a, uint64_t b) {
-    if (a < SMALL_SPAN || b < SMALL_SPAN) return a >> ALIGN_LOG2 == b >> ALIGN_LOG2;
-    int shift = fls64(a) - SL_LOG2;
-    return a >> shift == b >> shift;
-}
-
 // A listed block of at least `span` bytes, or NULL. The exact class's head is tried first
 // (it often fits and wastes less); otherwise the search rounds up to the next class, whose
 // every block fits.
 static inline Block *find_free(AkHeap *h, uint64_t span) {
+    AK_ASSERT(span >= MIN_SPAN, "find_free: span %llu below the smallest block", (unsigned long long)span);
     uint32_t fl, sl;
     mapping(span, &fl, &sl);
     Block *b = h->heads[fl][sl];
@@ -294,6 +324,8 @@ static inline uint64_t span_for(uint64_t size) {
 // merged block takes a neighbour's list position when it stays in that neighbour's class.
 static void make_free(AkHeap *h, Block *b, uint64_t w) {
     uint64_t span = span_of(w), keep_span = 0;
+    AK_ASSERT(!(w & F_FREE) && span >= MIN_SPAN && !(wget(h, block_at(b, span)) & F_PREV_FREE),
+              "make_free: block %p (word 0x%llx) is not a used block", (void *)b, (unsigned long long)w);
     poison_range(h, payload(b), span - 8);
     Block *next = block_at(b, span), *keep = NULL;
     uint64_t nw = wget(h, next);
@@ -352,6 +384,10 @@ static inline void note_high_water(AkHeap *h) {
 // bytes; a remainder of at least MIN_SPAN stays free.
 static void take(AkHeap *h, Block *b, uint64_t span, bool listed) {
     uint64_t w = wget(h, b), have = span_of(w);
+    AK_ASSERT((w & F_FREE) && span >= MIN_SPAN && span % AK_HEAP_ALIGN == 0 && span <= have,
+              "take: block %p (word 0x%llx) is not a free block of at least %llu bytes", (void *)b,
+              (unsigned long long)w, (unsigned long long)span);
+    AK_ASSERT(wget(h, block_at(b, have)) & F_PREV_FREE, "take: the block after free %p lacks PREV_FREE", (void *)b);
     Block *next = block_at(b, have);
     if (have - span >= MIN_SPAN) {
         Block *rest = block_at(b, span);
@@ -378,6 +414,9 @@ static void take(AkHeap *h, Block *b, uint64_t span, bool listed) {
 // Used block b (header `w`) keeps `span` bytes; a tail of at least MIN_SPAN goes free.
 static void shrink(AkHeap *h, Block *b, uint64_t w, uint64_t span) {
     uint64_t have = span_of(w);
+    AK_ASSERT(!(w & F_FREE) && span >= MIN_SPAN && span % AK_HEAP_ALIGN == 0 && span <= have,
+              "shrink: block %p (word 0x%llx) cannot keep %llu bytes", (void *)b, (unsigned long long)w,
+              (unsigned long long)span);
     if (have - span < MIN_SPAN) return;
     Block *rest = block_at(b, span);
     wset(h, b, span | (w & ~SPAN_MASK));
@@ -389,6 +428,8 @@ static void shrink(AkHeap *h, Block *b, uint64_t w, uint64_t span) {
 // Unlisted free block b: split off a free gap in front so the payload is aligned to `align`.
 // The gap is 0 or at least MIN_SPAN, so b needs span + align + MIN_SPAN bytes at most.
 static Block *align_block(AkHeap *h, Block *b, uint64_t align) {
+    AK_ASSERT(AK_IS_POW2(align) && align > AK_HEAP_ALIGN, "align_block: alignment %llu", (unsigned long long)align);
+    AK_ASSERT(wget(h, b) & F_FREE, "align_block: block %p is not free", (void *)b);
     uintptr_t p = (uintptr_t)payload(b);
     uintptr_t a = AK_ALIGN_UP(p, align);
     if (a != p && a - p < MIN_SPAN) a = AK_ALIGN_UP(p + MIN_SPAN, align);
@@ -559,6 +600,8 @@ static void check_pointer(const AkHeap *h, const void *p, const char *op) {
 
 static void free_now(AkHeap *h, Block *b) {
     uint64_t w = wget(h, b);
+    AK_ASSERT(!(w & F_FREE) && span_of(w) <= h->used, "free_now: block %p (word 0x%llx) is not used",
+              (void *)b, (unsigned long long)w);
     h->used -= span_of(w);
     h->used_blocks--;
     make_free(h, b, w & (SPAN_MASK | F_PREV_FREE));
@@ -663,9 +706,9 @@ static void *heap_realloc(AkHeap *h, void *p, size_t size) {
         w = avail | (w & ~SPAN_MASK);
         wset(h, b, w);
         h->used += avail - have;
-        note_high_water(h);
         if (HEAP_POISON && h->poison) ak_unpoison_undefined((char *)p + have - 8, avail - have);
         shrink(h, b, w, span);
+        note_high_water(h); // after the shrink: the tail given back at once was never in use
         return p;
     }
     uint64_t align_log2 = w >> ALIGN_SHIFT;
@@ -677,6 +720,27 @@ static void *heap_realloc(AkHeap *h, void *p, size_t size) {
 }
 
 // ---- public API --------------------------------------------------------------------------------
+
+static bool check_blocks(AkHeap *h);
+static bool check_lists(AkHeap *h);
+
+// AK_DEBUG >= 2 (make test): every public operation ends with the whole of ak_heap_check on
+// heaps of up to DEBUG_CHECK_BLOCKS blocks, so a broken invariant aborts at the operation that
+// broke it, naming it. Bigger heaps skip it (O(blocks) per call would make the suite
+// quadratic); the differential test keeps its heap small for that reason. The queue is left
+// alone: queued blocks are used blocks to every invariant.
+#define DEBUG_CHECK_BLOCKS 256
+#if AK_DEBUG >= 2
+static void debug_check(AkHeap *h, const char *op) {
+    if (h->used_blocks + h->free_blocks > DEBUG_CHECK_BLOCKS) return;
+    if (check_blocks(h) && check_lists(h)) return;
+    char prefix[sizeof h->error];
+    int n = heap_prefix(h, prefix, sizeof prefix); // the error names the heap already
+    heap_abort(h, "heap invariants", "after %s: %s", op, h->error + n);
+}
+#else
+#  define debug_check(h, op) ((void)0)
+#endif
 
 static inline void heap_lock(AkHeap *h) {
     if (h->locked) MUTEX_LOCK(&h->mutex);
@@ -777,12 +841,14 @@ void ak_heap_reset(AkHeap *h) {
             list_insert(h, b, span);
         }
     }
+    debug_check(h, "ak_heap_reset");
     heap_unlock(h);
 }
 
 void *ak_heap_malloc(AkHeap *h, size_t size) {
     heap_lock(h);
     void *p = heap_alloc(h, size, 0);
+    debug_check(h, "ak_heap_malloc");
     heap_unlock(h);
     return p;
 }
@@ -796,6 +862,7 @@ void *ak_heap_aligned_alloc(AkHeap *h, size_t align, size_t size) {
     }
     heap_lock(h);
     void *p = heap_alloc(h, size, align);
+    debug_check(h, "ak_heap_aligned_alloc");
     heap_unlock(h);
     return p;
 }
@@ -807,6 +874,7 @@ void *ak_heap_calloc(AkHeap *h, size_t count, size_t size) {
         heap_error(h, "calloc of %llu x %llu bytes overflows", (unsigned long long)count, (unsigned long long)size);
     else if ((p = heap_alloc(h, count * size, 0)))
         memset(p, 0, count * size);
+    debug_check(h, "ak_heap_calloc");
     heap_unlock(h);
     return p;
 }
@@ -814,6 +882,7 @@ void *ak_heap_calloc(AkHeap *h, size_t count, size_t size) {
 void *ak_heap_realloc(AkHeap *h, void *ptr, size_t size) {
     heap_lock(h);
     void *p = heap_realloc(h, ptr, size);
+    debug_check(h, "ak_heap_realloc");
     heap_unlock(h);
     return p;
 }
@@ -822,6 +891,7 @@ void ak_heap_free(AkHeap *h, void *ptr) {
     if (!ptr) return;
     heap_lock(h);
     heap_free_queued(h, ptr);
+    debug_check(h, "ak_heap_free");
     heap_unlock(h);
 }
 
