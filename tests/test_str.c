@@ -309,7 +309,7 @@ static void test_parse_ints(void) {
 
 static void bad_base(void) {
     uint64_t u;
-    ak_str_parse_u64(S("1"), 1, &u, NULL);
+    (void)!ak_str_parse_u64(S("1"), 1, &u, NULL);
 }
 
 static void test_parse_floats(void) {

@@ -55,8 +55,8 @@ typedef struct AkChunked {
 AkChunked ak_chunked_init(AkArena *arena, uint64_t chunk_cap, uint64_t item_size, uint64_t item_align);
 // New zeroed item at the end; NULL (array unchanged, reason in ak_arena_error) if the arena
 // refuses a chunk or a larger directory.
-static inline void *ak_chunked_push(AkChunked *c);
-void *ak_chunked_push_slow(AkChunked *c);
+AK_NODISCARD static inline void *ak_chunked_push(AkChunked *c);
+AK_NODISCARD void *ak_chunked_push_slow(AkChunked *c);
 // Item i; i >= count is a programmer error (asserted in debug builds, NULL in release).
 static inline void *ak_chunked_get(const AkChunked *c, uint64_t i);
 // Last item, or NULL when empty.
@@ -96,7 +96,7 @@ static inline void *ak_chunked_next(AkChunkedIter *it);
         return a_;                                                                             \
     }                                                                                          \
     /* push and get repeat the core's fast paths with sizeof(T) a constant (stride == size) */ \
-    AK_CHUNKED_FN_ T *Name##_push(Name *a) {                                                   \
+    AK_NODISCARD AK_CHUNKED_FN_ T *Name##_push(Name *a) {                                                   \
         AkChunked *c_ = &a->core;                                                              \
         if (c_->cursor < c_->cursor_end) {                                                     \
             T *p_ = (T *)(void *)c_->cursor;                                                   \

@@ -56,7 +56,7 @@ typedef struct AkHeapParams {
 // ak_heap_create(.name = "form", .limit = AK_MB(8)): all optional. NULL if the arena cannot be
 // created or the pool is full, with the reason in ak_heap_last_create_error().
 #define ak_heap_create(...) ak_heap_create_with((AkHeapParams){.loc = AK_HERE, __VA_ARGS__})
-AkHeap *ak_heap_create_with(AkHeapParams params);
+AK_NODISCARD AkHeap *ak_heap_create_with(AkHeapParams params);
 const char *ak_heap_last_create_error(void); // this thread's last failed create, or ""
 // Frees every block and the heap itself (its own arena is released; a caller's keeps the
 // memory until it is popped). NULL does nothing.
@@ -69,10 +69,12 @@ void ak_heap_reset(AkHeap *heap);
 // malloc(n); realloc(p, 0) shrinks p to a minimum block. A failed realloc leaves p intact.
 // A block from aligned_alloc keeps its alignment through realloc. `align` is any power of
 // two (up to 16 gives the default); the size need not be a multiple of it.
-void *ak_heap_malloc(AkHeap *heap, size_t size);
-void *ak_heap_calloc(AkHeap *heap, size_t count, size_t size);
-void *ak_heap_realloc(AkHeap *heap, void *ptr, size_t size);
-void *ak_heap_aligned_alloc(AkHeap *heap, size_t align, size_t size);
+// The compiler is told the requested size (AK_ALLOC_SIZE): write within it, not within the
+// usable size, or object-size checks (UBSan, _FORTIFY_SOURCE) object; ask for the usable size.
+AK_NODISCARD AK_MALLOC AK_ALLOC_SIZE(2) void *ak_heap_malloc(AkHeap *heap, size_t size);
+AK_NODISCARD AK_MALLOC AK_ALLOC_SIZE2(2, 3) void *ak_heap_calloc(AkHeap *heap, size_t count, size_t size);
+AK_NODISCARD AK_ALLOC_SIZE(3) void *ak_heap_realloc(AkHeap *heap, void *ptr, size_t size);
+AK_NODISCARD AK_MALLOC AK_ALLOC_ALIGN(2) AK_ALLOC_SIZE(3) void *ak_heap_aligned_alloc(AkHeap *heap, size_t align, size_t size);
 void ak_heap_free(AkHeap *heap, void *ptr);
 size_t ak_heap_usable_size(AkHeap *heap, const void *ptr); // 0 for NULL
 
@@ -80,7 +82,7 @@ size_t ak_heap_usable_size(AkHeap *heap, const void *ptr); // 0 for NULL
 // size, no two free blocks adjacent, flags agree with neighbours, free lists match the
 // bitmaps and hold exactly the free blocks). O(blocks); false with the first broken
 // invariant in ak_heap_error().
-bool ak_heap_check(AkHeap *heap);
+AK_NODISCARD bool ak_heap_check(AkHeap *heap);
 
 typedef struct AkHeapStats {
     uint64_t size;          // bytes taken from the arena (every region)

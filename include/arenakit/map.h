@@ -47,18 +47,20 @@ AkMap ak_map_str(AkArena *arena, uint64_t expected, uint32_t flags);
 AkMap ak_map_u64(AkArena *arena, uint64_t expected);
 // Make room for n keys now, so inserts up to that count need no new table (string keys are
 // still copied per insert unless borrowed). False if the arena refused.
-bool ak_map_reserve(AkMap *m, uint64_t n);
+AK_NODISCARD bool ak_map_reserve(AkMap *m, uint64_t n);
 
-// The value's address, or NULL if absent. Valid until the next insert or remove.
+// The value's address, or NULL if absent. Valid until the next insert of an absent key or remove.
 uint64_t *ak_map_get_str(const AkMap *m, AkStr key);
 uint64_t *ak_map_get_u64(const AkMap *m, uint64_t key);
 // Insert or overwrite. False if the arena refused the table or the key copy (map unchanged).
-bool ak_map_put_str(AkMap *m, AkStr key, uint64_t value);
-bool ak_map_put_u64(AkMap *m, uint64_t key, uint64_t value);
+// Overwriting a key that is present asks nothing of the arena, so it never fails, never moves
+// the table (value addresses stay valid) and may be done while iterating.
+AK_NODISCARD bool ak_map_put_str(AkMap *m, AkStr key, uint64_t value);
+AK_NODISCARD bool ak_map_put_u64(AkMap *m, uint64_t key, uint64_t value);
 // The value's address, inserting the key with value 0 when absent (*added says which; may be
-// NULL). NULL if the arena refused. Valid until the next insert or remove.
-uint64_t *ak_map_upsert_str(AkMap *m, AkStr key, bool *added);
-uint64_t *ak_map_upsert_u64(AkMap *m, uint64_t key, bool *added);
+// NULL). NULL if the arena refused. Valid until the next insert of an absent key or remove.
+AK_NODISCARD uint64_t *ak_map_upsert_str(AkMap *m, AkStr key, bool *added);
+AK_NODISCARD uint64_t *ak_map_upsert_u64(AkMap *m, uint64_t key, bool *added);
 // Remove the key; true (and its value in *old, if not NULL) if it was there.
 bool ak_map_remove_str(AkMap *m, AkStr key, uint64_t *old);
 bool ak_map_remove_u64(AkMap *m, uint64_t key, uint64_t *old);
@@ -66,7 +68,8 @@ bool ak_map_remove_u64(AkMap *m, uint64_t key, uint64_t *old);
 void ak_map_clear(AkMap *m);
 static inline uint64_t ak_map_count(const AkMap *m) { return m->count; }
 
-// Iteration in table order. Do not insert or remove while iterating (either may move entries).
+// Iteration in table order. Do not insert absent keys or remove while iterating (either may
+// move entries); overwriting present ones is fine.
 typedef struct AkMapIter {
     const AkMap *m;
     uint64_t i;

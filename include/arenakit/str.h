@@ -72,19 +72,19 @@ uint64_t ak_hash_bytes(const void *data, uint64_t len, uint64_t seed);
 static inline uint64_t ak_str_hash(AkStr s) { return ak_hash_bytes(s.ptr, s.len, 0); }
 
 // ---- pushed on an arena (NUL-terminated; ptr NULL if the arena refused) ------------------
-AkStr ak_str_copy(AkArena *arena, AkStr s);
+AK_NODISCARD AkStr ak_str_copy(AkArena *arena, AkStr s);
 // For C APIs that want a NUL-terminated string; NULL if the arena refused.
-const char *ak_str_cstr_copy(AkArena *arena, AkStr s);
-AkStr ak_str_pushf(AkArena *arena, const char *fmt, ...)
+AK_NODISCARD const char *ak_str_cstr_copy(AkArena *arena, AkStr s);
+AK_NODISCARD AkStr ak_str_pushf(AkArena *arena, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-AkStr ak_str_pushfv(AkArena *arena, const char *fmt, va_list ap);
-AkStr ak_str_concat(AkArena *arena, AkStr a, AkStr b);
-AkStr ak_str_join(AkArena *arena, const AkStr *parts, uint64_t count, AkStr sep);
-AkStr ak_str_lower(AkArena *arena, AkStr s); // ASCII letters only; other bytes unchanged
-AkStr ak_str_upper(AkArena *arena, AkStr s);
+AK_NODISCARD AkStr ak_str_pushfv(AkArena *arena, const char *fmt, va_list ap);
+AK_NODISCARD AkStr ak_str_concat(AkArena *arena, AkStr a, AkStr b);
+AK_NODISCARD AkStr ak_str_join(AkArena *arena, const AkStr *parts, uint64_t count, AkStr sep);
+AK_NODISCARD AkStr ak_str_lower(AkArena *arena, AkStr s); // ASCII letters only; other bytes unchanged
+AK_NODISCARD AkStr ak_str_upper(AkArena *arena, AkStr s);
 
 // ---- lists and the builder ---------------------------------------------------------------
 typedef struct AkStrNode {
@@ -100,17 +100,17 @@ typedef struct AkStrList {
 
 // Append a view (not copied: the bytes must outlive the list); the node goes on `arena`.
 // False if the arena refused (list unchanged).
-bool ak_str_list_push(AkArena *arena, AkStrList *list, AkStr s);
+AK_NODISCARD bool ak_str_list_push(AkArena *arena, AkStrList *list, AkStr s);
 // Append a formatted piece, itself pushed on `arena`.
-bool ak_str_list_pushf(AkArena *arena, AkStrList *list, const char *fmt, ...)
+AK_NODISCARD bool ak_str_list_pushf(AkArena *arena, AkStrList *list, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
 // One string: the pieces with `sep` between them (NUL-terminated; ptr NULL if refused).
-AkStr ak_str_list_join(AkArena *arena, const AkStrList *list, AkStr sep);
+AK_NODISCARD AkStr ak_str_list_join(AkArena *arena, const AkStrList *list, AkStr sep);
 // The pieces as an array of count views on `arena` (NULL if refused, or if the list is empty).
-AkStr *ak_str_list_array(AkArena *arena, const AkStrList *list);
+AK_NODISCARD AkStr *ak_str_list_array(AkArena *arena, const AkStrList *list);
 
 enum {
     AK_STR_SPLIT_SKIP_EMPTY = 1u << 0, // drop empty pieces ("a,,b" gives a, b)
@@ -119,7 +119,7 @@ enum {
 // Views into s between occurrences of sep, in order, appended to *out (nodes on `arena`).
 // "a,,b" by "," gives "a", "", "b"; an empty s gives one empty piece (none with SKIP_EMPTY);
 // an empty sep gives s whole. False if the arena refused (pieces pushed so far stay in *out).
-bool ak_str_split(AkArena *arena, AkStr s, AkStr sep, uint32_t flags, AkStrList *out);
+AK_NODISCARD bool ak_str_split(AkArena *arena, AkStr s, AkStr sep, uint32_t flags, AkStrList *out);
 
 // Builder: a string list bound to the arena its nodes (and formatted pieces) go on. The
 // pieces are referenced, not copied, until ak_str_builder_finish copies them once. A failed
@@ -140,7 +140,7 @@ void ak_str_builder_appendf(AkStrBuilder *b, const char *fmt, ...)
     ;
 // The joined pieces on `arena` (may be the builder's own arena): NUL-terminated; ptr NULL if
 // an append or this copy was refused.
-AkStr ak_str_builder_finish(AkStrBuilder *b, AkArena *arena);
+AK_NODISCARD AkStr ak_str_builder_finish(AkStrBuilder *b, AkArena *arena);
 
 // ---- numbers: the whole string must be the number; no whitespace, no silent zero ---------
 typedef struct AkParseError {
@@ -150,12 +150,12 @@ typedef struct AkParseError {
 
 // base: 2..36, or 0 for decimal with an optional 0x (hex) or 0b (binary) prefix. A leading
 // '-' is accepted for i64 only, '+' for both. `err` may be NULL. On failure *out is untouched.
-bool ak_str_parse_u64(AkStr s, int base, uint64_t *out, AkParseError *err);
-bool ak_str_parse_i64(AkStr s, int base, int64_t *out, AkParseError *err);
+AK_NODISCARD bool ak_str_parse_u64(AkStr s, int base, uint64_t *out, AkParseError *err);
+AK_NODISCARD bool ak_str_parse_i64(AkStr s, int base, int64_t *out, AkParseError *err);
 // Decimal floating point: [+-]digits[.digits][(e|E)[+-]digits], or a leading/trailing '.'
 // with digits on the other side; "inf" and "nan" are refused. Rounds as strtod does, whatever
 // the locale's decimal point. Out of range (overflow to infinity) is an error; underflow
 // gives the nearest representable value.
-bool ak_str_parse_f64(AkStr s, double *out, AkParseError *err);
+AK_NODISCARD bool ak_str_parse_f64(AkStr s, double *out, AkParseError *err);
 
 #endif

@@ -39,12 +39,12 @@ uint32_t ak_utf8_encode(uint32_t cp, char out[4]);
 
 // True if s is valid UTF-8. Otherwise *offset is the byte where the first bad sequence starts
 // and *err why (both may be NULL).
-bool ak_utf8_validate(AkStr s, uint64_t *offset, AkUtf8Error *err);
+AK_NODISCARD bool ak_utf8_validate(AkStr s, uint64_t *offset, AkUtf8Error *err);
 // Code points in s; each maximal invalid subpart counts as one (the U+FFFD it decodes to).
 uint64_t ak_utf8_count(AkStr s);
 // A copy of s with each invalid subpart replaced by U+FFFD (EF BF BD); NUL-terminated, ptr
 // NULL if the arena refused. Valid input is copied unchanged.
-AkStr ak_utf8_sanitize(AkArena *arena, AkStr s);
+AK_NODISCARD AkStr ak_utf8_sanitize(AkArena *arena, AkStr s);
 
 // Columns one code point takes: 0, 1 or 2; -1 for C0/C1 controls and DEL (not printable).
 int ak_utf8_cp_width(uint32_t cp);

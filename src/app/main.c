@@ -281,7 +281,10 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
             return usage_error(usage_search, "unknown option %s", argv[i]);
         } else {
-            ak_str_list_push(c->arena, &words, ak_str_cstr(argv[i]));
+            if (!ak_str_list_push(c->arena, &words, ak_str_cstr(argv[i]))) {
+                fprintf(stderr, "chatlog: search: %s\n", ak_arena_error(c->arena));
+                return APP_EXIT_FAIL;
+            }
         }
     }
     if (!words.count) return usage_error(usage_search, "%s", "search needs a query");

@@ -503,6 +503,7 @@ typedef struct NameList {
     AkStrList found;   // matching names (paths or archive member names)
     AkStrList skipped; // a few others, for the message when nothing matches
     uint64_t bytes;
+    bool refused;      // the arena refused a matching name: the listing is incomplete
 } NameList;
 
 static void list_dir(ImportRun *run, NameList *l, const char *dir, int depth) {
@@ -515,8 +516,11 @@ static void list_dir(ImportRun *run, NameList *l, const char *dir, int depth) {
         struct stat st;
         if (!path.ptr || stat(path.ptr, &st) != 0) continue;
         if (S_ISDIR(st.st_mode) && depth < 8) list_dir(run, l, path.ptr, depth + 1);
-        else if (S_ISREG(st.st_mode) && is_conversations_name(path.ptr)) ak_str_list_push(run->work, &l->found, path), l->bytes += (uint64_t)st.st_size;
-        else if (l->skipped.count < 6) ak_str_list_push(run->work, &l->skipped, path);
+        else if (S_ISREG(st.st_mode) && is_conversations_name(path.ptr)) {
+            if (!ak_str_list_push(run->work, &l->found, path)) l->refused = true;
+            l->bytes += (uint64_t)st.st_size;
+        } else if (l->skipped.count < 6) (void)!ak_str_list_push(run->work, &l->skipped, path); // for a message only
+
     }
     closedir(d);
 }
@@ -539,6 +543,7 @@ static bool none_found(ImportRun *run, const char *path, const char *what, const
 static bool import_dir(ImportRun *run, const char *path) {
     NameList l = {0};
     list_dir(run, &l, path, 0);
+    if (l.refused) return chat_fail(run->err, "%s: out of memory listing the folder", path);
     if (!l.found.count) return none_found(run, path, "folder", &l);
     char **names = sorted_names(run, &l.found);
     if (!names) return chat_fail(run->err, "%s: out of memory listing the folder", path);
@@ -582,15 +587,16 @@ static bool import_archive(ImportRun *run, const char *path) {
         if (!name || archive_entry_filetype(e) != AE_IFREG) continue;
         AkStr copy = ak_str_copy(run->work, ak_str_cstr(name));
         if (is_conversations_name(name)) {
-            ak_str_list_push(run->work, &l.found, copy);
+            if (!copy.ptr || !ak_str_list_push(run->work, &l.found, copy)) l.refused = true;
             l.bytes += archive_entry_size_is_set(e) ? (uint64_t)archive_entry_size(e) : 0;
-        } else if (l.skipped.count < 6) {
-            ak_str_list_push(run->work, &l.skipped, copy);
+        } else if (l.skipped.count < 6 && copy.ptr) {
+            (void)!ak_str_list_push(run->work, &l.skipped, copy); // for a message only
         }
     }
     bool ok = rc == ARCHIVE_EOF || chat_fail(run->err, "%s: cannot list the archive: %s", path, archive_error_string(a));
     archive_read_free(a);
     if (!ok) return false;
+    if (l.refused) return chat_fail(run->err, "%s: out of memory listing the archive", path);
     if (!l.found.count) return none_found(run, path, "archive", &l);
     char **names = sorted_names(run, &l.found);
     if (!names) return chat_fail(run->err, "%s: out of memory listing the archive", path);
