@@ -3,6 +3,8 @@
 // hashing, number parsing with its error reports, and a refusing arena.
 #include "test.h"
 
+#include <wchar.h>
+
 #include "arenakit/arenakit.h"
 #include "arenakit/str.h"
 
@@ -359,6 +361,66 @@ static void test_parse_floats(void) {
     CHECK_STR_CONTAINS(err, "base 1");
 }
 
+// str.h: a NULL result always comes with ak_arena_error() saying why. Three paths used to
+// return NULL with the error untouched: a length that overflows (copy of UINT64_MAX bytes,
+// concat or join of views whose sum wraps) and a format vsnprintf cannot expand.
+static void test_null_results_say_why(void) {
+    char byte = 'x';
+    AkStr huge = {&byte, UINT64_MAX}, half = {&byte, UINT64_MAX / 2 + 1}; // never read: refused first
+    const char *what[] = {"copy", "concat", "join", "list join"};
+    for (size_t i = 0; i < AK_ARRAY_COUNT(what); i++) {
+        AkArena *a = ak_arena_create(.name = "why");
+        REQUIRE(a);
+        AkStr r = {&byte, 1};
+        AkStr parts[3] = {half, half, half};
+        AkStrList list = {0};
+        switch (i) {
+        case 0: r = ak_str_copy(a, huge); break;
+        case 1: r = ak_str_concat(a, half, half); break;
+        case 2: r = ak_str_join(a, parts, 3, AK_STR(",")); break;
+        case 3:
+            REQUIRE(ak_str_list_push(a, &list, half));
+            REQUIRE(ak_str_list_push(a, &list, half));
+            r = ak_str_list_join(a, &list, AK_STR(""));
+            break;
+        }
+        CHECK_MSG(r.ptr == NULL && r.len == 0, "%s: not refused", what[i]);
+        CHECK_MSG(ak_arena_error(a)[0] != 0, "%s: NULL without a reason", what[i]);
+        CHECK_STR_CONTAINS(ak_arena_error(a), "address space");
+        ak_arena_release(a);
+    }
+    // A wide character the "C" locale cannot encode: vsnprintf fails (where the libc does).
+    AkArena *a = ak_arena_create(.name = "why");
+    REQUIRE(a);
+    char probe[8];
+    if (snprintf(probe, sizeof probe, "%ls", L"\x20AC") < 0) {
+        AkStr r = ak_str_pushf(a, "%ls", L"\x20AC");
+        CHECK(r.ptr == NULL);
+        CHECK_STR_CONTAINS(ak_arena_error(a), "vsnprintf");
+        AkStrList list = {0};
+        CHECK(!ak_str_list_pushf(a, &list, "%ls", L"\x20AC"));
+        CHECK(list.count == 0);
+    } else {
+        printf("  (this libc encodes U+20AC in the C locale: the format-error case is skipped)\n");
+    }
+    ak_arena_release(a);
+}
+
+// Only the int it gives printf: that is where a long view used to wrap.
+static int fmt_len(int n, const char *p) { (void)p; return n; }
+
+static void test_fmt_long_views(void) {
+    char byte = 'x';
+    CHECK_EQ(fmt_len(AK_STR_FMT(AK_STR("abc"))), 3);
+    CHECK_EQ(fmt_len(AK_STR_FMT(ak_str(&byte, 0x7FFFFFFF))), 0x7FFFFFFF);
+    CHECK_EQ(fmt_len(AK_STR_FMT(ak_str(&byte, 0x80000000u))), 0x7FFFFFFF); // was negative: read to a NUL
+    CHECK_EQ(fmt_len(AK_STR_FMT(ak_str(&byte, ((uint64_t)1 << 32) + 5))), 0x7FFFFFFF); // was 5
+    char out[16];
+    AkStr s = ak_str("hello world", 5);
+    snprintf(out, sizeof out, "[%.*s]", AK_STR_FMT(s));
+    CHECK(!strcmp(out, "[hello]"));
+}
+
 int main(void) {
     RUN(test_views);
     RUN(test_find);
@@ -370,5 +432,7 @@ int main(void) {
     RUN(test_hash);
     RUN(test_parse_ints);
     RUN(test_parse_floats);
+    RUN(test_null_results_say_why);
+    RUN(test_fmt_long_views);
     return test_finish();
 }

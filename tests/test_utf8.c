@@ -195,6 +195,13 @@ static void test_width(void) {
     CHECK(ak_utf8_cp_width(0xE9) == 1);     // é
     CHECK(ak_utf8_cp_width(0x0301) == 0);   // combining acute
     CHECK(ak_utf8_cp_width(0x200D) == 0);   // zero width joiner
+    // Yijing hexagram symbols sit between CJK extension A and the unified ideographs but are
+    // narrow (East Asian width N); the old table made the whole 3250..A4CF block wide.
+    CHECK(ak_utf8_cp_width(0x4DBF) == 2);
+    CHECK(ak_utf8_cp_width(0x4DC0) == 1);
+    CHECK(ak_utf8_cp_width(0x4DFF) == 1);
+    CHECK(ak_utf8_cp_width(0x4E00) == 2);
+    CHECK(ak_utf8_width(AK_STR("\xE4\xB7\x80\xE4\xB8\x80")) == 3); // U+4DC0 U+4E00
     CHECK(ak_utf8_cp_width(0xFE0F) == 0);   // variation selector 16
     CHECK(ak_utf8_cp_width(0x1160) == 0);   // Hangul medial jamo
     CHECK(ak_utf8_cp_width(0x1100) == 2);   // Hangul initial jamo

@@ -102,6 +102,10 @@ const char *ak_arena_error(const AkArena *arena); // last failure of this arena,
 const char *ak_arena_name(const AkArena *arena);
 AkLoc ak_arena_loc(const AkArena *arena);
 void ak_arena_set_oom_handler(AkArena *arena, AkArenaOomFn *fn, void *user);
+// For modules that build on an arena and refuse a request before any push (str.c: a format
+// vsnprintf cannot expand): `reason` becomes ak_arena_error(), prefixed like a push's failure.
+// The OOM handler is not called: nothing ran out.
+void ak_arena_set_error(AkArena *arena, const char *reason);
 
 // ---- implementation details below: the inline fast path of push --------------------------
 

@@ -5,8 +5,9 @@
 //
 // Strings this module pushes (copy, pushf, concat, join, case folding) are followed by a NUL
 // byte that is not counted in len, so their .ptr can go straight to a C API. When the arena
-// refuses, they return a string whose ptr is NULL (len 0) and ak_arena_error() says why; an
-// empty result that succeeded has a non-NULL ptr. Views (slice, trim, split pieces) point into
+// refuses, they return a string whose ptr is NULL (len 0) and ak_arena_error() says why (also
+// for a length that overflows, or a format vsnprintf cannot expand); an empty result that
+// succeeded has a non-NULL ptr. Views (slice, trim, split pieces) point into
 // their input and live as long as it does.
 //
 // AkStrList is a linked list of views whose nodes live on an arena; AkStrBuilder appends
@@ -28,9 +29,14 @@ typedef struct AkStr {
 // For static initializers, where a compound literal is not a constant:
 //   static const AkStr name = AK_STR_INIT("claude");
 #define AK_STR_INIT(literal) {(literal), sizeof(literal) - 1}
-#define AK_STR_FMT(s) (int)(s).len, (s).ptr // printf("%.*s", AK_STR_FMT(s))
+// printf("%.*s", AK_STR_FMT(s)). printf's precision is an int and printf writes at most
+// INT_MAX bytes a call, so a view longer than that prints its first INT_MAX bytes (never a
+// wrapped length: 4 GB + 5 is not 5, 3 GB is not "until a NUL"); fwrite such a view instead.
+// s is evaluated twice.
+#define AK_STR_FMT(s) ak_str_fmt_len(s), (s).ptr
 
 static inline AkStr ak_str(const char *ptr, uint64_t len) { return (AkStr){ptr, len}; }
+static inline int ak_str_fmt_len(AkStr s) { return s.len > 0x7FFFFFFF ? 0x7FFFFFFF : (int)s.len; }
 static inline AkStr ak_str_cstr(const char *cstr) { return (AkStr){cstr, cstr ? strlen(cstr) : 0}; }
 static inline bool ak_str_eq(AkStr a, AkStr b) {
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, (size_t)a.len) == 0);

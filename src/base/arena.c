@@ -270,3 +270,10 @@ void ak_arena_pop(AkArena *a, uint64_t bytes) {
 }
 
 void ak_arena_clear(AkArena *a) { ak_arena_pop_to(a, 0); }
+
+void ak_arena_set_error(AkArena *a, const char *reason) {
+    int n = a->loc.file ? snprintf(a->error, sizeof a->error, "arena '%s' (%s:%d): ", ak_arena_name(a), a->loc.file, a->loc.line)
+                        : snprintf(a->error, sizeof a->error, "arena '%s': ", ak_arena_name(a));
+    if (n < 0 || (size_t)n >= sizeof a->error) n = 0;
+    snprintf(a->error + n, sizeof a->error - (size_t)n, "%s", reason);
+}

@@ -151,11 +151,12 @@ uint64_t ak_hash_bytes(const void *data, uint64_t len, uint64_t seed) {
 
 // ---- pushed on an arena -------------------------------------------------------------------
 
-// len bytes plus a NUL, uninitialized but for the NUL.
+// len bytes plus a NUL, uninitialized but for the NUL. A length that overflowed while it was
+// added up comes as UINT64_MAX: the push of that many bytes fails and the arena says why (the
+// string would be larger than the address space), as str.h promises for every NULL result.
 static char *push_chars(AkArena *arena, uint64_t len) {
     AK_ASSERT(arena, "string function needs an arena");
-    if (len == UINT64_MAX) return NULL;
-    char *p = ak_arena_push_nz(arena, len + 1, 1);
+    char *p = ak_arena_push_nz(arena, len == UINT64_MAX ? UINT64_MAX : len + 1, 1);
     if (p) p[len] = 0;
     return p;
 }
@@ -174,7 +175,10 @@ AkStr ak_str_pushfv(AkArena *arena, const char *fmt, va_list ap) {
     va_copy(measure, ap);
     int n = vsnprintf(NULL, 0, fmt, measure);
     va_end(measure);
-    if (n < 0) return null_str; // an encoding error in a %ls argument, say
+    if (n < 0) { // an encoding error in a %ls argument, or more than INT_MAX bytes
+        ak_arena_set_error(arena, "vsnprintf cannot expand this format (an encoding error, or a result over 2 GB)");
+        return null_str;
+    }
     char *p = push_chars(arena, (uint64_t)n);
     if (!p) return null_str;
     vsnprintf(p, (size_t)n + 1, fmt, ap);
@@ -189,9 +193,11 @@ AkStr ak_str_pushf(AkArena *arena, const char *fmt, ...) {
     return s;
 }
 
+// a + b, or UINT64_MAX when the sum does not fit (push_chars then fails with the reason).
+static uint64_t add_len(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
 AkStr ak_str_concat(AkArena *arena, AkStr a, AkStr b) {
-    if (a.len > UINT64_MAX / 2 || b.len > UINT64_MAX / 2) return null_str;
-    char *p = push_chars(arena, a.len + b.len);
+    char *p = push_chars(arena, add_len(a.len, b.len));
     if (!p) return null_str;
     if (a.len) memcpy(p, a.ptr, (size_t)a.len);
     if (b.len) memcpy(p + a.len, b.ptr, (size_t)b.len);
@@ -200,7 +206,7 @@ AkStr ak_str_concat(AkArena *arena, AkStr a, AkStr b) {
 
 AkStr ak_str_join(AkArena *arena, const AkStr *parts, uint64_t count, AkStr sep) {
     uint64_t len = 0;
-    for (uint64_t i = 0; i < count; i++) len += parts[i].len + (i ? sep.len : 0);
+    for (uint64_t i = 0; i < count; i++) len = add_len(len, add_len(parts[i].len, i ? sep.len : 0));
     char *p = push_chars(arena, len);
     if (!p) return null_str;
     char *at = p;
@@ -231,7 +237,7 @@ bool ak_str_list_push(AkArena *arena, AkStrList *list, AkStr s) {
     else list->first = node;
     list->last = node;
     list->count++;
-    list->total_len += s.len;
+    list->total_len = add_len(list->total_len, s.len); // saturates: a join then fails with the reason
     return true;
 }
 
@@ -244,7 +250,8 @@ bool ak_str_list_pushf(AkArena *arena, AkStrList *list, const char *fmt, ...) {
 }
 
 AkStr ak_str_list_join(AkArena *arena, const AkStrList *list, AkStr sep) {
-    uint64_t len = list->total_len + (list->count ? (list->count - 1) * sep.len : 0);
+    uint64_t seps = list->count > 1 ? list->count - 1 : 0;
+    uint64_t len = sep.len && seps > UINT64_MAX / sep.len ? UINT64_MAX : add_len(list->total_len, seps * sep.len);
     char *p = push_chars(arena, len);
     if (!p) return null_str;
     char *at = p;
