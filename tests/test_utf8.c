@@ -239,7 +239,102 @@ static void test_width(void) {
     CHECK(ak_str_eq(ak_utf8_fit(S("ab\xe6\x97"), 3, &used), S("ab\xe6\x97")) && used == 3);
 }
 
-int main(void) {
+// ---- against CPython's decoder (tests/utf8_reference.py, run by tests/test_utf8_python.sh) ----
+_Static_assert(AK_UTF8_OK == 0 && AK_UTF8_TRUNCATED == 1 && AK_UTF8_OVERLONG == 2 && AK_UTF8_SURROGATE == 3 &&
+                   AK_UTF8_TOO_LARGE == 4 && AK_UTF8_STRAY_CONTINUATION == 5 && AK_UTF8_INVALID_BYTE == 6,
+               "utf8_reference.py numbers the error kinds the same way");
+
+static unsigned char *ref_data;
+static size_t ref_len;
+
+// Every record: each decode step's length, error kind and code point, as CPython decodes the
+// bytes (maximal subparts); validate, count and sanitize must agree with the same steps.
+static void test_against_python(void) {
+    REQUIRE(ref_data && ref_len > 0);
+    uint64_t records = 0, bad = 0, invalid = 0;
+    AkArena *a = ak_arena_create(.name = "reference");
+    REQUIRE(a);
+    for (size_t at = 0; at < ref_len && bad < 20;) {
+        unsigned n = ref_data[at];
+        REQUIRE(n >= 1 && n <= 4 && at + 1 + n + 1 <= ref_len);
+        const char *seq = (const char *)ref_data + at + 1;
+        unsigned steps = ref_data[at + 1 + n];
+        const unsigned char *st = ref_data + at + 2 + n;
+        REQUIRE(at + 2 + n + 5 * (size_t)steps <= ref_len);
+        at += 2 + n + 5 * (size_t)steps;
+        records++;
+        uint64_t i = 0, first_bad = UINT64_MAX, out_len = 0;
+        AkUtf8Error first_err = AK_UTF8_OK;
+        char want_out[16];
+        bool ok = true;
+        for (unsigned k = 0; k < steps; k++, st += 5) {
+            uint32_t want_cp = st[2] | (uint32_t)st[3] << 8 | (uint32_t)st[4] << 16, cp = 0;
+            AkUtf8Error e = AK_UTF8_OK;
+            uint32_t used = ak_utf8_decode(seq + i, n - i, &cp, &e);
+            if (used != st[0] || e != (AkUtf8Error)st[1] || cp != want_cp) {
+                ok = false;
+                CHECK_MSG(0, "step %u of %02x %02x %02x %02x (len %u): library %u bytes, %s, U+%04X; CPython %u bytes, "
+                          "%s, U+%04X", k, (unsigned char)seq[0], n > 1 ? (unsigned char)seq[1] : 0,
+                          n > 2 ? (unsigned char)seq[2] : 0, n > 3 ? (unsigned char)seq[3] : 0, n, used,
+                          ak_utf8_error_str(e), cp, st[0], ak_utf8_error_str((AkUtf8Error)st[1]), want_cp);
+                break;
+            }
+            if (e != AK_UTF8_OK && first_bad == UINT64_MAX) first_bad = i, first_err = e;
+            if (e == AK_UTF8_OK) memcpy(want_out + out_len, seq + i, used), out_len += used;
+            else memcpy(want_out + out_len, "\xEF\xBF\xBD", 3), out_len += 3;
+            i += used;
+        }
+        if (!ok) {
+            bad++;
+            continue;
+        }
+        if (i != n) {
+            bad++;
+            CHECK_MSG(0, "record %llu: CPython's steps cover %llu of %u bytes", (unsigned long long)records,
+                      (unsigned long long)i, n);
+            continue;
+        }
+        invalid += first_bad != UINT64_MAX;
+        uint64_t off = 0;
+        AkUtf8Error e = AK_UTF8_OK;
+        bool valid = ak_utf8_validate(ak_str(seq, n), &off, &e);
+        AkStr clean = ak_utf8_sanitize(a, ak_str(seq, n));
+        bool agree = valid == (first_bad == UINT64_MAX) && (valid || (off == first_bad && e == first_err)) &&
+                     ak_utf8_count(ak_str(seq, n)) == steps && clean.ptr && clean.len == out_len &&
+                     !memcmp(clean.ptr, want_out, (size_t)out_len);
+        if (!agree) {
+            bad++;
+            CHECK_MSG(0, "%02x %02x %02x %02x (len %u): validate/count/sanitize disagree with the steps",
+                      (unsigned char)seq[0], n > 1 ? (unsigned char)seq[1] : 0, n > 2 ? (unsigned char)seq[2] : 0,
+                      n > 3 ? (unsigned char)seq[3] : 0, n);
+        }
+        if ((records & 4095) == 0) ak_arena_clear(a);
+    }
+    ak_arena_release(a);
+    CHECK_EQ(bad, 0);
+    CHECK(records > 100000 && invalid > records / 2);
+    printf("  %llu sequences, %llu invalid, checked step by step against CPython\n", (unsigned long long)records,
+           (unsigned long long)invalid);
+}
+
+int main(int argc, char **argv) {
+    if (argc == 3 && !strcmp(argv[1], "--reference")) {
+        // tests/test_utf8_python.sh: python3 tests/utf8_reference.py > FILE; test_utf8 --reference FILE
+        FILE *f = fopen(argv[2], "rb");
+        if (f) {
+            size_t cap = 1 << 20;
+            ref_data = malloc(cap);
+            size_t got;
+            while (ref_data && (got = fread(ref_data + ref_len, 1, cap - ref_len, f)) > 0) {
+                ref_len += got;
+                if (ref_len == cap) ref_data = realloc(ref_data, cap *= 2);
+            }
+            fclose(f);
+        }
+        RUN(test_against_python);
+        free(ref_data);
+        return test_finish();
+    }
     RUN(test_round_trip);
     RUN(test_errors);
     RUN(test_maximal_subparts);
