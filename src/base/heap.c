@@ -114,6 +114,7 @@ struct AkHeap {
     uint64_t qspan[FREE_QUEUE];      // span of queue[i] once its header has been read, else 0
     uint64_t queued_bytes;           // sum of qspan: queued bytes the high water leaves out
     uint32_t qpos, queued;
+    uint64_t debug_calls; // AK_DEBUG >= 2: calls since the last full check
     bool owns_arena, poison, locked;
     int32_t pool_slot;
     const char *name;
@@ -724,15 +725,15 @@ static void *heap_realloc(AkHeap *h, void *p, size_t size) {
 static bool check_blocks(AkHeap *h);
 static bool check_lists(AkHeap *h);
 
-// AK_DEBUG >= 2 (make test): every public operation ends with the whole of ak_heap_check on
-// heaps of up to DEBUG_CHECK_BLOCKS blocks, so a broken invariant aborts at the operation that
-// broke it, naming it. Bigger heaps skip it (O(blocks) per call would make the suite
-// quadratic); the differential test keeps its heap small for that reason. The queue is left
-// alone: queued blocks are used blocks to every invariant.
-#define DEBUG_CHECK_BLOCKS 256
+// AK_DEBUG >= 2 (make test): public operations end with the whole of ak_heap_check, every
+// call on a heap of up to 16 blocks and every (blocks / 16 + 1)-th call above, so the cost per
+// call stays about 16 block visits at any size (every call would make the suite quadratic) and
+// a broken invariant still aborts within a few calls of the one that broke it, naming it. The
+// queue is left alone: queued blocks are used blocks to every invariant.
 #if AK_DEBUG >= 2
 static void debug_check(AkHeap *h, const char *op) {
-    if (h->used_blocks + h->free_blocks > DEBUG_CHECK_BLOCKS) return;
+    if (++h->debug_calls < (h->used_blocks + h->free_blocks) / 16 + 1) return;
+    h->debug_calls = 0;
     if (check_blocks(h) && check_lists(h)) return;
     char prefix[sizeof h->error];
     int n = heap_prefix(h, prefix, sizeof prefix); // the error names the heap already
