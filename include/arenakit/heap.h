@@ -17,13 +17,18 @@
 // The control structure (free-list heads and bitmaps) is about 10 KB, on the arena too.
 // A heap of 16 MB or more queues its last 16 frees to hide their cache misses (heap.c): a
 // request runs the queue before the heap grows or fails, and so do realloc (before it moves a
-// block), check and stats; only the pool report may count those blocks as used meanwhile.
+// block), check and stats; only the pool report may count those blocks as used meanwhile (the
+// high water never does).
 //
 // Errors: requests that cannot be served (too large, over the limit, the arena refusing to
 // grow, a bad alignment) return NULL and ak_heap_error() names the heap and the reason.
+// A realloc that cannot grow its block in place grows the heap at most once, by what a plain
+// malloc of the new size would take, so it fails only where that malloc (plus the copy) would.
 // Freeing NULL does nothing. Debug builds (AK_DEBUG) check every pointer given back: a double
 // free, a pointer from elsewhere or a corrupted header aborts with a message naming the heap
 // and the file:line that created it. Release builds skip those checks and stay O(1).
+// AK_DEBUG >= 2 (make test's ASan build) also runs ak_heap_check after calls, amortized to
+// about 16 block visits a call, and aborts at the first broken invariant, naming the call.
 // Under AddressSanitizer, and under Valgrind in debug builds, free blocks and all headers are
 // poisoned, so a use after free or an overflow into a header is reported where it happens.
 #ifndef ARENAKIT_HEAP_H
@@ -92,7 +97,8 @@ typedef struct AkHeapStats {
     uint64_t used_blocks;
     uint64_t free_blocks;
     uint64_t regions;       // separate ranges of arena memory
-    uint64_t high_water;    // the most `used` has been
+    uint64_t high_water;    // the most `used` has been (blocks live at once; queued frees
+                            // and a realloc's tail given back at once never count)
     double fragmentation;   // 1 - largest free / free: 0 when all free memory is one block
 } AkHeapStats;
 
