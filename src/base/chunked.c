@@ -2,6 +2,30 @@
 // arena), growing the directory, pop and clear. The fast paths are inline in chunked.h.
 #include "arenakit/chunked.h"
 
+_Static_assert(sizeof(AkChunk) == sizeof(void *), "a chunk header is its link; items follow, aligned");
+_Static_assert(AK_CHUNKED_OFFSET_(max_align_t) == AK_ALIGN_UP(sizeof(AkChunk), _Alignof(max_align_t)),
+               "the typed wrapper's item offset is init's");
+_Static_assert(AK_IS_POW2(AK_CHUNKED_DEFAULT_CAP), "chunk capacities are powers of two: get masks the index");
+
+// AK_DEBUG >= 2 (make test): after each slow-path push, pop of a chunk and clear, on arrays of
+// up to 64 chunks, the directory and the chain of chunks in use agree and the count fits them.
+#if AK_DEBUG >= 2
+static void debug_check(const AkChunked *c, const char *op) {
+    if (c->chunk_count > 64) return;
+    const AkChunk *k = c->first;
+    for (uint64_t i = 0; i < c->chunk_count; i++, k = k->next)
+        AK_ASSERT(k && c->dir[i] == k, "%s: directory entry %llu is not the %llu-th chunk in use", op,
+                  (unsigned long long)i, (unsigned long long)i);
+    AK_ASSERT(!k && (c->chunk_count ? c->last == c->dir[c->chunk_count - 1] : !c->first && !c->last),
+              "%s: the chain of chunks in use does not end at `last`", op);
+    AK_ASSERT(c->count <= c->chunk_count * c->chunk_cap && c->count + c->chunk_cap > c->chunk_count * c->chunk_cap,
+              "%s: %llu items in %llu chunks of %llu", op, (unsigned long long)c->count,
+              (unsigned long long)c->chunk_count, (unsigned long long)c->chunk_cap);
+}
+#else
+#  define debug_check(c, op) ((void)0)
+#endif
+
 AkChunked ak_chunked_init(AkArena *arena, uint64_t chunk_cap, uint64_t item_size, uint64_t item_align) {
     AK_ASSERT(arena, "chunked array needs an arena");
     AK_ASSERT(AK_IS_POW2(item_align) && item_align <= 4096, "item alignment %llu is not a power of two up to 4096",
@@ -34,6 +58,8 @@ static uint64_t chunk_bytes(const AkChunked *c) {
 
 // Point the cursor at the first free slot of `last` given how many items it holds.
 static void set_cursor(AkChunked *c, uint64_t used_in_last) {
+    AK_ASSERT(c->last && used_in_last <= c->chunk_cap, "set_cursor: %llu items in a chunk of %llu",
+              (unsigned long long)used_in_last, (unsigned long long)c->chunk_cap);
     char *items = (char *)c->last + c->items_offset;
     c->cursor = items + used_in_last * c->item_size;
     c->cursor_end = items + c->chunk_cap * c->item_size;
@@ -64,7 +90,9 @@ void *ak_chunked_push_slow(AkChunked *c) {
     c->last = chunk;
     c->dir[c->chunk_count++] = chunk;
     set_cursor(c, 0);
-    return ak_chunked_push(c);
+    void *item = ak_chunked_push(c);
+    debug_check(c, "ak_chunked_push");
+    return item;
 }
 
 void *ak_chunked_last(const AkChunked *c) {
@@ -90,6 +118,7 @@ bool ak_chunked_pop(AkChunked *c, void *out) {
             c->first = c->last = NULL;
             c->cursor = c->cursor_end = NULL;
         }
+        debug_check(c, "ak_chunked_pop");
     }
     return true;
 }
@@ -103,6 +132,7 @@ void ak_chunked_clear(AkChunked *c) {
     c->cursor = c->cursor_end = NULL;
     c->count = 0;
     c->chunk_count = 0;
+    debug_check(c, "ak_chunked_clear");
 }
 
 uint64_t ak_chunked_bytes(const AkChunked *c) {

@@ -4,6 +4,8 @@
 #include "arenakit/map.h"
 
 #define MAP_MIN_CAP 16u
+_Static_assert(AK_IS_POW2(MAP_MIN_CAP), "tables are powers of two: probing masks the index");
+_Static_assert(sizeof(AkMapSlot) == 32, "a slot is hash, key (a view or a u64) and value");
 
 static uint64_t str_hash(AkStr k) { return ak_str_hash(k) | (1ull << 63); }
 static uint64_t u64_hash(uint64_t k) { return ak_hash_u64(k) | (1ull << 63); }
@@ -34,8 +36,12 @@ static bool slot_matches(const AkMap *m, const AkMapSlot *s, uint64_t h, AkStr s
     return m->str_keys ? ak_str_eq(s->key.str, skey) : s->key.u64 == ukey;
 }
 
-// The slot holding the key, or the empty slot where it would go. Needs a table.
+// The slot holding the key, or the empty slot where it would go. Needs a table with an empty
+// slot (the load factor keeps a quarter of them), or the loop would not end.
 static AkMapSlot *probe(const AkMap *m, uint64_t h, AkStr skey, uint64_t ukey) {
+    AK_ASSERT(m->slots && AK_IS_POW2(m->cap) && m->count < m->cap, "probe: no table or no empty slot (cap %llu, count %llu)",
+              (unsigned long long)m->cap, (unsigned long long)m->count);
+    AK_ASSERT(h >> 63, "probe: hash without its top bit (0 would mean empty)");
     uint64_t mask = m->cap - 1;
     for (uint64_t i = h & mask;; i = (i + 1) & mask) {
         AkMapSlot *s = &m->slots[i];
@@ -50,6 +56,8 @@ static bool rehash(AkMap *m, uint64_t new_cap) {
         (void)ak_arena_push_array(m->arena, UINT64_MAX, sizeof(AkMapSlot), _Alignof(AkMapSlot), false);
         return false;
     }
+    AK_ASSERT(AK_IS_POW2(new_cap) && m->count < new_cap - new_cap / 4 + 1, "rehash: %llu slots for %llu keys",
+              (unsigned long long)new_cap, (unsigned long long)m->count);
     AkMapSlot *slots = ak_push_array_nz(m->arena, AkMapSlot, new_cap);
     if (!slots) return false;
     memset(slots, 0, (size_t)(new_cap * sizeof *slots)); // the arena may be AK_ARENA_NO_ZERO
@@ -122,6 +130,27 @@ static bool remove_slot(AkMap *m, uint64_t h, AkStr skey, uint64_t ukey, uint64_
 
 static const AkStr no_str = {NULL, 0};
 
+// AK_DEBUG >= 2 (make test): after each insert and remove on a table of up to 256 slots, every
+// key is reachable from its home slot without crossing an empty one (what backward-shift
+// removal must keep), and the keys counted are the keys present.
+#if AK_DEBUG >= 2
+static void debug_check(const AkMap *m, const char *op) {
+    if (!m->slots || m->cap > 256) return;
+    uint64_t mask = m->cap - 1, n = 0;
+    for (uint64_t i = 0; i < m->cap; i++) {
+        if (!m->slots[i].hash) continue;
+        n++;
+        for (uint64_t j = m->slots[i].hash & mask; j != i; j = (j + 1) & mask)
+            AK_ASSERT(m->slots[j].hash, "%s: the key in slot %llu is cut off from its home by empty slot %llu", op,
+                      (unsigned long long)i, (unsigned long long)j);
+    }
+    AK_ASSERT(n == m->count, "%s: %llu keys in the table, %llu counted", op, (unsigned long long)n,
+              (unsigned long long)m->count);
+}
+#else
+#  define debug_check(m, op) ((void)0)
+#endif
+
 #define ASSERT_KIND(m, want_str)                                                              \
     AK_ASSERT((m)->str_keys == (want_str), "map with %s keys used with a %s key",            \
               (m)->str_keys ? "string" : "64-bit", (want_str) ? "string" : "64-bit")
@@ -142,12 +171,16 @@ uint64_t *ak_map_get_u64(const AkMap *m, uint64_t key) {
 
 uint64_t *ak_map_upsert_str(AkMap *m, AkStr key, bool *added) {
     ASSERT_KIND(m, true);
-    return m->str_keys ? upsert(m, str_hash(key), key, 0, added) : NULL;
+    uint64_t *v = m->str_keys ? upsert(m, str_hash(key), key, 0, added) : NULL;
+    debug_check(m, "ak_map_upsert_str");
+    return v;
 }
 
 uint64_t *ak_map_upsert_u64(AkMap *m, uint64_t key, bool *added) {
     ASSERT_KIND(m, false);
-    return m->str_keys ? NULL : upsert(m, u64_hash(key), no_str, key, added);
+    uint64_t *v = m->str_keys ? NULL : upsert(m, u64_hash(key), no_str, key, added);
+    debug_check(m, "ak_map_upsert_u64");
+    return v;
 }
 
 bool ak_map_put_str(AkMap *m, AkStr key, uint64_t value) {
@@ -164,12 +197,16 @@ bool ak_map_put_u64(AkMap *m, uint64_t key, uint64_t value) {
 
 bool ak_map_remove_str(AkMap *m, AkStr key, uint64_t *old) {
     ASSERT_KIND(m, true);
-    return m->str_keys && remove_slot(m, str_hash(key), key, 0, old);
+    bool found = m->str_keys && remove_slot(m, str_hash(key), key, 0, old);
+    debug_check(m, "ak_map_remove_str");
+    return found;
 }
 
 bool ak_map_remove_u64(AkMap *m, uint64_t key, uint64_t *old) {
     ASSERT_KIND(m, false);
-    return !m->str_keys && remove_slot(m, u64_hash(key), no_str, key, old);
+    bool found = !m->str_keys && remove_slot(m, u64_hash(key), no_str, key, old);
+    debug_check(m, "ak_map_remove_u64");
+    return found;
 }
 
 void ak_map_clear(AkMap *m) {
