@@ -52,7 +52,7 @@ typedef struct AkChunked {
 // of two up to 4096. Any item size is kept exactly (the stride is 64-bit); a chunk larger than
 // any address space (chunk_cap x stride beyond 2^64) is refused by the first push, in every
 // build, like any push the arena cannot serve.
-AkChunked ak_chunked_init(AkArena *arena, uint64_t chunk_cap, uint64_t item_size, uint64_t item_align);
+AK_NODISCARD AkChunked ak_chunked_init(AkArena *arena, uint64_t chunk_cap, uint64_t item_size, uint64_t item_align);
 // New zeroed item at the end; NULL (array unchanged, reason in ak_arena_error) if the arena
 // refuses a chunk or a larger directory.
 AK_NODISCARD static inline void *ak_chunked_push(AkChunked *c);
@@ -91,12 +91,12 @@ static inline void *ak_chunked_next(AkChunkedIter *it);
 #endif
 #define AK_CHUNKED_DEFINE(Name, T)                                                             \
     typedef struct Name { AkChunked core; } Name;                                              \
-    AK_CHUNKED_FN_ Name Name##_init(AkArena *arena, uint64_t chunk_cap) {                      \
+    AK_NODISCARD AK_CHUNKED_FN_ Name Name##_init(AkArena *arena, uint64_t chunk_cap) {         \
         Name a_ = {ak_chunked_init(arena, chunk_cap, sizeof(T), _Alignof(T))};                 \
         return a_;                                                                             \
     }                                                                                          \
     /* push and get repeat the core's fast paths with sizeof(T) a constant (stride == size) */ \
-    AK_NODISCARD AK_CHUNKED_FN_ T *Name##_push(Name *a) {                                                   \
+    AK_NODISCARD AK_CHUNKED_FN_ T *Name##_push(Name *a) {                                      \
         AkChunked *c_ = &a->core;                                                              \
         if (c_->cursor < c_->cursor_end) {                                                     \
             T *p_ = (T *)(void *)c_->cursor;                                                   \

@@ -43,8 +43,8 @@ typedef struct AkMap {
 
 // Nothing is pushed until the first insert, so these cannot fail. `expected` sizes the first
 // table for that many keys (0: start small).
-AkMap ak_map_str(AkArena *arena, uint64_t expected, uint32_t flags);
-AkMap ak_map_u64(AkArena *arena, uint64_t expected);
+AK_NODISCARD AkMap ak_map_str(AkArena *arena, uint64_t expected, uint32_t flags);
+AK_NODISCARD AkMap ak_map_u64(AkArena *arena, uint64_t expected);
 // Make room for n keys now, so inserts up to that count need no new table (string keys are
 // still copied per insert unless borrowed). False if the arena refused.
 AK_NODISCARD bool ak_map_reserve(AkMap *m, uint64_t n);

@@ -137,7 +137,7 @@ typedef struct AkStrBuilder {
     bool failed;
 } AkStrBuilder;
 
-static inline AkStrBuilder ak_str_builder(AkArena *arena) { return (AkStrBuilder){arena, {0, 0, 0, 0}, false}; }
+AK_NODISCARD static inline AkStrBuilder ak_str_builder(AkArena *arena) { return (AkStrBuilder){arena, {0, 0, 0, 0}, false}; }
 void ak_str_builder_append(AkStrBuilder *b, AkStr s); // s must outlive the builder's finish
 void ak_str_builder_appendf(AkStrBuilder *b, const char *fmt, ...)
 #if defined(__GNUC__)
