@@ -317,9 +317,31 @@ static void test_against_python(void) {
            (unsigned long long)invalid);
 }
 
+// Every assigned code point Python's data gives a width class (utf8_reference.py --widths):
+// wide and fullwidth take 2 columns, others 1 (the old table made U+4DC0..U+4DFF wide).
+static void test_widths_against_python(void) {
+    REQUIRE(ref_data && ref_len > 0);
+    uint64_t n = 0, bad = 0;
+    const char *p = (const char *)ref_data, *end = p + ref_len;
+    while (p < end) {
+        char *next;
+        unsigned long cp = strtoul(p, &next, 16);
+        long w = strtol(next, &next, 10);
+        REQUIRE(next > p && next < end && *next == '\n');
+        p = next + 1;
+        n++;
+        int got = ak_utf8_cp_width((uint32_t)cp);
+        if (got != w && bad++ < 10) CHECK_MSG(0, "U+%04lX: width %d, East Asian Width says %ld", cp, got, w);
+    }
+    CHECK_EQ(bad, 0);
+    CHECK(n > 100000);
+    printf("  %llu code points checked against Python's East Asian Width\n", (unsigned long long)n);
+}
+
 int main(int argc, char **argv) {
-    if (argc == 3 && !strcmp(argv[1], "--reference")) {
-        // tests/test_utf8_python.sh: python3 tests/utf8_reference.py > FILE; test_utf8 --reference FILE
+    if (argc == 3 && (!strcmp(argv[1], "--reference") || !strcmp(argv[1], "--widths"))) {
+        // tests/test_utf8_python.sh: python3 tests/utf8_reference.py [--widths] > FILE;
+        // test_utf8 --reference FILE (or --widths FILE)
         FILE *f = fopen(argv[2], "rb");
         if (f) {
             size_t cap = 1 << 20;
@@ -331,7 +353,8 @@ int main(int argc, char **argv) {
             }
             fclose(f);
         }
-        RUN(test_against_python);
+        if (!strcmp(argv[1], "--reference")) RUN(test_against_python);
+        else RUN(test_widths_against_python);
         free(ref_data);
         return test_finish();
     }

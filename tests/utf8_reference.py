@@ -109,5 +109,27 @@ def main():
     sys.stdout.buffer.write(buf)
 
 
+def widths():
+    """--widths: "cp width" lines from the East Asian Width property (W, F: 2 columns; others
+    1) for every code point Python's Unicode data assigns that is not a mark, a format or
+    control character, a separator or a conjoining Hangul jamo (whose 0 columns follow
+    wcwidth, not this property). Code points newer than Python's data are unassigned to it and
+    left out."""
+    import unicodedata
+    out = []
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF or 0x1160 <= cp <= 0x11FF or 0xD7B0 <= cp <= 0xD7FF:
+            continue
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat[0] in "MCZ":
+            continue
+        out.append("%x %d\n" % (cp, 2 if unicodedata.east_asian_width(ch) in "WF" else 1))
+    sys.stdout.write("".join(out))
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--widths"]:
+        widths()
+    else:
+        main()
