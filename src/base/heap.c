@@ -13,7 +13,8 @@
 // headers prefetched; at the end the free runs on lines already in cache. A free otherwise costs
 // two dependent cache misses (its header, then the next block's). Queued blocks count as used
 // until the queue runs: it runs whole before the heap grows or fails, before an in-place realloc
-// gives up, and before check and stats, so no request sees less memory than it would have.
+// gives up, and before check and stats, so no request sees less memory than it would have. The
+// high water leaves them out (qspan: the spans learnt so far, see raise_high_water).
 //
 // Memory comes from the arena in regions: [head: prev region, end | blocks... | end sentinel].
 // A push adjacent to the last region extends it (the sentinel becomes a block), so a heap on
