@@ -87,14 +87,18 @@ static bool have_samples(void) {
     return f != NULL;
 }
 
-static bool import(const char *path, bool skip_bad, Got *g, ChatImportReport *rep, ChatError *err) {
-    ChatImportOptions opt = {.skip_bad = skip_bad};
+// How an import treats what it cannot read: the default skips bad conversations and fails on
+// a syntax fault; SKIP_BAD also salvages before a syntax fault; STRICT is all or nothing.
+enum { DEFAULT = 0, SKIP_BAD = 1, STRICT = 2 };
+
+static bool import(const char *path, int mode, Got *g, ChatImportReport *rep, ChatError *err) {
+    ChatImportOptions opt = {.skip_bad = mode & SKIP_BAD, .strict = mode & STRICT};
     memset(err, 0, sizeof *err);
     return chat_import_path(arena, path, &opt, keep_sink, g, rep, err);
 }
 
-static bool import_mem(const char *doc, bool skip_bad, Got *g, ChatImportReport *rep, ChatError *err) {
-    ChatImportOptions opt = {.skip_bad = skip_bad};
+static bool import_mem(const char *doc, int mode, Got *g, ChatImportReport *rep, ChatError *err) {
+    ChatImportOptions opt = {.skip_bad = mode & SKIP_BAD, .strict = mode & STRICT};
     memset(err, 0, sizeof *err);
     return chat_import_memory(arena, "mem.json", doc, strlen(doc), &opt, keep_sink, g, rep, err);
 }
@@ -200,7 +204,7 @@ static void test_claude_sample(void) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    bool ok = import(sample("claude/conversations.json"), false, &g, &rep, &err);
+    bool ok = import(sample("claude/conversations.json"), DEFAULT, &g, &rep, &err);
     REQUIRE(ok);
     CHECK_EQ(rep.files, 1);
     CHECK_EQ(rep.chats, 8);
@@ -217,7 +221,7 @@ static void test_claude_zip(void) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    bool ok = import(sample("zips/claude-export.zip"), false, &g, &rep, &err);
+    bool ok = import(sample("zips/claude-export.zip"), DEFAULT, &g, &rep, &err);
     CHECK_MSG(ok, "%s", err.msg);
     CHECK_EQ(rep.files, 1); // users.json and projects.json are not read
     CHECK_EQ(rep.chats, 8);
@@ -233,7 +237,7 @@ static void test_chatgpt_sample(void) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    bool ok = import(sample("chatgpt/conversations.json"), false, &g, &rep, &err);
+    bool ok = import(sample("chatgpt/conversations.json"), DEFAULT, &g, &rep, &err);
     CHECK_MSG(ok, "%s", err.msg);
     CHECK_EQ(rep.chats, 8);
     CHECK_EQ(rep.visible_messages, 29);
@@ -344,7 +348,7 @@ static void test_chatgpt_split(void) {
         Got g = {0};
         ChatImportReport rep;
         ChatError err;
-        bool ok = import(sample(paths[i]), false, &g, &rep, &err);
+        bool ok = import(sample(paths[i]), DEFAULT, &g, &rep, &err);
         CHECK_MSG(ok, "%s: %s", paths[i], err.msg);
         CHECK_EQ(rep.files, 2);
         CHECK_EQ(rep.chats, 5);
@@ -364,7 +368,7 @@ static void test_chatgpt_split(void) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    CHECK(import(sample("chatgpt-split/conversations-001.json"), false, &g, &rep, &err));
+    CHECK(import(sample("chatgpt-split/conversations-001.json"), DEFAULT, &g, &rep, &err));
     CHECK_EQ(rep.chats, 3);
 }
 
@@ -398,52 +402,94 @@ static void test_progress(void) {
 
 // ---- broken files --------------------------------------------------------------------------
 
-static void expect_fail(const char *rel, bool skip_bad, const char *const *needles, size_t n) {
+static void expect_fail(const char *rel, int mode, const char *const *needles, size_t n) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    bool ok = import(sample(rel), skip_bad, &g, &rep, &err);
+    bool ok = import(sample(rel), mode, &g, &rep, &err);
     CHECK_MSG(!ok, "%s imported", rel);
     for (size_t i = 0; i < n; i++) CHECK_MSG(strstr(err.msg, needles[i]), "%s: \"%s\" lacks \"%s\"", rel, err.msg, needles[i]);
 }
-#define EXPECT_FAIL(rel, skip, ...) do { \
+#define EXPECT_FAIL(rel, mode, ...) do { \
     const char *n_[] = {__VA_ARGS__}; \
-    expect_fail(rel, skip, n_, AK_ARRAY_COUNT(n_)); \
+    expect_fail(rel, mode, n_, AK_ARRAY_COUNT(n_)); \
 } while (0)
 
-static void test_broken(void) {
-    if (!have_samples()) return;
-    for (int skip = 0; skip <= 1; skip++) { // syntax errors are fatal with skip_bad too
-        EXPECT_FAIL("broken/truncated.json", skip, "broken/truncated.json: unexpected end of input at byte 3590, inside a string that opens at byte 3560",
-                    "in conversation 9d2f4b61-c8e3-4a7f-b0d5-61e2a9c73f08 (message 01973a1e-9a41-7c05-8f2e-b3d7e1a4c962)");
-        EXPECT_FAIL("broken/not-json.json", skip, "not a JSON array or object: 'H' at byte 0 (expected '[' or '{')");
-        EXPECT_FAIL("broken/bad-utf8.json", skip, "invalid UTF-8 at byte 699: FF is a byte that never appears in UTF-8",
-                    "in conversation e7a9c1d3-5f6b-4d8a-9e0c-3c4d5e6f7a81 (message 09c1e3f5-7b8d-4fa0-9a2e-5e6f7a8b9ca3)");
-        EXPECT_FAIL("broken/deep-nesting.json", skip, "nesting deeper than 512 levels at byte 512");
-        EXPECT_FAIL("broken/empty.json", skip, "broken/empty.json: empty file");
-        EXPECT_FAIL("broken/trailing-garbage.json", skip, "unexpected data after the top-level value at byte 3976: ']'");
-        EXPECT_FAIL("broken/nul-byte.json", skip, "control character 0x00 in a string at byte 300",
-                    "in conversation 1a3c5e7f-9b0d-4f22-8b4c-6d7e8f9a0b1c");
-    }
-    // Wrong types: every bad conversation named, with field, expected and found type, offset.
-    EXPECT_FAIL("broken/wrong-types.json", false, "3 bad conversations",
-                "conversation a3c5e7f9-1b2d-4f46-8a8c-9e0f1a2b3c4d: field \"chat_messages\" at byte 297: expected array, found string",
-                "conversation b4d6f8a0-2c3e-4a57-9b9d-0f1a2b3c4d5e: field \"created_at\" at byte 476: expected string or null, found number",
-                "conversation c5e7a9b1-3d4f-4b68-8cae-1a2b3c4d5e6f, message d6f8b0c2-4e5a-4c79-9dbf-2b3c4d5e6f70: field \"sender\" is missing (expected string) in the object at byte 976");
+// With skip_bad a syntax fault is listed, not fatal: `kept` complete conversations before it
+// reach the sink and the listed line says what the error says without it.
+static void expect_salvaged(const char *rel, uint32_t kept, const char *const *needles, size_t n) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    CHECK(import(sample("broken/wrong-types.json"), true, &g, &rep, &err));
-    CHECK_EQ(rep.chats, 0);
-    CHECK_EQ(rep.bad, 3);
-    CHECK_EQ(rep.bad_listed, 3);
-    CHECK(rep.bad_listed == 3 && has(rep.bad_list[2], "broken/wrong-types.json: conversation c5e7a9b1"));
+    bool ok = import(sample(rel), SKIP_BAD, &g, &rep, &err);
+    CHECK_MSG(ok, "%s: %s", rel, err.msg);
+    CHECK_MSG(g.count == kept && rep.chats == kept, "%s: %u kept, wanted %u", rel, g.count, kept);
+    CHECK_MSG(rep.broken_files == 1 && rep.bad == 0 && rep.bad_listed == 1, "%s: broken %u bad %u listed %u", rel,
+              rep.broken_files, rep.bad, rep.bad_listed);
+    for (size_t i = 0; ok && rep.bad_listed && i < n; i++)
+        CHECK_MSG(has(rep.bad_list[0], needles[i]), "%s: \"%.*s\" lacks \"%s\"", rel, AK_STR_FMT(rep.bad_list[0]), needles[i]);
+    if (rep.bad_listed) CHECK(has(rep.bad_list[0], "the rest of the file was skipped"));
+}
+#define EXPECT_SALVAGED(rel, kept, ...) do { \
+    const char *n_[] = {__VA_ARGS__}; \
+    expect_salvaged(rel, kept, n_, AK_ARRAY_COUNT(n_)); \
+} while (0)
+
+#define SYNTAX_CASES(X) \
+    X("broken/truncated.json", 1, "broken/truncated.json: unexpected end of input at byte 3590, inside a string that opens at byte 3560", \
+      "in conversation 9d2f4b61-c8e3-4a7f-b0d5-61e2a9c73f08 (message 01973a1e-9a41-7c05-8f2e-b3d7e1a4c962)") \
+    X("broken/not-json.json", 0, "not a JSON array or object: 'H' at byte 0 (expected '[' or '{')") \
+    X("broken/bad-utf8.json", 0, "invalid UTF-8 at byte 699: FF is a byte that never appears in UTF-8", \
+      "in conversation e7a9c1d3-5f6b-4d8a-9e0c-3c4d5e6f7a81 (message 09c1e3f5-7b8d-4fa0-9a2e-5e6f7a8b9ca3)") \
+    X("broken/deep-nesting.json", 0, "nesting deeper than 512 levels at byte 512") \
+    X("broken/empty.json", 0, "broken/empty.json: empty file") \
+    X("broken/trailing-garbage.json", 2, "unexpected data after the top-level value at byte 3976: ']'") \
+    X("broken/nul-byte.json", 0, "control character 0x00 in a string at byte 300", "in conversation 1a3c5e7f-9b0d-4f22-8b4c-6d7e8f9a0b1c")
+
+static void test_broken(void) {
+    if (!have_samples()) return;
+    // A file that is not valid JSON imports nothing, by default and with strict ...
+#define FAILS(rel, kept, ...) EXPECT_FAIL(rel, DEFAULT, __VA_ARGS__); EXPECT_FAIL(rel, STRICT, __VA_ARGS__);
+    SYNTAX_CASES(FAILS)
+    // ... and skip_bad keeps the complete conversations before the fault (truncated.json: the
+    // one before the cut; trailing-garbage.json: the whole array before the extra bytes).
+#define SALVAGED(rel, kept, ...) EXPECT_SALVAGED(rel, kept, __VA_ARGS__);
+    SYNTAX_CASES(SALVAGED)
+    {
+        Got g = {0};
+        ChatImportReport rep;
+        ChatError err;
+        CHECK(import(sample("broken/truncated.json"), SKIP_BAD, &g, &rep, &err));
+        CHECK(g.count == 1 && str_is(g.convs[0].uuid, "4e0c6a1f-7b2d-4f51-9a3e-2c8d51e0b7a4"));
+        CHECK(rep.bad_listed == 1 && has(rep.bad_list[0], "(1 complete conversation before it kept)"));
+    }
+    // Wrong types, strict: every bad conversation named, with field, expected and found type, offset.
+    EXPECT_FAIL("broken/wrong-types.json", STRICT, "3 bad conversations",
+                "conversation a3c5e7f9-1b2d-4f46-8a8c-9e0f1a2b3c4d: field \"chat_messages\" at byte 297: expected array, found string",
+                "conversation b4d6f8a0-2c3e-4a57-9b9d-0f1a2b3c4d5e: field \"created_at\" at byte 476: expected string or null, found number",
+                "conversation c5e7a9b1-3d4f-4b68-8cae-1a2b3c4d5e6f, message d6f8b0c2-4e5a-4c79-9dbf-2b3c4d5e6f70: field \"sender\" is missing (expected string) in the object at byte 976");
+    // By default (and with skip_bad) each is skipped and listed; the import itself succeeds.
+    for (int mode = DEFAULT; mode <= SKIP_BAD; mode++) {
+        Got g = {0};
+        ChatImportReport rep;
+        ChatError err;
+        CHECK_MSG(import(sample("broken/wrong-types.json"), mode, &g, &rep, &err), "%s", err.msg);
+        CHECK_EQ(rep.chats, 0);
+        CHECK_EQ(rep.bad, 3);
+        CHECK_EQ(rep.broken_files, 0);
+        CHECK_EQ(rep.bad_listed, 3);
+        CHECK(rep.bad_listed == 3 && has(rep.bad_list[0], "broken/wrong-types.json: conversation a3c5e7f9-1b2d-4f46-8a8c-9e0f1a2b3c4d: field \"chat_messages\" at byte 297"));
+        CHECK(rep.bad_listed == 3 && has(rep.bad_list[2], "broken/wrong-types.json: conversation c5e7a9b1"));
+    }
+    Got g = {0};
+    ChatImportReport rep;
+    ChatError err;
     // An empty array is a valid export of nothing.
-    CHECK(import(sample("broken/empty-array.json"), false, &g, &rep, &err));
+    CHECK(import(sample("broken/empty-array.json"), DEFAULT, &g, &rep, &err));
     CHECK(rep.files == 1 && rep.chats == 0 && rep.bad == 0);
     // A folder or path without any conversations file is an error, never "0 chats".
-    EXPECT_FAIL("broken", false, "no conversations.json or conversations-NNN.json in this folder (it holds ");
-    EXPECT_FAIL("does-not-exist.json", false, "does-not-exist.json: No such file or directory");
+    EXPECT_FAIL("broken", DEFAULT, "no conversations.json or conversations-NNN.json in this folder (it holds ");
+    EXPECT_FAIL("does-not-exist.json", DEFAULT, "does-not-exist.json: No such file or directory");
 }
 
 // A zip written with libarchive: names[i] holding texts[i].
@@ -477,17 +523,17 @@ static void test_archives(void) {
     const char *names[] = {"export/users.json", "export/projects.json", "export/conversations.json.index"};
     const char *texts[] = {"[]", "[]", "{}"};
     write_zip(path, names, texts, 3);
-    CHECK(!import(path, false, &g, &rep, &err));
+    CHECK(!import(path, DEFAULT, &g, &rep, &err));
     CHECK_STR_CONTAINS(err.msg, "no conversations.json or conversations-NNN.json in this archive (it holds export/users.json, export/projects.json");
     // Shards in a subfolder, stored out of order, with a bad one: natural order, and the error names the member.
     const char *n2[] = {"x/conversations-10.json", "x/conversations-9.json", "x/chat.html"};
     const char *t2[] = {"[{\"uuid\":\"ten\",\"chat_messages\":[]}]", "[{\"uuid\":\"nine\",\"chat_messages\":[]}]", "<html>"};
     write_zip(path, n2, t2, 3);
-    CHECK_MSG(import(path, false, &g, &rep, &err), "%s", err.msg);
+    CHECK_MSG(import(path, DEFAULT, &g, &rep, &err), "%s", err.msg);
     CHECK(rep.files == 2 && g.count == 2 && str_is(g.convs[0].uuid, "nine") && str_is(g.convs[1].uuid, "ten"));
     t2[0] = "[{\"uuid\":\"ten\",\"chat_messages\":[]}";
     write_zip(path, n2, t2, 3);
-    CHECK(!import(path, false, &g, &rep, &err));
+    CHECK(!import(path, DEFAULT, &g, &rep, &err));
     CHECK_STR_CONTAINS(err.msg, "x/conversations-10.json in ");
     CHECK_STR_CONTAINS(err.msg, ": unexpected end of input at byte 34, inside the top-level array that opens at byte 0");
     // A zip cut short.
@@ -495,7 +541,7 @@ static void test_archives(void) {
     REQUIRE(f);
     CHECK(ftruncate(fileno(f), 60) == 0);
     fclose(f);
-    CHECK(!import(path, false, &g, &rep, &err));
+    CHECK(!import(path, DEFAULT, &g, &rep, &err));
     CHECK_MSG(strstr(err.msg, path) != NULL && err.msg[strlen(path)] == ':', "%s", err.msg);
     unlink(path);
 }
@@ -510,10 +556,12 @@ static void test_bad_list_is_bounded(void) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    CHECK(import_mem(doc.ptr, true, &g, &rep, &err));
+    CHECK(import_mem(doc.ptr, SKIP_BAD, &g, &rep, &err));
     CHECK(rep.bad == 150 && rep.bad_listed == CHAT_IMPORT_BAD_LIST_MAX && rep.chats == 1);
     CHECK(has(rep.bad_list[99], "conversation b99: field \"chat_messages\""));
-    CHECK(!import_mem(doc.ptr, false, &g, &rep, &err));
+    CHECK(import_mem(doc.ptr, DEFAULT, &g, &rep, &err));
+    CHECK(rep.bad == 150 && rep.bad_listed == CHAT_IMPORT_BAD_LIST_MAX && rep.chats == 1);
+    CHECK(!import_mem(doc.ptr, STRICT, &g, &rep, &err));
     CHECK_STR_CONTAINS(err.msg, "mem.json: 150 bad conversations: conversation b0:");
     CHECK(strlen(err.msg) < sizeof err.msg);
 }
@@ -529,30 +577,54 @@ static void test_skip_bad_and_sink_failure(void) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    CHECK(!import_mem(doc, false, &g, &rep, &err));
+    CHECK(!import_mem(doc, STRICT, &g, &rep, &err));
     CHECK_EQ(g.count, 1); // not called after the first bad one: the caller rolls back anyway
     CHECK_EQ(rep.bad, 3);
     CHECK_STR_CONTAINS(err.msg, "mem.json: 3 bad conversations: conversation bad-1, message m: field \"sender\" at byte");
     CHECK_STR_CONTAINS(err.msg, "expected string, found number");
-    CHECK_STR_CONTAINS(err.msg, "the object at byte 134 is not a conversation: it has neither chat_messages (Claude) nor mapping (ChatGPT)");
-    CHECK_STR_CONTAINS(err.msg, "the element at byte 154 is a number, expected a conversation object");
+    CHECK_STR_CONTAINS(err.msg, "element 4: the object at byte 134 is not a conversation: it has neither chat_messages (Claude) nor mapping (ChatGPT)");
+    CHECK_STR_CONTAINS(err.msg, "element 5: the element at byte 154 is a number, expected a conversation object");
 
+    // The default: the good ones in, the bad ones listed by uuid or by their place in the array.
+    for (int mode = DEFAULT; mode <= SKIP_BAD; mode++) {
+        memset(&g, 0, sizeof g);
+        CHECK(import_mem(doc, mode, &g, &rep, &err));
+        CHECK_EQ(g.count, 2);
+        CHECK(rep.chats == 2 && rep.bad == 3 && rep.bad_listed == 3 && rep.broken_files == 0);
+        CHECK(str_is(g.convs[1].uuid, "good-2"));
+        CHECK(rep.bad_listed == 3 && has(rep.bad_list[0], "mem.json: conversation bad-1, message m: field \"sender\""));
+        CHECK(rep.bad_listed == 3 && has(rep.bad_list[1], "mem.json: element 4: the object at byte 134 is not a conversation"));
+        CHECK(rep.bad_listed == 3 && has(rep.bad_list[2], "mem.json: element 5: the element at byte 154 is a number"));
+    }
+
+    // Records seen in real exports and other projects' fixtures: no chat_messages and no
+    // mapping, no id, mapping null, and one with no `account` (which is fine: it is not needed).
+    const char *odd = "[{\"uuid\":\"only-meta\",\"name\":\"x\",\"account\":{\"uuid\":\"u\"}},"
+                      "{\"name\":\"no id\",\"chat_messages\":[]},"
+                      "{\"id\":\"g-null\",\"title\":\"t\",\"mapping\":null},"
+                      "{\"title\":\"no id either\",\"mapping\":{}},"
+                      "{\"uuid\":\"no-account\",\"name\":\"fine\",\"chat_messages\":[{\"uuid\":\"m\",\"sender\":\"human\",\"text\":\"hello\"}]}]";
     memset(&g, 0, sizeof g);
-    CHECK(import_mem(doc, true, &g, &rep, &err));
-    CHECK_EQ(g.count, 2);
-    CHECK(rep.chats == 2 && rep.bad == 3 && rep.bad_listed == 3);
-    CHECK(str_is(g.convs[1].uuid, "good-2"));
+    CHECK_MSG(import_mem(odd, DEFAULT, &g, &rep, &err), "%s", err.msg);
+    CHECK(g.count == 1 && str_is(g.convs[0].uuid, "no-account") && g.convs[0].visible_count == 1);
+    CHECK(rep.bad == 4 && rep.bad_listed == 4);
+    CHECK(rep.bad_listed == 4 && has(rep.bad_list[0], "conversation only-meta: the object at byte 1 has neither chat_messages"));
+    CHECK(rep.bad_listed == 4 && has(rep.bad_list[1], "element 2: conversation at byte"));
+    CHECK(rep.bad_listed == 4 && has(rep.bad_list[2], "conversation g-null: field \"mapping\""));
+    CHECK(rep.bad_listed == 4 && has(rep.bad_list[3], "element 4: conversation at byte"));
+    CHECK(!import_mem(odd, STRICT, &g, &rep, &err));
+    CHECK_STR_CONTAINS(err.msg, "mem.json: 4 bad conversations: conversation only-meta");
 
     memset(&g, 0, sizeof g);
     g.fail_on = 2;
-    CHECK(!import_mem("[{\"uuid\":\"a\",\"chat_messages\":[]},{\"uuid\":\"b\",\"chat_messages\":[]}]", false, &g, &rep, &err));
+    CHECK(!import_mem("[{\"uuid\":\"a\",\"chat_messages\":[]},{\"uuid\":\"b\",\"chat_messages\":[]}]", DEFAULT, &g, &rep, &err));
     CHECK_STR_CONTAINS(err.msg, "mem.json: conversation b: disk full (test)");
 
     // A single conversation object as the whole document is accepted.
     memset(&g, 0, sizeof g);
-    CHECK(import_mem("{\"uuid\":\"solo\",\"chat_messages\":[{\"uuid\":\"m1\",\"sender\":\"human\",\"text\":\"hi\"}]}", false, &g, &rep, &err));
+    CHECK(import_mem("{\"uuid\":\"solo\",\"chat_messages\":[{\"uuid\":\"m1\",\"sender\":\"human\",\"text\":\"hi\"}]}", DEFAULT, &g, &rep, &err));
     CHECK(g.count == 1 && g.convs[0].visible_count == 1);
-    CHECK(!import_mem("\"just a string\"", false, &g, &rep, &err));
+    CHECK(!import_mem("\"just a string\"", DEFAULT, &g, &rep, &err));
     CHECK_STR_CONTAINS(err.msg, "not a JSON array or object");
 }
 
@@ -570,7 +642,7 @@ static void test_claude_edge_cases(void) {
         "{\"uuid\":\"o\",\"sender\":\"robot\",\"parent_message_uuid\":\"nowhere\",\"content\":[\"str\",{\"type\":\"text\",\"text\":5},"
         "{\"type\":\"image\",\"source\":{}},{\"type\":\"text\",\"text\":\"one\"},{\"type\":\"text\",\"text\":\"two\"}],"
         "\"attachments\":null,\"files\":[{\"file_name\":\"f\"}],\"created_at\":\"2024-01-01 00:00:05\"}]}]";
-    CHECK_MSG(import_mem(doc, false, &g, &rep, &err), "%s", err.msg);
+    CHECK_MSG(import_mem(doc, DEFAULT, &g, &rep, &err), "%s", err.msg);
     REQUIRE(g.count == 1);
     const ChatConv *c = &g.convs[0];
     CHECK_EQ(c->msg_count, 4);
@@ -609,9 +681,40 @@ static void test_claude_edge_cases(void) {
     };
     for (size_t i = 0; i < AK_ARRAY_COUNT(bad); i++) {
         memset(&g, 0, sizeof g);
-        CHECK_MSG(!import_mem(bad[i][0], false, &g, &rep, &err), "case %zu imported", i);
+        CHECK_MSG(!import_mem(bad[i][0], STRICT, &g, &rep, &err), "case %zu imported", i);
         CHECK_STR_CONTAINS(err.msg, bad[i][1]);
     }
+}
+
+// Item 10 of issue 13: no parent_message_uuid anywhere (older exports) and chat_messages listed
+// out of time order, as real 2024 exports do: the thread is by created_at, stable (equal times
+// keep array order), and a message without a time stays after the one before it in the array.
+static void test_claude_time_order(void) {
+    Got g = {0};
+    ChatImportReport rep;
+    ChatError err;
+    const char *doc =
+        "[{\"uuid\":\"old\",\"name\":\"out of order\",\"chat_messages\":["
+        "{\"uuid\":\"m4\",\"sender\":\"assistant\",\"text\":\"fourth\",\"created_at\":\"2024-03-05T03:37:10.000000Z\"},"
+        "{\"uuid\":\"m1\",\"sender\":\"human\",\"text\":\"first\",\"created_at\":\"2024-03-05T03:28:00.000000Z\"},"
+        "{\"uuid\":\"m3\",\"sender\":\"human\",\"text\":\"third\",\"created_at\":\"2024-03-05T03:37:10.000000Z\"},"
+        "{\"uuid\":\"m5\",\"sender\":\"human\",\"text\":\"fifth, no time\",\"created_at\":null},"
+        "{\"uuid\":\"m2\",\"sender\":\"assistant\",\"text\":\"second\",\"created_at\":\"2024-03-05T03:28:30Z\"},"
+        "{\"uuid\":\"m6\",\"sender\":\"assistant\",\"text\":\"sixth\",\"created_at\":\"2024-03-05T03:40:00Z\",\"parent_message_uuid\":\"00000000-0000-4000-8000-000000000000\"}"
+        "]}]";
+    CHECK_MSG(import_mem(doc, DEFAULT, &g, &rep, &err), "%s", err.msg);
+    REQUIRE(g.count == 1);
+    const ChatConv *c = &g.convs[0];
+    REQUIRE(c->msg_count == 6);
+    CHECK_EQ(c->visible_count, 6);
+    // m4 and m3 share a time: array order (m4 first). m5 has none: right after m3, its array predecessor.
+    const char *want[] = {"m1", "m2", "m4", "m3", "m5", "m6"};
+    for (uint32_t i = 0; i < 6; i++) {
+        CHECK_MSG(str_is(c->msgs[i].uuid, want[i]), "position %u: %.*s, wanted %s", i, AK_STR_FMT(c->msgs[i].uuid), want[i]);
+        CHECK(c->msgs[i].visible && c->msgs[i].sibling_count == 1);
+        if (i) CHECK(ak_str_eq(c->msgs[i].parent_uuid, c->msgs[i - 1].uuid));
+    }
+    CHECK(c->msgs[0].parent_uuid.len == 0);
 }
 
 static void test_chatgpt_edge_cases(void) {
@@ -630,7 +733,7 @@ static void test_chatgpt_edge_cases(void) {
         "\"x\":{\"message\":{\"id\":\"x\",\"author\":{\"role\":\"critic\"},\"content\":{\"content_type\":\"text\",\"parts\":[\"loop\"]}},\"parent\":\"y\"},"
         "\"y\":{\"message\":{\"id\":\"y\",\"author\":{\"role\":\"critic\"}},\"parent\":\"x\"}"
         "}}]";
-    CHECK_MSG(import_mem(doc, false, &g, &rep, &err), "%s", err.msg);
+    CHECK_MSG(import_mem(doc, DEFAULT, &g, &rep, &err), "%s", err.msg);
     REQUIRE(g.count == 1);
     const ChatConv *c = &g.convs[0];
     CHECK_EQ(c->msg_count, 5);
@@ -656,7 +759,7 @@ static void test_chatgpt_edge_cases(void) {
     };
     for (size_t i = 0; i < AK_ARRAY_COUNT(bad); i++) {
         memset(&g, 0, sizeof g);
-        CHECK_MSG(!import_mem(bad[i][0], false, &g, &rep, &err), "case %zu imported", i);
+        CHECK_MSG(!import_mem(bad[i][0], STRICT, &g, &rep, &err), "case %zu imported", i);
         CHECK_STR_CONTAINS(err.msg, bad[i][1]);
     }
 }
@@ -668,7 +771,15 @@ static void test_iso_times(void) {
     CHECK(chat_parse_iso_time(AK_STR("1969-12-31T23:59:59Z"), &t) && t == -1);
     CHECK(chat_parse_iso_time(AK_STR("2025-06-03T21:40:05.471002+02:00"), &t) && fabs(t - 1748979605.471002) < 1e-6);
     CHECK(chat_parse_iso_time(AK_STR("2025-06-03T18:40:05-0100"), &t) && t == 1748979605);
-    const char *bad[] = {"2025-06-03", "2025-13-01T00:00:00Z", "2025-06-03T24:00:00Z", "2025-06-03T00:00:00.Z",
+    // Seconds are optional (2025-06-03T19:40Z, as some exports write them); a date alone is
+    // midnight UTC; a leap day only in a leap year.
+    CHECK(chat_parse_iso_time(AK_STR("2025-06-03T19:40Z"), &t) && t == 1748979600);
+    CHECK(chat_parse_iso_time(AK_STR("2025-06-03T21:40+02:00"), &t) && t == 1748979600);
+    CHECK(chat_parse_iso_time(AK_STR("2025-06-03"), &t) && t == 1748908800);
+    CHECK(chat_parse_iso_time(AK_STR("2024-02-29T00:00:00Z"), &t) && t == 1709164800);
+    CHECK(chat_parse_iso_time(AK_STR("2000-02-29"), &t) && t == 951782400);
+    const char *bad[] = {"2025-02-29T00:00:00Z", "2025-02-29", "1900-02-29", "2025-06-03T19Z", "2025-06-03T19:4Z",
+                         "2025-06-03T19:40:5Z", "2025-06-03T19:40.5Z", "2025-06-03Z", "2025-06-3", "2025-13-01T00:00:00Z", "2025-06-03T24:00:00Z", "2025-06-03T00:00:00.Z",
                          "2025-06-03T00:00:00Zjunk", "2025-06-03T00:00:00+2", "2025-06-31T00:00:00Z", "20x5-06-03T00:00:00Z"};
     for (size_t i = 0; i < AK_ARRAY_COUNT(bad); i++) CHECK_MSG(!chat_parse_iso_time(ak_str_cstr(bad[i]), &t), "%s", bad[i]);
 }
@@ -780,6 +891,7 @@ int main(int argc, char **argv) {
     RUN(test_archives);
     RUN(test_bad_list_is_bounded);
     RUN(test_skip_bad_and_sink_failure);
+    RUN(test_claude_time_order);
     RUN(test_claude_edge_cases);
     RUN(test_chatgpt_edge_cases);
     RUN(test_iso_times);

@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-enum { APP_EXIT_OK = 0, APP_EXIT_FAIL = 1, APP_EXIT_USAGE = 2 };
+enum { APP_EXIT_OK = 0, APP_EXIT_FAIL = 1, APP_EXIT_USAGE = 2, APP_EXIT_PARTIAL = 3 }; // 3: import skipped some
 
 #define APP_DEFAULT_BUDGET AK_MB(256)
 

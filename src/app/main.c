@@ -1,6 +1,7 @@
 // main.c: chatlog, the program a person runs. Parses the common options, opens the store,
 // and runs one command: import, list, show, search, export, stats (and browse). Exit codes:
-// 0 success, 1 the command failed (message on stderr), 2 the command line was wrong.
+// 0 success, 1 the command failed (message on stderr), 2 the command line was wrong, 3 an
+// import committed what it could read but skipped something (listed on stderr).
 #include "app/browse.h"
 #include "app/cli.h"
 #include "app/progress.h"
@@ -57,12 +58,18 @@ static bool wants_help(int argc, char **argv) {
 // ---- import -----------------------------------------------------------------------------------
 
 static const char *usage_import =
-    "usage: chatlog import [--skip-bad] [--quiet] EXPORT...\n"
+    "usage: chatlog import [--strict | --skip-bad] [--quiet] EXPORT...\n"
     "  EXPORT is a conversations.json (or conversations-NNN.json), an unpacked export folder,\n"
     "  or the export .zip from Claude.ai or ChatGPT; the format is detected from the content.\n"
-    "  An import is all or nothing; importing again adds new chats and updates changed ones.\n"
-    "  --skip-bad  import the good conversations and list the bad ones\n"
-    "  --quiet     no progress bar\n";
+    "  Importing again adds new chats and updates changed ones. A conversation that cannot be\n"
+    "  read is skipped and named, the rest is imported, and the exit status is 3. A file that\n"
+    "  is not valid JSON (cut short, bad UTF-8) imports nothing and exits 1.\n"
+    "  --strict    all or nothing: any conversation that cannot be read fails the import\n"
+    "  --skip-bad  also salvage a file that is not valid JSON: keep the complete conversations\n"
+    "              before the fault (exit 3)\n"
+    "  --quiet     no progress bar\n"
+    "  exit status: 0 all imported, 1 failed (nothing imported), 2 bad command line,\n"
+    "               3 imported, but something was skipped\n";
 
 static void import_progress(uint64_t done, uint64_t total, void *user) {
     app_progress_update(user, done, total);
@@ -71,10 +78,11 @@ static void import_progress(uint64_t done, uint64_t total, void *user) {
 
 static int cmd_import(AppCtx *c, int argc, char **argv) {
     if (wants_help(argc, argv)) return fputs(usage_import, stdout), APP_EXIT_OK;
-    bool skip_bad = false;
+    bool skip_bad = false, strict = false;
     int first = 0, n = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--skip-bad")) skip_bad = true;
+        else if (!strcmp(argv[i], "--strict")) strict = true;
         else if (!strcmp(argv[i], "--quiet")) c->opt.quiet = true;
         else if (argv[i][0] == '-' && argv[i][1]) return usage_error(usage_import, "unknown option %s", argv[i]);
         else {
@@ -83,13 +91,14 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         }
     }
     if (!n) return usage_error(usage_import, "%s", "import needs the path of an export");
+    if (strict && skip_bad) return usage_error(usage_import, "%s", "--strict and --skip-bad contradict each other");
     if (!app_open_store(c, true)) return APP_EXIT_FAIL;
     int rc = APP_EXIT_OK;
     for (int k = 0; k < n; k++) {
         const char *path = argv[first + k];
         AppProgress bar;
         app_progress_begin(&bar, "importing", c->opt.quiet);
-        ChatImportOptions io = {.skip_bad = skip_bad, .progress = import_progress, .progress_user = &bar};
+        ChatImportOptions io = {.skip_bad = skip_bad, .strict = strict, .progress = import_progress, .progress_user = &bar};
         ChatStoreImport res;
         ChatError err = {{0}};
         uint64_t t0 = app_now_ns();
@@ -98,6 +107,8 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         double secs = (app_now_ns() - t0) / 1e9;
         if (!ok) { // err names the bad conversations itself
             fprintf(stderr, "chatlog: import of %s failed, nothing was imported: %s\n", path, err.msg);
+            if (strict && res.report.bad)
+                fprintf(stderr, "chatlog: (--strict: without it the bad conversations are skipped and the rest imported)\n");
             rc = APP_EXIT_FAIL;
             continue;
         }
@@ -107,6 +118,8 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
                path, r->chats, res.added, res.updated, res.unchanged, r->messages, r->visible_messages, r->files,
                r->files == 1 ? "" : "s", r->bytes / 1048576.0, secs);
         if (r->bad) printf(", %u bad skipped", r->bad);
+        if (r->broken_files) printf(", %u file%s cut short", r->broken_files, r->broken_files == 1 ? "" : "s");
+        if ((r->bad || r->broken_files) && rc == APP_EXIT_OK) rc = APP_EXIT_PARTIAL;
         for (uint32_t b = 0; b < r->bad_listed; b++) fprintf(stderr, "chatlog: skipped %.*s\n", AK_STR_FMT(r->bad_list[b]));
         if (r->bad > r->bad_listed) fprintf(stderr, "chatlog: ... and %u more bad conversations\n", r->bad - r->bad_listed);
         if (r->unknown_parts) printf(", %u unknown blocks kept as raw JSON", r->unknown_parts);

@@ -7,6 +7,9 @@
 // code cannot read is kept as raw JSON instead, so a new block kind never aborts an import.
 #include "chat/import.h"
 
+#include <math.h>
+#include <stdlib.h>
+
 #define K(kind) CHAT_KIND_BIT(CHAT_JSON_##kind)
 
 #define CLAUDE_ROOT "00000000-0000-4000-8000-000000000000" // parent of the first message
@@ -123,7 +126,8 @@ static bool claude_message(ChatNorm *n, const ChatJson *m, ChatMsg *msg, AkStr *
     msg->created = chat_norm_iso_time(n, m, "created_at");
     const ChatJson *p = chat_norm_get(n, m, "parent_message_uuid", K(STRING), CHAT_NORM_OPTIONAL);
     // Only a real link counts: messages that all hang off the root sentinel (or have no parent)
-    // read in array order, as the older exports without links do.
+    // read in time order, as the older exports without links do (their array order is not the
+    // thread: real 2024 exports list chat_messages out of time order).
     *has_parent = p && p->str.len && !ak_str_eq(p->str, AK_STR(CLAUDE_ROOT));
     *parent = p ? p->str : ak_str("", 0);
     AkStr text = chat_norm_str(n, m, "text", CHAT_NORM_OPTIONAL);
@@ -154,6 +158,19 @@ static bool claude_message(ChatNorm *n, const ChatJson *m, ChatMsg *msg, AkStr *
     chat_msg_set_parts(n->arena, msg, &parts);
     *unknown += parts.unknown;
     return true;
+}
+
+// Messages of a conversation without parent links, by creation time; equal times keep array
+// order (the index breaks ties, which makes qsort stable).
+typedef struct TimeOrder {
+    double created;
+    int32_t idx;
+} TimeOrder;
+
+static int time_order_cmp(const void *pa, const void *pb) {
+    const TimeOrder *x = pa, *y = pb;
+    if (x->created != y->created) return x->created < y->created ? -1 : 1;
+    return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
 bool chat_import_claude(AkArena *a, const ChatJson *obj, ChatConv *out, ChatError *err) {
@@ -188,19 +205,33 @@ bool chat_import_claude(AkArena *a, const ChatJson *obj, ChatConv *out, ChatErro
     }
     out->msg_count = count;
     n.msg_uuid = ak_str("", 0);
-    for (i = 0; i < count; i++) {
+    int64_t leaf = -1;
+    if (!any_parent) { // no links (older exports): the thread is every message by creation time
+        TimeOrder *order = ak_push_array_nz(a, TimeOrder, count ? count : 1);
+        if (!order) return chat_norm_fail_at(&n, obj->offset, "out of memory ordering %u messages", count);
+        for (i = 0; i < count; i++) {
+            // A message without a time stays right after the one before it in the array.
+            double t = out->msgs[i].created;
+            order[i] = (TimeOrder){t != CHAT_TIME_UNKNOWN ? t : i ? order[i - 1].created : -INFINITY, (int32_t)i};
+        }
+        qsort(order, count, sizeof *order, time_order_cmp);
+        for (i = 0; i < count; i++) {
+            int32_t k = order[i].idx;
+            parent[k] = i ? order[i - 1].idx : -1;
+            out->msgs[k].parent_uuid = i ? out->msgs[order[i - 1].idx].uuid : ak_str("", 0);
+        }
+        leaf = count ? order[count - 1].idx : -1;
+    }
+    for (i = 0; i < count && any_parent; i++) {
         ChatMsg *msg = &out->msgs[i];
-        if (!any_parent) { // no links (older exports): the array is the thread
-            parent[i] = (int32_t)i - 1;
-            msg->parent_uuid = i ? out->msgs[i - 1].uuid : ak_str("", 0);
-        } else if (ak_str_eq(parents[i], AK_STR(CLAUDE_ROOT)) || !parents[i].len) {
+        if (ak_str_eq(parents[i], AK_STR(CLAUDE_ROOT)) || !parents[i].len) {
             parent[i] = -1;
         } else {
             parent[i] = chat_idmap_get(&ids, parents[i]); // -1 for a parent not in the export
             msg->parent_uuid = parents[i];
         }
     }
-    if (!chat_thread_order(a, out, parent, any_parent ? -1 : (int64_t)count - 1))
+    if (!chat_thread_order(a, out, parent, leaf))
         return chat_norm_fail_at(&n, obj->offset, "out of memory ordering %u messages", count);
     return true;
 }

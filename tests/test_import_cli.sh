@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# chatlog import as a user meets real exports (issue 13, items 11-13): one odd conversation is
+# skipped and named while the rest is imported (exit 3), --strict is all or nothing (exit 1),
+# a file that is not valid JSON imports nothing unless --skip-bad salvages what came before
+# the fault. $1 is the build folder (e.g. build/asan).
+. "$(dirname "$0")/lib.sh"
+build=${1:-build/asan}
+chatlog=$build/chatlog
+samples=${AK_SAMPLES:-../shared/samples}
+db=$tmp/t.db
+run() { "$chatlog" --db "$db" "$@"; }
+expect() { # name, expected exit code, command...
+  local name=$1 want=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+  if [ "$rc" = "$want" ]; then ok "$name"; else bad "$name" "exit $rc, wanted $want: $(head -c 400 "$tmp/err")"; fi
+}
+contains() { # name, file, text
+  if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "no '$3' in: $(head -c 400 "$2")"; fi
+}
+chats() { run list --json 2>/dev/null | grep -c '"id":'; }
+
+[ -x "$chatlog" ] || setup_fail "no $chatlog"
+
+expect "import help" 0 "$chatlog" import --help
+contains "help names --strict" "$tmp/out" "--strict"
+contains "help names exit 3" "$tmp/out" "3 imported, but something was skipped"
+expect "--strict with --skip-bad is a usage error" 2 run import --strict --skip-bad "$samples/claude/conversations.json"
+
+# A Claude export with odd records between good ones, as real exports and other projects'
+# fixtures hold them: no chat_messages nor mapping, no id, chat_messages of the wrong type,
+# and a good one without `account` (which is not needed).
+cat >"$tmp/odd.json" <<'JSON'
+[
+ {"uuid": "aaaa0001-0000-4000-8000-000000000001", "name": "good one", "account": {"uuid": "acc"},
+  "created_at": "2025-03-01T10:00:00Z", "updated_at": "2025-03-01T10:05:00Z",
+  "chat_messages": [{"uuid": "m1", "sender": "human", "text": "hello wombatquill", "created_at": "2025-03-01T10:00:00Z"}]},
+ {"uuid": "bbbb0002-0000-4000-8000-000000000002", "name": "project stub", "account": {"uuid": "acc"}},
+ {"name": "no id at all", "chat_messages": []},
+ {"uuid": "cccc0003-0000-4000-8000-000000000003", "name": "wrong type", "chat_messages": "none"},
+ {"uuid": "dddd0004-0000-4000-8000-000000000004", "name": "no account",
+  "chat_messages": [{"uuid": "m2", "sender": "human", "text": "second good", "created_at": "2025-03-02T10:00:00Z"}]}
+]
+JSON
+expect "--strict: one bad conversation fails the import" 1 run import --quiet --strict "$tmp/odd.json"
+contains "--strict says nothing was imported" "$tmp/err" "nothing was imported"
+contains "--strict says what the default would do" "$tmp/err" "without it the bad conversations are skipped"
+expect "odd records: the rest is imported, exit 3" 3 run import --quiet "$tmp/odd.json"
+contains "odd records: 2 chats in" "$tmp/out" "2 chats (2 new"
+contains "odd records: 3 skipped" "$tmp/out" "3 bad skipped"
+contains "odd records: no chat_messages nor mapping, by uuid" "$tmp/err" "conversation bbbb0002-0000-4000-8000-000000000002: the object at byte"
+contains "odd records: no id, by place" "$tmp/err" "element 3: conversation at byte"
+contains "odd records: wrong type, by uuid and field" "$tmp/err" "conversation cccc0003-0000-4000-8000-000000000003: field \"chat_messages\""
+[ "$(chats)" = 2 ] && ok "odd records: 2 chats stored" || bad "odd records: 2 chats stored" "got $(chats)"
+expect "odd records: search finds the good one" 0 run search wombatquill
+contains "odd records: found" "$tmp/out" "good one"
+
+# Not valid JSON: nothing imported (not even the complete conversation before the cut), exit 1;
+# --skip-bad keeps the complete ones before the fault, names the fault, exit 3.
+rm -f "$db"
+expect "truncated: nothing imported" 1 run import --quiet "$samples/claude/conversations.json" "$samples/broken/truncated.json"
+contains "truncated: names the byte" "$tmp/err" "byte 3590"
+[ "$(chats)" = 8 ] && ok "truncated: the good export beside it still went in" || bad "truncated: other export" "got $(chats)"
+rm -f "$db"
+expect "truncated --skip-bad: salvaged, exit 3" 3 run import --quiet --skip-bad "$samples/broken/truncated.json"
+contains "truncated --skip-bad: 1 chat" "$tmp/out" "1 chats (1 new"
+contains "truncated --skip-bad: says the file was cut short" "$tmp/out" "1 file cut short"
+contains "truncated --skip-bad: names the byte" "$tmp/err" "byte 3590"
+expect "truncated --skip-bad: the salvaged chat opens" 0 run show 4e0c6a1f
+expect "trailing garbage --skip-bad: both chats kept" 3 run import --quiet --skip-bad "$samples/broken/trailing-garbage.json"
+contains "trailing garbage --skip-bad: 2 chats" "$tmp/out" "2 chats (2 new"
+expect "not JSON --skip-bad: nothing to salvage, still non-zero" 3 run import --quiet --skip-bad "$samples/broken/not-json.json"
+expect "a clean import exits 0" 0 run import --quiet "$samples/chatgpt/conversations.json"
+
+finish
