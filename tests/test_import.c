@@ -142,19 +142,28 @@ static void check_claude_convs(const Got *g) {
     REQUIRE(m);
     CHECK(part_of(m, CHAT_PART_THINKING, 0) && has(part_of(m, CHAT_PART_THINKING, 0)->text, "second-level index"));
     const ChatPart *p = part_of(m, CHAT_PART_TOOL_USE, 0);
-    CHECK(p && str_is(p->name, "repl") && has(p->text, "\"code\":\"const sizes = [48, 80, 128];\\n"));
+    // The call and its result carry the tool id (tool_use.id = tool_result.tool_use_id).
+    CHECK(p && str_is(p->name, "repl #toolu_01Hq7XbN3wR5tYk2PzLm8vDc") && has(p->text, "\"code\":\"const sizes = [48, 80, 128];\\n"));
     p = part_of(m, CHAT_PART_TOOL_RESULT, 0);
     CHECK(p && !p->is_error && has(p->text, "{\"status\":\"success\",\"logs\":[\"[ 1, 3, 6 ]\"]}"));
+    CHECK(p && ak_str_ends_with(p->name, AK_STR(" #toolu_01Hq7XbN3wR5tYk2PzLm8vDc")));
+    // Thinking summaries are searchable thinking text.
+    CHECK(part_of(m, CHAT_PART_THINKING, 1) && str_is(part_of(m, CHAT_PART_THINKING, 1)->name, "summary") &&
+          str_is(part_of(m, CHAT_PART_THINKING, 1)->text, "Suspecting a mismatch between insert and search size classes."));
     p = part_of(m, CHAT_PART_UNKNOWN, 0);
     CHECK(p && str_is(p->name, "future_block_type") && has(p->text, "\"payload\":{\"note\":\"a block type this importer has never seen\"}"));
-    CHECK(m->parts[m->part_count - 1].kind == CHAT_PART_UNKNOWN); // export order kept
+    CHECK(m->parts[m->part_count - 2].kind == CHAT_PART_UNKNOWN); // export order kept, then the block times
+    // Per-block start/stop times, one pair per block (the unknown block has none).
+    p = part_of(m, CHAT_PART_META, 0);
+    CHECK(p && str_is(p->name, "block_times") && has(p->text, "[[\"2025-06-03T19:40:07.902215Z\",") && ak_str_ends_with(p->text, AK_STR(",[null,null]]")));
     CHECK(has(m->text, "second-level list 3") && !has(m->text, "free count drops")); // text parts only
     bool error_result = false;
     for (uint32_t i = 0; i < c->msg_count; i++)
         for (uint32_t k = 0; k < c->msgs[i].part_count; k++)
             error_result |= c->msgs[i].parts[k].kind == CHAT_PART_TOOL_RESULT && c->msgs[i].parts[k].is_error;
     CHECK(error_result);
-    CHECK(c->msgs[0].text.len > 0 && c->msgs[0].part_count == 1); // "text": "" with the body in a block
+    CHECK(c->msgs[0].text.len > 0 && c->msgs[0].part_count == 2); // "text": "" with the body in a block, + times
+    CHECK(part_of(&c->msgs[0], CHAT_PART_TEXT, 0) && part_of(&c->msgs[0], CHAT_PART_META, 0)); // no empty citations part
 
     // Attachments are searchable text; files are names; 2024 style text stored once.
     c = conv_by(g, "c27a5e90-3d14-4b8f-a6c2-f0e9d8b7a615");
@@ -717,6 +726,115 @@ static void test_claude_time_order(void) {
     CHECK(c->msgs[0].parent_uuid.len == 0);
 }
 
+// tests/data, next to this file (the tests run from the repository's root).
+static const char *test_data(const char *name) {
+    static char path[1024];
+    const char *src = __FILE__, *slash = strrchr(src, '/');
+    snprintf(path, sizeof path, "%.*s/data/%s", slash ? (int)(slash - src) : 1, slash ? src : ".", name);
+    return path;
+}
+
+static const ChatPart *part_named(const ChatMsg *m, ChatPartKind kind, const char *name) {
+    for (uint32_t i = 0; m && i < m->part_count; i++)
+        if (m->parts[i].kind == kind && str_is(m->parts[i].name, name)) return &m->parts[i];
+    return NULL;
+}
+
+// Item 12 of issue 13: content seen in 2025-2026 Claude exports (tests/data/claude-2025.json,
+// written from the format's description): every block kept, none of them unknown, the visible
+// thread from current_leaf_message_uuid, and times with minutes only or a date alone.
+static void test_claude_2025_content(void) {
+    Got g = {0};
+    ChatImportReport rep;
+    ChatError err;
+    CHECK_MSG(import(test_data("claude-2025.json"), DEFAULT, &g, &rep, &err), "%s", err.msg);
+    CHECK_EQ(g.count, 2);
+    CHECK_EQ(rep.unknown_parts, 0);
+    // An impossible date (2025-02-29) makes its conversation unreadable, and only that one.
+    CHECK(rep.bad == 1 && rep.bad_listed == 1 &&
+          has(rep.bad_list[0], "conversation 7a1b2c3d-0000-4000-8000-00000000c003: field \"created_at\" at byte") &&
+          has(rep.bad_list[0], "expected an ISO 8601 time, found \"2025-02-29T10:00:00.000000Z\""));
+    const ChatConv *c = conv_by(&g, "7a1b2c3d-0000-4000-8000-00000000c001");
+    REQUIRE(c && c->msg_count == 5);
+    // current_leaf_message_uuid picks the thread even though the other branch is newer.
+    CHECK_EQ(c->visible_count, 4);
+    CHECK(str_is(c->msgs[3].uuid, "019a4b00-0004-7000-8000-000000000004") && c->msgs[3].visible);
+    const ChatMsg *later = msg_by(c, "019a4b00-0005");
+    CHECK(later && !later->visible && later->sibling_count == 2);
+
+    const ChatMsg *m = msg_by(c, "019a4b00-0001");
+    REQUIRE(m);
+    const ChatPart *p = part_named(m, CHAT_PART_CONTEXT, "memory");
+    CHECK(p && has(p->text, "marmosetfjord"));
+    CHECK(str_is(m->text, "Draft a haiku about arenas.")); // injected context is not the person's text
+
+    m = msg_by(c, "019a4b00-0002");
+    REQUIRE(m);
+    CHECK(part_named(m, CHAT_PART_THINKING, "summary") && str_is(part_named(m, CHAT_PART_THINKING, "summary")->text, "Counting syllables carefully."));
+    p = part_named(m, CHAT_PART_META, "token_budget");
+    CHECK(p && has(p->text, "\"remaining\":12000"));
+    p = part_named(m, CHAT_PART_TOOL_USE, "artifacts #toolu_01ArtifactHaiku000000001");
+    CHECK(p && str_is(p->text, "Bump the pointer on\nfree it all at once at dusk\nno leaks, only calm")); // the body, decoded
+    p = part_named(m, CHAT_PART_META, "artifacts input");
+    CHECK(p && has(p->text, "\"title\":\"Arena haiku\"") && has(p->text, "\"command\":\"create\"") && !has(p->text, "Bump"));
+    p = part_named(m, CHAT_PART_TOOL_RESULT, "artifacts #toolu_01ArtifactHaiku000000001");
+    CHECK(p && str_is(p->text, "OK"));
+    p = part_named(m, CHAT_PART_META, "citations");
+    CHECK(p && has(p->text, "https://example.org/arena-poems"));
+    p = part_named(m, CHAT_PART_META, "block_times");
+    CHECK(p && has(p->text, "[\"2025-11-02T10:00:01.000000Z\",\"2025-11-02T10:00:03.000000Z\"],[null,null],"));
+
+    m = msg_by(c, "019a4b00-0004");
+    REQUIRE(m);
+    p = part_named(m, CHAT_PART_TOOL_RESULT, "web_search #toolu_01WebSearch0000000000002");
+    CHECK(p && has(p->text, "Region-based memory management\n\nA region, also called a zone or arena") && has(p->text, "tapirglade") &&
+          has(p->text, "https://en.example.org/wiki/Region-based_memory_management"));
+    p = part_named(m, CHAT_PART_TOOL_RESULT, "https://example.org/notes"); // a knowledge block of its own
+    CHECK(p && has(p->text, "ocelotprism"));
+    CHECK(str_is(m->text, "Regions are arenas by another name."));
+
+    c = conv_by(&g, "7a1b2c3d-0000-4000-8000-00000000c002");
+    REQUIRE(c && c->msg_count == 1);
+    CHECK_EQ((int64_t)c->created, 1762112400); // 2025-11-02T19:40Z
+    CHECK_EQ((int64_t)c->updated, 1762128000); // 2025-11-03
+    CHECK_EQ((int64_t)c->msgs[0].created, 1762112400);
+}
+
+// The same for ChatGPT (tests/data/chatgpt-2025.json): sonic_webpage as a content and inside
+// parts, audio parts in multimodal_text, reasoning_recap with parts, web.run with real_author.
+static void test_chatgpt_2025_content(void) {
+    Got g = {0};
+    ChatImportReport rep;
+    ChatError err;
+    CHECK_MSG(import(test_data("chatgpt-2025.json"), DEFAULT, &g, &rep, &err), "%s", err.msg);
+    REQUIRE(g.count == 1);
+    CHECK_EQ(rep.unknown_parts, 0);
+    CHECK_EQ(rep.bad, 0);
+    const ChatConv *c = &g.convs[0];
+    CHECK_EQ(c->msg_count, 6);
+    CHECK_EQ(c->visible_count, 6);
+    const ChatMsg *m = msg_by(c, "u1");
+    REQUIRE(m);
+    CHECK(str_is(m->text, "tell me about pangolinquartz")); // the transcription is the text
+    CHECK(part_named(m, CHAT_PART_MEDIA, "sediment://file_00000000audio1") &&
+          has(part_named(m, CHAT_PART_MEDIA, "sediment://file_00000000audio1")->text, "\"format\":\"wav\""));
+    CHECK(part_named(m, CHAT_PART_MEDIA, "sediment://file_00000000audio2") &&
+          has(part_named(m, CHAT_PART_MEDIA, "sediment://file_00000000audio2")->text, "real_time_user_audio_video_asset_pointer"));
+    m = msg_by(c, "t1");
+    REQUIRE(m);
+    CHECK(m->role == CHAT_ROLE_TOOL && str_is(m->author, "tool:web.run (real author: tool:web)"));
+    const ChatPart *p = part_named(m, CHAT_PART_TOOL_RESULT, "https://example.com/pangolin");
+    CHECK(p && str_is(p->text, "Pangolins\n\nPangolins are scaly mammals (jacarandaveil)."));
+    m = msg_by(c, "t2");
+    p = part_named(m, CHAT_PART_TOOL_RESULT, "https://example.net/pangolin-2");
+    CHECK(p && has(p->text, "wolverinecobalt")); // the snippet when the page has no text
+    m = msg_by(c, "r1");
+    CHECK(m && part_of(m, CHAT_PART_THINKING, 0) && str_is(part_of(m, CHAT_PART_THINKING, 0)->text, "Thought for 8s about otterlumen"));
+    CHECK(m && m->text.len == 0); // a recap is thinking, not the answer
+    m = msg_by(c, "a1");
+    CHECK(m && part_named(m, CHAT_PART_TOOL_USE, "web.run"));
+}
+
 static void test_chatgpt_edge_cases(void) {
     Got g = {0};
     ChatImportReport rep;
@@ -745,7 +863,8 @@ static void test_chatgpt_edge_cases(void) {
     CHECK(a1 && !a1->visible && a1->sibling_index == 1 && a1->sibling_count == 2);
     CHECK(a1 && part_of(a1, CHAT_PART_UNKNOWN, 0) && str_is(part_of(a1, CHAT_PART_UNKNOWN, 0)->name, "brand_new_type") &&
           str_is(part_of(a1, CHAT_PART_UNKNOWN, 0)->text, "{\"content_type\":\"brand_new_type\",\"x\":[1]}"));
-    CHECK_EQ(c->unknown_parts, 2);
+    CHECK_EQ(c->unknown_parts, 1); // the audio/video pointer is known now (a media part)
+    CHECK(part_of(&c->msgs[0], CHAT_PART_MEDIA, 0));
     CHECK(msg_by(c, "x") && msg_by(c, "x")->role == CHAT_ROLE_OTHER);
 
     const char *bad[][2] = {
@@ -892,6 +1011,8 @@ int main(int argc, char **argv) {
     RUN(test_bad_list_is_bounded);
     RUN(test_skip_bad_and_sink_failure);
     RUN(test_claude_time_order);
+    RUN(test_claude_2025_content);
+    RUN(test_chatgpt_2025_content);
     RUN(test_claude_edge_cases);
     RUN(test_chatgpt_edge_cases);
     RUN(test_iso_times);

@@ -71,4 +71,22 @@ contains "trailing garbage --skip-bad: 2 chats" "$tmp/out" "2 chats (2 new"
 expect "not JSON --skip-bad: nothing to salvage, still non-zero" 3 run import --quiet --skip-bad "$samples/broken/not-json.json"
 expect "a clean import exits 0" 0 run import --quiet "$samples/chatgpt/conversations.json"
 
+# Content of 2025-2026 exports (tests/data): kept, none of it unknown, text searchable.
+rm -f "$db"
+data=$(dirname "$0")/data
+expect "2025 Claude content: imported, the impossible date skipped" 3 run import --quiet "$data/claude-2025.json"
+contains "2025 Claude content: no unknown blocks" "$tmp/out" "2 chats (2 new"
+contains "2025 Claude content: impossible date named" "$tmp/err" "found \"2025-02-29T10:00:00.000000Z\""
+expect "2025 ChatGPT content: imported" 0 run import --quiet "$data/chatgpt-2025.json"
+if grep -q "unknown blocks" "$tmp/out"; then bad "2025 ChatGPT content: no unknown blocks" "$(cat "$tmp/out")"; else ok "2025 ChatGPT content: no unknown blocks"; fi
+for word in marmosetfjord tapirglade ocelotprism syllables pangolinquartz jacarandaveil wolverinecobalt otterlumen; do
+  expect "search finds $word" 0 run search "$word"
+  n=$(grep -c . "$tmp/out")
+  [ "$n" -gt 0 ] && ok "search $word has a hit" || bad "search $word has a hit" "no output"
+done
+expect "show: the chosen thread, not the later regeneration" 0 run show 7a1b2c3d-0000-4000-8000-00000000c001
+if grep -q "A LATER REGENERATION" "$tmp/out"; then bad "current leaf thread" "regeneration shown"; else ok "current leaf thread"; fi
+contains "show: the artifact's body" "$tmp/out" "free it all at once at dusk"
+contains "show: tool ids" "$tmp/out" "[tool use: artifacts #toolu_01ArtifactHaiku000000001]"
+
 finish

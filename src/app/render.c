@@ -23,6 +23,9 @@ const char *app_part_label(ChatPartKind k) {
     case CHAT_PART_FILE: return "file";
     case CHAT_PART_IMAGE: return "image";
     case CHAT_PART_UNKNOWN: return "unknown block";
+    case CHAT_PART_CONTEXT: return "context";
+    case CHAT_PART_MEDIA: return "media";
+    case CHAT_PART_META: return "meta";
     default: return "text";
     }
 }
@@ -46,6 +49,8 @@ static void render_part_plain(FILE *out, const ChatPart *p) {
     fprintf(out, "[%s%s%.*s%s]", app_part_label(p->kind), p->name.len ? ": " : "", AK_STR_FMT(p->name),
             p->is_error ? " (error)" : "");
     if (p->kind == CHAT_PART_ATTACHMENT) fprintf(out, " %llu bytes of text\n", (unsigned long long)p->text.len);
+    else if (p->kind == CHAT_PART_META || p->kind == CHAT_PART_MEDIA) // machinery: one line (export --json has it all)
+        fprintf(out, " %llu bytes of JSON\n", (unsigned long long)p->text.len);
     else if (p->text.len) fprintf(out, "\n%.*s\n", AK_STR_FMT(p->text));
     else fputc('\n', out);
 }
@@ -60,7 +65,10 @@ static void render_part_markdown(FILE *out, const ChatPart *p) {
         return;
     case CHAT_PART_FILE:
     case CHAT_PART_IMAGE:
+    case CHAT_PART_MEDIA:
         fprintf(out, "*%s: %.*s*\n\n", app_part_label(p->kind), AK_STR_FMT(p->name));
+        return;
+    case CHAT_PART_META: // machinery (block times, token budgets, citations): export --json has it
         return;
     default:
         fprintf(out, "**%s%s%.*s%s**\n\n", app_part_label(p->kind), p->name.len ? ": " : "", AK_STR_FMT(p->name),

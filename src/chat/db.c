@@ -186,6 +186,7 @@ static const char *const kind_names[] = {
     [CHAT_PART_TEXT] = "text", [CHAT_PART_THINKING] = "thinking", [CHAT_PART_TOOL_USE] = "tool_use",
     [CHAT_PART_TOOL_RESULT] = "tool_result", [CHAT_PART_ATTACHMENT] = "attachment",
     [CHAT_PART_FILE] = "file", [CHAT_PART_IMAGE] = "image", [CHAT_PART_UNKNOWN] = "unknown",
+    [CHAT_PART_CONTEXT] = "context", [CHAT_PART_MEDIA] = "media", [CHAT_PART_META] = "meta",
 };
 
 const char *chat_source_name(ChatSource s) {
