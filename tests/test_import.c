@@ -835,6 +835,48 @@ static void test_chatgpt_2025_content(void) {
     CHECK(m && part_named(m, CHAT_PART_TOOL_USE, "web.run"));
 }
 
+// Item 13 of issue 13: chatlog's own export format reads back as written (flags, branch
+// positions, exact times, parts), and what it cannot hold is refused with the place.
+static void test_native_format(void) {
+    Got g = {0};
+    ChatImportReport rep;
+    ChatError err;
+    const char *doc =
+        "{\"id\": 9, \"source\": \"chatgpt\", \"uuid\": \"n1\", \"title\": \"T\", \"model\": \"\", \"created\": \"2025-11-02T10:00:00.123Z\","
+        " \"updated\": null, \"created_epoch\": 1762077600.1234567, \"updated_epoch\": null, \"chatlog_export\": 1, \"messages\": ["
+        "{\"ordinal\": 0, \"uuid\": \"a\", \"parent_uuid\": \"\", \"role\": \"user\", \"author\": \"user\", \"created_epoch\": 5.5,"
+        " \"visible\": true, \"hidden\": false, \"branch\": [1, 1], \"text\": \"hi\", \"parts\": [{\"kind\": \"text\", \"name\": \"\", \"text\": \"hi\", \"is_error\": false}]},"
+        "{\"ordinal\": 1, \"uuid\": \"s\", \"parent_uuid\": \"a\", \"role\": \"system\", \"author\": \"system\", \"created\": null,"
+        " \"visible\": false, \"hidden\": true, \"branch\": [1, 2], \"text\": \"\", \"parts\": [{\"kind\": \"meta\", \"name\": \"x\", \"text\": \"{}\", \"is_error\": true}]},"
+        "{\"ordinal\": 2, \"uuid\": \"b\", \"parent_uuid\": \"a\", \"role\": \"tool\", \"author\": \"tool:web.run\", \"created\": \"2025-11-02T10:00:00Z\","
+        " \"visible\": false, \"hidden\": false, \"branch\": [2, 2], \"text\": \"\", \"parts\": []}]}";
+    CHECK_MSG(import_mem(doc, DEFAULT, &g, &rep, &err), "%s", err.msg);
+    REQUIRE(g.count == 1);
+    const ChatConv *c = &g.convs[0];
+    CHECK(c->source == CHAT_SOURCE_CHATGPT && str_is(c->uuid, "n1") && c->created == 1762077600.1234567 && c->updated == CHAT_TIME_UNKNOWN);
+    CHECK(c->msg_count == 3 && c->visible_count == 1);
+    CHECK(c->msgs[0].created == 5.5 && c->msgs[0].visible && str_is(c->msgs[0].text, "hi") && c->msgs[0].part_count == 1);
+    CHECK(c->msgs[1].hidden && !c->msgs[1].visible && c->msgs[1].sibling_index == 1 && c->msgs[1].sibling_count == 2);
+    CHECK(c->msgs[1].parts[0].kind == CHAT_PART_META && c->msgs[1].parts[0].is_error && c->msgs[1].created == CHAT_TIME_UNKNOWN);
+    CHECK(c->msgs[2].role == CHAT_ROLE_TOOL && str_is(c->msgs[2].parent_uuid, "a") && c->msgs[2].created == 1762077600);
+
+    const char *bad[][2] = {
+        {"{\"uuid\":\"n\",\"source\":\"claude\",\"chatlog_export\":2,\"messages\":[]}", "conversation n: chatlog export format 2; this chatlog reads format 1"},
+        {"{\"uuid\":\"n\",\"source\":\"gemini\",\"chatlog_export\":1,\"messages\":[]}", "conversation n: source \"gemini\" is not claude or chatgpt"},
+        {"{\"uuid\":\"n\",\"source\":\"claude\",\"chatlog_export\":1,\"messages\":[{\"uuid\":\"m\",\"role\":\"robot\"}]}", "conversation n, message m: role \"robot\" is not user"},
+        {"{\"uuid\":\"n\",\"source\":\"claude\",\"chatlog_export\":1,\"messages\":[{\"uuid\":\"m\",\"role\":\"user\",\"parts\":[{\"kind\":\"hologram\"}]}]}", "kind \"hologram\" is not one this chatlog knows"},
+        {"{\"uuid\":\"n\",\"source\":\"claude\",\"chatlog_export\":1,\"messages\":[{\"uuid\":\"m\",\"role\":\"user\",\"branch\":[0,1]}]}", "branch[0] at byte"},
+        {"{\"uuid\":\"n\",\"source\":\"claude\",\"chatlog_export\":1,\"messages\":[{\"uuid\":\"m\",\"role\":\"user\"},{\"uuid\":\"v\",\"role\":\"user\",\"visible\":true}]}",
+         "conversation n, message v: a visible message after an off-thread one"},
+        {"{\"source\":\"claude\",\"chatlog_export\":1,\"messages\":[]}", "field \"uuid\" is missing"},
+    };
+    for (size_t i = 0; i < AK_ARRAY_COUNT(bad); i++) {
+        memset(&g, 0, sizeof g);
+        CHECK_MSG(!import_mem(bad[i][0], STRICT, &g, &rep, &err), "case %zu imported", i);
+        CHECK_STR_CONTAINS(err.msg, bad[i][1]);
+    }
+}
+
 static void test_chatgpt_edge_cases(void) {
     Got g = {0};
     ChatImportReport rep;
@@ -1013,6 +1055,7 @@ int main(int argc, char **argv) {
     RUN(test_claude_time_order);
     RUN(test_claude_2025_content);
     RUN(test_chatgpt_2025_content);
+    RUN(test_native_format);
     RUN(test_claude_edge_cases);
     RUN(test_chatgpt_edge_cases);
     RUN(test_iso_times);

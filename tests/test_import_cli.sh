@@ -89,4 +89,46 @@ if grep -q "A LATER REGENERATION" "$tmp/out"; then bad "current leaf thread" "re
 contains "show: the artifact's body" "$tmp/out" "free it all at once at dusk"
 contains "show: tool ids" "$tmp/out" "[tool use: artifacts #toolu_01ArtifactHaiku000000001]"
 
+# What is stored can be seen: every branch, uuid and parent link.
+rm -f "$db"
+run import --quiet "$samples/claude/conversations.json" >/dev/null 2>&1
+run import --quiet "$samples/chatgpt/conversations.json" >/dev/null 2>&1
+run import --quiet "$samples/chatgpt-split" >/dev/null 2>&1
+run import --quiet "$data/claude-2025.json" >/dev/null 2>&1
+run import --quiet "$data/chatgpt-2025.json" >/dev/null 2>&1
+expect "show --all-branches" 0 run show 6b8e0f27 --all-branches
+contains "all branches: the other branch is there" "$tmp/out" "c3e6a9b2"
+contains "all branches: marked off-thread" "$tmp/out" "version 1 of 2 · off-thread"
+contains "all branches: parent links" "$tmp/out" "· parent b2d5f8a1"
+expect "show without --all-branches" 0 run show 6b8e0f27
+if grep -q "c3e6a9b2" "$tmp/out"; then bad "plain show keeps to the thread" "off-thread uuid shown"; else ok "plain show keeps to the thread"; fi
+expect "export --json has the abandoned branches" 0 run export 67b4a3e2-1f5c-8009-b2a7-4d6e8f0a1c3e --json
+contains "export --json: regenerated answer kept" "$tmp/out" "REGENERATED AWAY"
+contains "export --json: marked not visible" "$tmp/out" '"visible": false'
+contains "export --json: parent links" "$tmp/out" '"parent_uuid": "'
+contains "export --json: format marker" "$tmp/out" '"chatlog_export": 1'
+expect "export --json: tool ids" 0 run export 9d2f4b61 --json
+contains "export --json: call id" "$tmp/out" '"call_id": "toolu_01Hq7XbN3wR5tYk2PzLm8vDc"'
+
+# Round trip: export --json of every chat re-imports to the same content (the store's content
+# hash: "unchanged"), and into a fresh database gives the same export again, byte for byte.
+n=$(chats)
+[ "$n" = 24 ] && ok "24 chats to round-trip" || bad "24 chats to round-trip" "got $n"
+mkdir -p "$tmp/ex"
+rt_ok=0
+for i in $(seq 1 "$n"); do
+  run export "$i" --json >"$tmp/ex/$i.json" 2>"$tmp/err" || { bad "export $i" "$(cat "$tmp/err")"; continue; }
+  if run import --quiet "$tmp/ex/$i.json" 2>"$tmp/err" | grep -qF "1 chats (0 new, 0 updated, 1 unchanged)"; then
+    rt_ok=$((rt_ok + 1))
+  else
+    bad "round trip of chat $i" "not unchanged: $(head -c 300 "$tmp/err")"
+  fi
+done
+[ "$rt_ok" = "$n" ] && ok "every chat re-imports unchanged" || bad "every chat re-imports unchanged" "$rt_ok of $n"
+db=$tmp/fresh.db
+for i in $(seq 1 "$n"); do run import --quiet "$tmp/ex/$i.json" >/dev/null 2>&1; done
+same=0
+for i in $(seq 1 "$n"); do run export "$i" --json 2>/dev/null | cmp -s - "$tmp/ex/$i.json" && same=$((same + 1)); done
+[ "$same" = "$n" ] && ok "a fresh database gives the same exports" || bad "a fresh database gives the same exports" "$same of $n"
+
 finish

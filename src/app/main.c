@@ -225,19 +225,24 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
 // ---- show / export ------------------------------------------------------------------------------
 
 static const char *usage_show =
-    "usage: chatlog show CHAT [--markdown|--json]\n"
-    "  CHAT is the chat's number from `chatlog list`, its uuid, or a unique uuid prefix.\n";
+    "usage: chatlog show CHAT [--markdown|--json] [--all-branches]\n"
+    "  CHAT is the chat's number from `chatlog list`, its uuid, or a unique uuid prefix.\n"
+    "  --all-branches  also the edited and regenerated versions (marked off-thread), with\n"
+    "                  each message's uuid and parent\n"
+    "  --json          everything the store holds (as export --json)\n";
 static const char *usage_export =
-    "usage: chatlog export CHAT --markdown|--json\n"
-    "  Writes the chat to stdout as Markdown or JSON (redirect it to a file).\n";
+    "usage: chatlog export CHAT --markdown|--json [--all-branches]\n"
+    "  Writes the chat to stdout as Markdown or JSON (redirect it to a file). The JSON holds\n"
+    "  every branch, uuid and parent link, and `chatlog import` reads it back.\n";
 
 static int show_chat(AppCtx *c, int argc, char **argv, const char *usage, bool need_format) {
     if (wants_help(argc, argv)) return fputs(usage, stdout), APP_EXIT_OK;
     const char *key = NULL;
     AppFormat fmt = APP_FORMAT_PLAIN;
-    bool format_given = false;
+    bool format_given = false, all_branches = false;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--markdown")) fmt = APP_FORMAT_MARKDOWN, format_given = true;
+        if (!strcmp(argv[i], "--all-branches")) all_branches = true;
+        else if (!strcmp(argv[i], "--markdown")) fmt = APP_FORMAT_MARKDOWN, format_given = true;
         else if (!strcmp(argv[i], "--json")) fmt = APP_FORMAT_JSON, format_given = true;
         else if (argv[i][0] == '-' && argv[i][1]) return usage_error(usage, "unknown option %s", argv[i]);
         else if (key) return usage_error(usage, "one chat at a time (also got %s)", argv[i]);
@@ -249,6 +254,11 @@ static int show_chat(AppCtx *c, int argc, char **argv, const char *usage, bool n
     ChatError err = {{0}};
     uint32_t h;
     if (!chat_store_find(c->store, key, &h, &err)) return fprintf(stderr, "chatlog: %s\n", err.msg), APP_EXIT_FAIL;
+    if (all_branches || fmt == APP_FORMAT_JSON) { // what the store holds, not the loaded thread
+        if (app_render_chat_stored(stdout, c->store, h, fmt, &err)) return APP_EXIT_OK;
+        fprintf(stderr, "chatlog: cannot read chat %s: %s\n", key, err.msg);
+        return APP_EXIT_FAIL;
+    }
     ChatMessages *msgs = chat_store_open_chat(c->store, h, &err);
     if (!msgs || !chat_store_wait(c->store, msgs, &err)) {
         fprintf(stderr, "chatlog: cannot load chat %s: %s\n", key, err.msg);

@@ -318,6 +318,7 @@ bool chat_import_conv(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatEr
         return chat_fail(err, "the element at byte %llu is %s %s, expected a conversation object",
                          (unsigned long long)(obj ? obj->offset : 0),
                          obj && obj->kind == CHAT_JSON_ARRAY ? "an" : "a", obj ? chat_json_kind_name(obj->kind) : "nothing");
+    if (chat_json_get(obj, "chatlog_export")) return chat_import_native(arena, obj, out, err);
     if (chat_json_get(obj, "chat_messages")) return chat_import_claude(arena, obj, out, err);
     if (chat_json_get(obj, "mapping")) return chat_import_chatgpt(arena, obj, out, err);
     const ChatJson *id = chat_json_get(obj, "uuid");

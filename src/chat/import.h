@@ -2,7 +2,8 @@
 // into a ChatConv (conv.h), to a sink (the store). Accepts a conversations*.json file, an
 // unpacked export folder, or the export archive itself (zip, read through libarchive from the
 // archive, never unpacked to disk). The format is decided per conversation object by its keys
-// (chat_messages: Claude; mapping: ChatGPT), never by the file name.
+// (chat_messages: Claude; mapping: ChatGPT; chatlog_export: chatlog's own JSON export, which
+// mirrors the store and reads back as stored), never by the file name.
 //
 // Memory: one conversation at a time is parsed into a scratch arena and normalized there; the
 // sink sees it and the scratch is popped, so peak memory is the largest conversation plus the
@@ -72,6 +73,8 @@ bool chat_import_memory(AkArena *arena, const char *name, const char *data, uint
 bool chat_import_conv(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatError *err);
 bool chat_import_claude(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatError *err);
 bool chat_import_chatgpt(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatError *err);
+// chatlog's own export (`chatlog export --json`, key "chatlog_export"), read back as stored.
+bool chat_import_native(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatError *err);
 
 // ---- shared by import_claude.c and import_chatgpt.c ----------------------------------------
 

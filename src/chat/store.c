@@ -66,6 +66,11 @@ static bool load_one(const ChatMsg *msg, uint32_t ordinal, void *user) {
     return ok;
 }
 
+bool chat_store_each_message(ChatStore *s, uint32_t handle, bool visible_only, ChatMsgFn *fn, void *user, ChatError *err) {
+    if (handle >= chat_store_count(s)) return chat_fail(err, "no chat with handle %u", handle);
+    return chat_db_each_message(s->db, chat_store_meta(s, handle)->id, visible_only, fn, user, err);
+}
+
 static bool store_load(void *ctx, ChatMessages *rec, ChatError *err) {
     ChatStore *s = ctx;
     LoadCtx c = {rec, err, false};

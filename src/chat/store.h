@@ -67,6 +67,10 @@ ChatMessages *chat_store_open_chat(ChatStore *s, uint32_t handle, ChatError *err
 bool chat_store_wait(ChatStore *s, ChatMessages *m, ChatError *err);
 void chat_store_close_chat(ChatStore *s, ChatMessages *m);
 uint64_t chat_store_size_hint(const ChatMeta *m); // bytes a chat's history needs in memory
+// Every stored message of a chat as the store holds it (uuids, parent links, every branch), in
+// ordinal order, read on the calling thread's connection without the LRU: for exports that
+// mirror the store. Each msg (and its strings) is valid during its callback only.
+bool chat_store_each_message(ChatStore *s, uint32_t handle, bool visible_only, ChatMsgFn *fn, void *user, ChatError *err);
 
 typedef struct ChatStoreImport {
     ChatImportReport report;
