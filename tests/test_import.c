@@ -545,6 +545,13 @@ static void test_archives(void) {
     CHECK(!import(path, DEFAULT, &g, &rep, &err));
     CHECK_STR_CONTAINS(err.msg, "x/conversations-10.json in ");
     CHECK_STR_CONTAINS(err.msg, ": unexpected end of input at byte 34, inside the top-level array that opens at byte 0");
+    // skip_bad: the cut shard keeps its complete conversation, the fault is listed by member,
+    // and the other shard is read too.
+    memset(&g, 0, sizeof g);
+    CHECK_MSG(import(path, SKIP_BAD, &g, &rep, &err), "%s", err.msg);
+    CHECK(rep.files == 2 && g.count == 2 && rep.broken_files == 1 && rep.bad_listed == 1);
+    CHECK(rep.bad_listed == 1 && has(rep.bad_list[0], "x/conversations-10.json in ") &&
+          has(rep.bad_list[0], "(1 complete conversation before it kept)"));
     // A zip cut short.
     FILE *f = fopen(path, "r+b");
     REQUIRE(f);
