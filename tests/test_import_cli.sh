@@ -63,7 +63,7 @@ contains "truncated: names the byte" "$tmp/err" "byte 3590"
 rm -f "$db"
 expect "truncated --skip-bad: salvaged, exit 3" 3 run import --quiet --skip-bad "$samples/broken/truncated.json"
 contains "truncated --skip-bad: 1 chat" "$tmp/out" "1 chats (1 new"
-contains "truncated --skip-bad: says the file was cut short" "$tmp/out" "1 file cut short"
+contains "truncated --skip-bad: says the file is not valid JSON" "$tmp/out" "1 file not valid JSON"
 contains "truncated --skip-bad: names the byte" "$tmp/err" "byte 3590"
 expect "truncated --skip-bad: the salvaged chat opens" 0 run show 4e0c6a1f
 expect "trailing garbage --skip-bad: both chats kept" 3 run import --quiet --skip-bad "$samples/broken/trailing-garbage.json"

@@ -118,13 +118,13 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
                path, r->chats, res.added, res.updated, res.unchanged, r->messages, r->visible_messages, r->files,
                r->files == 1 ? "" : "s", r->bytes / 1048576.0, secs);
         if (r->bad) printf(", %u bad skipped", r->bad);
-        if (r->broken_files) printf(", %u file%s cut short", r->broken_files, r->broken_files == 1 ? "" : "s");
+        if (r->broken_files) printf(", %u file%s not valid JSON", r->broken_files, r->broken_files == 1 ? "" : "s");
         if ((r->bad || r->broken_files) && rc == APP_EXIT_OK) rc = APP_EXIT_PARTIAL;
         for (uint32_t b = 0; b < r->bad_listed; b++) fprintf(stderr, "chatlog: skipped %.*s\n", AK_STR_FMT(r->bad_list[b]));
         if (r->bad > r->bad_listed) fprintf(stderr, "chatlog: ... and %u more bad conversations\n", r->bad - r->bad_listed);
         if (r->unknown_parts) printf(", %u unknown blocks kept as raw JSON", r->unknown_parts);
         printf("\n");
-        if (r->chats == 0 && r->bad == 0) printf("%s: the export holds no conversations\n", path);
+        if (r->chats == 0 && r->bad == 0 && r->broken_files == 0) printf("%s: the export holds no conversations\n", path);
     }
     return rc;
 }
