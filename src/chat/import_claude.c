@@ -62,6 +62,7 @@ static bool tool_result_text(AkArena *a, const ChatJson *content, AkStr *out) {
         else if (typed && ak_str_eq(type->str, AK_STR("knowledge")) && knowledge_text(a, it, &url, &body))
             pieces[k] = url.len ? ak_str_pushf(a, "%.*s\n%.*s", AK_STR_FMT(body), AK_STR_FMT(url)) : body;
         else pieces[k] = chat_json_write(a, it);
+        if (!pieces[k].ptr) return false; // out of memory: the caller keeps the block raw (or says so)
         len += pieces[k].len + (k ? 1 : 0);
     }
     char *p = ak_arena_push_nz(a, len + 1, 1);
