@@ -166,6 +166,7 @@ struct ChatDb {
     AkArena *arena; // this struct, the path, rows being decoded
     const char *path;
     uint32_t flags;
+    bool created; // this handle made the schema (the file was new)
     bool in_tx;
     bool tx_failed; // a put failed inside the transaction: it can only be rolled back
     // In a write transaction: messages and parts get ids from these counters, and rows with
@@ -383,33 +384,74 @@ static uint32_t be32(const unsigned char *p) {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-// Reads the 100-byte header before SQLite touches the file, so a file that is not ours is
-// refused with nothing written beside or into it. *is_new: missing or empty, to be created.
-static bool check_file(const char *path, bool readonly, bool *is_new, ChatError *err) {
+// Never open() the database file here: on POSIX, closing any descriptor of a file drops every
+// lock this process holds on it, including those of SQLite connections already open on it
+// (another ChatDb of this process, the store's IO thread), and another process could then
+// write under them. So the path is judged by stat() only, and the header is read through
+// SQLite's own descriptor (check_header) once the connection exists.
+
+static bool file_exists(const char *path, uint64_t *size) {
+    struct stat st;
+    if (stat(path, &st) != 0) return false;
+    if (size) *size = (uint64_t)st.st_size;
+    return true;
+}
+
+// `path` with `suffix` appended (the -wal, -shm and -journal files), on `arena`.
+static char *side_path(AkArena *arena, const char *path, const char *suffix) {
+    size_t a = strlen(path), b = strlen(suffix);
+    char *p = ak_arena_push_nz(arena, a + b + 1, 1);
+    if (!p) return NULL;
+    memcpy(p, path, a);
+    memcpy(p + a, suffix, b + 1);
+    return p;
+}
+
+// The folder holding `path` ("." for a bare name), on `arena`.
+static char *dir_of(AkArena *arena, const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) return side_path(arena, ".", "");
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    char *d = ak_arena_push_nz(arena, n + 1, 1);
+    if (!d) return NULL;
+    memcpy(d, path, n);
+    d[n] = 0;
+    return d;
+}
+
+// What the path is before SQLite opens it. *is_new: missing or empty, to be created.
+static bool check_path(const char *path, bool readonly, bool *is_new, ChatError *err) {
     *is_new = false;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
         if (errno == ENOENT && !readonly) { *is_new = true; return true; }
         if (errno == ENOENT) return chat_fail(err, "%s: no such database (import an export first)", path);
         return chat_fail(err, "%s: cannot open: %s", path, strerror(errno));
     }
-    struct stat st;
-    unsigned char h[100];
-    ssize_t got = -1;
-    bool dir = false;
-    if (fstat(fd, &st) == 0 && !(dir = S_ISDIR(st.st_mode))) got = pread(fd, h, sizeof h, 0);
-    int saved = errno;
-    close(fd);
-    if (dir) return chat_fail(err, "%s: is a directory, not a database file", path);
-    if (got < 0) return chat_fail(err, "%s: cannot read: %s", path, strerror(saved));
+    if (S_ISDIR(st.st_mode)) return chat_fail(err, "%s: is a directory, not a database file", path);
     if (st.st_size == 0) {
         if (readonly) return chat_fail(err, "%s: the database is empty (import an export first)", path);
         *is_new = true;
-        return true;
     }
-    if (got < (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16) != 0)
+    return true;
+}
+
+// Reads the 100-byte header through SQLite's descriptor before SQLite itself reads anything,
+// so a file that is not ours is refused with nothing written beside or into it.
+static bool check_header(ChatDb *db, ChatError *err) {
+    const char *path = db->path;
+    sqlite3_file *f = NULL;
+    if (sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f || !f->pMethods)
+        return chat_fail(err, "%s: cannot open: SQLite has no file for it", path);
+    sqlite3_int64 size = 0;
+    unsigned char h[100];
+    if (f->pMethods->xFileSize(f, &size) != SQLITE_OK) return chat_fail(err, "%s: cannot read its size", path);
+    int rc = size > 0 ? f->pMethods->xRead(f, h, sizeof h, 0) : SQLITE_IOERR_SHORT_READ;
+    if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ) return chat_fail(err, "%s: cannot read its header", path);
+    if (size == 0) return true; // emptied since check_path (SQLite rolled a new file back): new
+    if (rc == SQLITE_IOERR_SHORT_READ || memcmp(h, "SQLite format 3", 16) != 0)
         return chat_fail(err, "%s: not a SQLite database (%llu bytes without a SQLite header)", path,
-                         (unsigned long long)st.st_size);
+                         (unsigned long long)size);
     uint32_t page = (uint32_t)h[16] << 8 | h[17];
     if (page == 1) page = 65536;
     if (!AK_IS_POW2(page) || page < 512)
@@ -422,15 +464,18 @@ static bool check_file(const char *path, bool readonly, bool *is_new, ChatError 
         return chat_fail(err, "%s: made by a newer chatlog (schema version %u; this one knows up to %u); "
                          "upgrade chatlog to open it", path, version, CHAT_DB_SCHEMA_VERSION);
     // The header's page count is current when its change counter matches "version valid for".
-    // A WAL with frames may legitimately be ahead of a shorter main file: let SQLite judge then.
-    uint64_t pages = be32(h + 28);
-    char wal[4096];
-    struct stat wst;
-    snprintf(wal, sizeof wal, "%s-wal", path);
-    bool wal_busy = stat(wal, &wst) == 0 && wst.st_size > 0;
-    if (!wal_busy && be32(h + 24) == be32(h + 92) && pages * page > (uint64_t)st.st_size)
+    // A WAL with frames may legitimately be ahead of a shorter main file, and a rollback
+    // journal (hot after a crash, or another process mid-commit) holds what SQLite puts back
+    // before anything reads the file: let SQLite judge then.
+    uint64_t pages = be32(h + 28), wal_size = 0, journal_size = 0;
+    AkTemp t = ak_temp_begin(db->arena);
+    char *wal = side_path(db->arena, path, "-wal"), *journal = side_path(db->arena, path, "-journal");
+    bool side = !wal || !journal || (file_exists(wal, &wal_size) && wal_size > 0) ||
+                (file_exists(journal, &journal_size) && journal_size > 0);
+    ak_temp_end(t);
+    if (!side && be32(h + 24) == be32(h + 92) && pages * page > (uint64_t)size)
         return chat_fail(err, "%s: truncated or damaged: the file has %llu bytes but its header says %llu",
-                         path, (unsigned long long)st.st_size, (unsigned long long)(pages * page));
+                         path, (unsigned long long)size, (unsigned long long)(pages * page));
     return true;
 }
 
@@ -452,7 +497,9 @@ static bool pragma_int(ChatDb *db, const char *sql, int64_t *out, ChatError *err
 static bool create_schema(ChatDb *db, ChatError *err) {
     // 16 KB pages: fewer, larger B-tree and FTS pages made imports ~15% cheaper and the file
     // smaller, with chat loads unchanged (bench/chat_bench.c). Only an empty file takes it.
-    if (!exec_sql(db, "PRAGMA page_size=16384; PRAGMA journal_mode=DELETE; BEGIN IMMEDIATE",
+    // No journal_mode here: a new connection to a new file uses a rollback journal anyway, and
+    // if another process made the file meanwhile, changing its mode would need it alone.
+    if (!exec_sql(db, "PRAGMA page_size=16384; BEGIN IMMEDIATE",
                   "starting to create the database", err))
         return false;
     int64_t version = 0;
@@ -463,6 +510,7 @@ static bool create_schema(ChatDb *db, ChatError *err) {
                  CHAT_DB_APPLICATION_ID, CHAT_DB_SCHEMA_VERSION);
         if (!exec_sql(db, pragmas, "creating the database", err)) goto fail;
         if (!exec_sql(db, schema_v1, "creating the tables", err)) goto fail;
+        db->created = true;
     }
     if (!exec_sql(db, "COMMIT", "creating the database", err)) goto fail;
     return true;
@@ -471,10 +519,28 @@ fail:
     return false;
 }
 
+// "file:PATH?immutable=1" with PATH percent-encoded as RFC 3986 wants, on `arena`.
+static char *immutable_uri(AkArena *arena, const char *path) {
+    size_t n = strlen(path);
+    char *u = ak_arena_push_nz(arena, 3 * n + 32, 1);
+    if (!u) return NULL;
+    char *o = u;
+    memcpy(o, "file:", 5), o += 5;
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        unsigned c = *p;
+        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' ||
+                     c == '-' || c == '_' || c == '.' || c == '~';
+        if (plain) *o++ = (char)c;
+        else o += sprintf(o, "%%%02X", c);
+    }
+    memcpy(o, "?immutable=1", 13);
+    return u;
+}
+
 ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err) {
     AK_ASSERT(path, "chat_db_open: NULL path");
     bool readonly = flags & CHAT_DB_READONLY, is_new;
-    if (!check_file(path, readonly, &is_new, err)) return NULL;
+    if (!check_path(path, readonly, &is_new, err)) return NULL;
 
     AkArena *arena = ak_arena_create(.name = "chat_db");
     if (!arena) { chat_fail(err, "%s: no memory for the handle: %s", path, ak_arena_last_create_error()); return NULL; }
@@ -484,13 +550,43 @@ ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err) {
     db->index_batch = AK_MB(2); // SQLite's peak memory grows with the batch; speed does not
     db->path = str_copy(arena, ak_str_cstr(path)).ptr;
 
-    int oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
+    // SQLite keeps the -wal and -shm (and a rollback journal) beside the file, so writing needs
+    // the folder as well as the file; say which one refuses rather than SQLite's "readonly".
+    AkTemp t = ak_temp_begin(arena);
+    const char *dir = dir_of(arena, path), *open_path = path;
+    bool dir_writable = dir && access(dir, W_OK) == 0;
+    if (!readonly && !dir_writable) {
+        chat_fail(err, "%s: cannot write in the folder %s (the database keeps its -wal and -shm files there): %s",
+                  path, dir ? dir : "?", strerror(errno));
+        ak_temp_end(t);
+        goto fail;
+    }
+    if (!readonly && !is_new && access(path, W_OK) != 0) {
+        chat_fail(err, "%s: the file is read-only (%s); make it writable to import into it", path, strerror(errno));
+        ak_temp_end(t);
+        goto fail;
+    }
+    // A reader in a folder it cannot write: SQLite could not make the -shm a WAL reader needs.
+    // With no -wal beside the file no writer is at work (a writer makes one), so the file is
+    // read as immutable: no locks, no side files.
+    uint64_t wal_size = 0;
+    const char *wal = side_path(arena, path, "-wal");
+    bool immutable = readonly && !dir_writable && !(wal && file_exists(wal, &wal_size) && wal_size > 0);
+    if (immutable && !(open_path = immutable_uri(arena, path))) {
+        chat_fail(err, "%s: no memory for its name", path);
+        ak_temp_end(t);
+        goto fail;
+    }
+    int oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE | (immutable ? SQLITE_OPEN_URI : 0) |
                  (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    if (sqlite3_open_v2(path, &db->sql, oflags, NULL) != SQLITE_OK) {
+    int orc = sqlite3_open_v2(open_path, &db->sql, oflags, NULL);
+    ak_temp_end(t);
+    if (orc != SQLITE_OK) {
         if (db->sql) db_fail(db, err, "cannot open");
         else chat_fail(err, "%s: cannot open: out of memory", path);
         goto fail;
     }
+    if (!check_header(db, err)) goto fail;
     sqlite3_busy_timeout(db->sql, 5000);
     if (!register_tokenizer(db, err)) goto fail;
     if (is_new && !create_schema(db, err)) goto fail;

@@ -90,6 +90,7 @@ static bool meta_put(const ChatRow *row, void *user) {
         m = ChatMetaArray_get(&s->meta, *h);
         if (!ak_str_eq(m->title, row->title)) m->title = copy_str(a, row->title, &ok);
         if (!ak_str_eq(m->model, row->model)) m->model = copy_str(a, row->model, &ok);
+        if (m->content_hash != row->content_hash && m->loaded) chat_lru_forget(s->lru, m->loaded);
     } else {
         uint64_t handle = ChatMetaArray_count(&s->meta);
         m = ChatMetaArray_push(&s->meta);
@@ -108,6 +109,7 @@ static bool meta_put(const ChatRow *row, void *user) {
     m->visible_count = row->visible_count;
     m->part_count = row->part_count;
     m->bytes = row->bytes;
+    m->content_hash = row->content_hash;
     if (!ok) c->failed = true;
     return ok;
 }
