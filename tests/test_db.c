@@ -383,6 +383,78 @@ static void test_put_statuses(void) {
     ak_arena_release(a);
 }
 
+// An older copy never replaces a newer one (issue 13 item 2): the update time decides, then the
+// message count; the older copy is reported as kept newer and search keeps the new words. A
+// uuid twice in one transaction keeps its newest copy and says it is a duplicate.
+static void test_older_copy_kept_newer(void) {
+    AkArena *a = ak_arena_create(.name = "test");
+    ChatDb *db = open_fresh("older.db");
+    REQUIRE(db);
+    ChatError err = {{0}};
+    ChatPutResult r;
+    ChatConv v2 = make_conv(a, CHAT_SOURCE_CLAUDE, "o-1", "Newer", 6, 2);
+    v2.updated = 1800000000.0;
+    REQUIRE(chat_db_put(db, &v2, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_ADDED);
+    CHECK(!r.duplicate);
+    int64_t id = r.chat_id;
+    ChatConv v1 = make_conv(a, CHAT_SOURCE_CLAUDE, "o-1", "Older", 9, 1); // more messages, but older
+    v1.updated = 1700000000.0;
+    REQUIRE(chat_db_put(db, &v1, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_KEPT_NEWER);
+    CHECK_EQ(r.chat_id, id);
+    ChatRow row;
+    REQUIRE(chat_db_get_chat(db, a, id, &row, &err));
+    CHECK(str_is(row.title, "Newer"));
+    CHECK_EQ(row.message_count, 6);
+    CHECK_EQ(search_count(db, a, "\"o-1 version 2\"", NULL), 6);
+    CHECK_EQ(search_count(db, a, "\"o-1 version 1\"", NULL), 0);
+    // Same time: fewer messages is older, as many or more is not.
+    ChatConv fewer = make_conv(a, CHAT_SOURCE_CLAUDE, "o-1", "Fewer", 4, 3);
+    fewer.updated = v2.updated;
+    REQUIRE(chat_db_put(db, &fewer, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_KEPT_NEWER);
+    ChatConv more = make_conv(a, CHAT_SOURCE_CLAUDE, "o-1", "More", 7, 4);
+    more.updated = v2.updated;
+    REQUIRE(chat_db_put(db, &more, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_UPDATED);
+    // An unknown time falls back to the message count.
+    ChatConv unknown = make_conv(a, CHAT_SOURCE_CLAUDE, "o-1", "Unknown time", 5, 5);
+    unknown.updated = CHAT_TIME_UNKNOWN;
+    REQUIRE(chat_db_put(db, &unknown, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_KEPT_NEWER);
+    REQUIRE(chat_db_get_chat(db, a, id, &row, &err));
+    CHECK(str_is(row.title, "More"));
+    CHECK(chat_db_check(db, &err));
+
+    // Duplicates in one transaction: old, newest, older again: the newest stays.
+    REQUIRE(chat_db_begin(db, &err));
+    ChatConv d1 = make_conv(a, CHAT_SOURCE_CHATGPT, "dup", "First copy", 3, 1);
+    ChatConv d2 = make_conv(a, CHAT_SOURCE_CHATGPT, "dup", "Newest copy", 5, 2);
+    d2.updated = d1.updated + 100;
+    REQUIRE(chat_db_put(db, &d1, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_ADDED);
+    CHECK(!r.duplicate);
+    REQUIRE(chat_db_put(db, &d2, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_UPDATED);
+    CHECK(r.duplicate);
+    REQUIRE(chat_db_put(db, &d1, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_KEPT_NEWER);
+    CHECK(r.duplicate);
+    REQUIRE(chat_db_commit(db, &err));
+    REQUIRE(chat_db_get_chat(db, a, r.chat_id, &row, &err));
+    CHECK(str_is(row.title, "Newest copy"));
+    // The next transaction starts afresh: the same chat again is no duplicate.
+    REQUIRE(chat_db_begin(db, &err));
+    REQUIRE(chat_db_put(db, &d2, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_UNCHANGED);
+    CHECK(!r.duplicate);
+    REQUIRE(chat_db_commit(db, &err));
+    CHECK(chat_db_check(db, &err));
+    chat_db_close(db);
+    ak_arena_release(a);
+}
+
 static void test_search(void) {
     AkArena *a = ak_arena_create(.name = "test");
     ChatDb *db = open_fresh("search.db");
@@ -864,6 +936,7 @@ int main(void) {
     RUN(test_create_and_reopen);
     RUN(test_round_trip);
     RUN(test_put_statuses);
+    RUN(test_older_copy_kept_newer);
     RUN(test_search);
     RUN(test_search_visible_only);
     RUN(test_search_hostile_input);

@@ -60,7 +60,8 @@ static const char *usage_import =
     "usage: chatlog import [--skip-bad] [--quiet] EXPORT...\n"
     "  EXPORT is a conversations.json (or conversations-NNN.json), an unpacked export folder,\n"
     "  or the export .zip from Claude.ai or ChatGPT; the format is detected from the content.\n"
-    "  An import is all or nothing; importing again adds new chats and updates changed ones.\n"
+    "  An import is all or nothing; importing again adds new chats and updates changed ones,\n"
+    "  but never replaces a chat with an older copy (by update time, then message count).\n"
     "  --skip-bad  import the good conversations and list the bad ones\n"
     "  --quiet     no progress bar\n";
 
@@ -111,6 +112,11 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         if (r->bad > r->bad_listed) fprintf(stderr, "chatlog: ... and %u more bad conversations\n", r->bad - r->bad_listed);
         if (r->unknown_parts) printf(", %u unknown blocks kept as raw JSON", r->unknown_parts);
         printf("\n");
+        if (res.kept_newer)
+            printf("%s: %u chats kept newer: the database holds a newer copy than this export\n", path, res.kept_newer);
+        if (res.duplicates)
+            printf("%s: %u chats appear more than once in the export; the newest copy of each was kept\n", path,
+                   res.duplicates);
         if (r->chats == 0 && r->bad == 0) printf("%s: the export holds no conversations\n", path);
     }
     return rc;

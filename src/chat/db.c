@@ -5,6 +5,7 @@
 #  define _DEFAULT_SOURCE
 #endif
 #include "chat/db.h"
+#include "arenakit/map.h"
 #include "chat/sqlmem.h"
 
 #include <errno.h>
@@ -79,7 +80,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_BEGIN_READ] = "BEGIN",
-    [ST_CHAT_LOOKUP] = "SELECT id, content_hash FROM chats WHERE source_uuid = ?1 AND source = ?2",
+    [ST_CHAT_LOOKUP] = "SELECT id, content_hash, updated, message_count FROM chats WHERE source_uuid = ?1 AND source = ?2",
     [ST_CHAT_INSERT] = "INSERT INTO chats(source, source_uuid, title, model, created, updated,"
                        " message_count, visible_count, part_count, bytes, content_hash)"
                        " VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -173,6 +174,10 @@ struct ChatDb {
     // ids at or above *_indexed are stored but not yet in the FTS index (see "Indexing").
     int64_t next_msg, next_part, msg_indexed, part_indexed;
     uint64_t unindexed_bytes, index_batch;
+    // The chats this write transaction stored, to tell a uuid seen twice in one import. Its
+    // own arena, made at the first transaction and cleared at each: nothing else pushes there.
+    AkArena *put_arena;
+    AkMap put_ids;
     sqlite3_stmt *stmt[ST_COUNT];
 };
 
@@ -627,6 +632,7 @@ void chat_db_close(ChatDb *db) {
     if (db->in_tx) chat_db_rollback(db);
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(db->stmt[i]);
     sqlite3_close(db->sql);
+    ak_arena_release(db->put_arena);
     ak_arena_release(db->arena);
 }
 
@@ -682,6 +688,9 @@ bool chat_db_begin(ChatDb *db, ChatError *err) {
     db->in_tx = true;
     db->tx_failed = false;
     db->unindexed_bytes = 0;
+    if (db->put_arena) ak_arena_clear(db->put_arena);
+    else db->put_arena = ak_arena_create(.name = "chat_db put ids");
+    db->put_ids = ak_map_u64(db->put_arena, 0); // a NULL arena refuses every insert: no duplicate report
     if (!next_id(db, ST_MSG_NEXT_ID, &db->next_msg, err) || !next_id(db, ST_PART_NEXT_ID, &db->next_part, err)) {
         chat_db_rollback(db);
         return false;
@@ -871,6 +880,14 @@ static void bind_chat(sqlite3_stmt *s, const ChatConv *c, uint64_t hash) {
     sqlite3_bind_int64(s, 12, (int64_t)hash);
 }
 
+// Whether the incoming copy of a stored chat is older than the stored one: its update time
+// decides when both are known, then the message count (a copy with fewer messages is older).
+static bool conv_is_older(const ChatConv *c, double stored_updated, uint32_t stored_count) {
+    bool known = c->updated != CHAT_TIME_UNKNOWN && stored_updated != CHAT_TIME_UNKNOWN && c->updated == c->updated;
+    if (known && c->updated != stored_updated) return c->updated < stored_updated;
+    return c->msg_count < stored_count;
+}
+
 static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult *res, ChatError *err) {
     int u = (int)AK_MIN(c->uuid.len, 100);
     sqlite3_stmt *s = stmt_get(db, ST_CHAT_LOOKUP, err);
@@ -880,10 +897,17 @@ static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult
     int rc = sqlite3_step(s);
     int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     uint64_t old_hash = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 1) : 0;
+    double old_updated = rc == SQLITE_ROW ? col_time(s, 2) : CHAT_TIME_UNKNOWN;
+    uint32_t old_count = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(s, 3) : 0;
     sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_fail(db, err, "looking up a conversation");
+    bool dup = id && ak_map_get_u64(&db->put_ids, (uint64_t)id);
     if (id && old_hash == hash) {
-        *res = (ChatPutResult){CHAT_PUT_UNCHANGED, id};
+        *res = (ChatPutResult){CHAT_PUT_UNCHANGED, id, dup};
+        return true;
+    }
+    if (id && conv_is_older(c, old_updated, old_count)) {
+        *res = (ChatPutResult){CHAT_PUT_KEPT_NEWER, id, dup};
         return true;
     }
     if (id) {
@@ -905,7 +929,8 @@ static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult
     if (id) sqlite3_bind_int64(s, 1, id);
     bind_chat(s, c, hash);
     if (!step_write(db, s, err, "storing conversation %.*s", u, c->uuid.ptr)) return false;
-    *res = (ChatPutResult){id ? CHAT_PUT_UPDATED : CHAT_PUT_ADDED, id ? id : sqlite3_last_insert_rowid(db->sql)};
+    *res = (ChatPutResult){id ? CHAT_PUT_UPDATED : CHAT_PUT_ADDED, id ? id : sqlite3_last_insert_rowid(db->sql), dup};
+    (void)!ak_map_put_u64(&db->put_ids, (uint64_t)res->chat_id, 1); // refused: only the duplicate report is lost
     if (!(s = stmt_get(db, ST_TITLE_FTS_INSERT, err))) return false;
     sqlite3_bind_int64(s, 1, res->chat_id);
     bind_str(s, 2, c->title);

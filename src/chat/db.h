@@ -65,14 +65,19 @@ typedef enum ChatPutStatus {
     CHAT_PUT_ADDED = 1, // a (source, uuid) not seen before
     CHAT_PUT_UPDATED,   // known, content changed: messages and parts replaced, id kept
     CHAT_PUT_UNCHANGED, // known, same content hash: nothing written
+    CHAT_PUT_KEPT_NEWER, // known, and the stored copy is newer: nothing written (see below)
 } ChatPutStatus;
 
 typedef struct ChatPutResult {
     ChatPutStatus status;
     int64_t chat_id;
+    bool duplicate; // this transaction had already stored this chat (a uuid twice in one export)
 } ChatPutResult;
 
-// Stores one conversation. Outside chat_db_begin/commit it is its own transaction. Inside one,
+// Stores one conversation. A stored chat is replaced only by a copy that is not older: a later
+// `updated` time, or the same (or unknown) time and at least as many messages; an older copy
+// leaves it as it is (CHAT_PUT_KEPT_NEWER), so importing an old export never rolls chats back.
+// Outside chat_db_begin/commit it is its own transaction. Inside one,
 // a failed put may leave part of its conversation written, so the transaction can then only
 // be rolled back: later puts fail and chat_db_commit rolls back and says so. (Per-put
 // savepoints would make SQLite's FTS5 write its index at each one.) Invalid input (no uuid,

@@ -227,9 +227,14 @@ static bool import_sink(const ChatConv *conv, void *user, ChatError *err) {
     ImportCtx *c = user;
     ChatPutResult r;
     if (!chat_db_put(c->s->db, conv, &r, err)) return false;
+    if (r.duplicate) { // counted once, as its first copy
+        c->out->duplicates++;
+        return true;
+    }
     c->out->added += r.status == CHAT_PUT_ADDED;
     c->out->updated += r.status == CHAT_PUT_UPDATED;
     c->out->unchanged += r.status == CHAT_PUT_UNCHANGED;
+    c->out->kept_newer += r.status == CHAT_PUT_KEPT_NEWER;
     return true;
 }
 
@@ -241,7 +246,7 @@ bool chat_store_import(ChatStore *s, AkArena *arena, const char *path, const Cha
     ImportCtx c = {s, out};
     if (!chat_import_path(arena, path, opt, import_sink, &c, &out->report, err)) {
         chat_db_rollback(s->db);
-        out->added = out->updated = out->unchanged = 0;
+        out->added = out->updated = out->unchanged = out->kept_newer = out->duplicates = 0;
         return false;
     }
     return chat_db_commit(s->db, err);

@@ -74,6 +74,8 @@ uint64_t chat_store_size_hint(const ChatMeta *m); // bytes a chat's history need
 typedef struct ChatStoreImport {
     ChatImportReport report;
     uint32_t added, updated, unchanged;
+    uint32_t kept_newer; // the database held a newer copy (db.h): left as it was
+    uint32_t duplicates; // further copies of a uuid already seen in this import (newest kept)
 } ChatStoreImport;
 
 // Import an export (file, folder or zip) in one transaction: all or nothing (with skip_bad,

