@@ -45,6 +45,8 @@ for round in $(seq 1 $rounds); do
     got=$(count_chats "$db")
     if [ "$got" = "$want" ]; then ok "$name keep all $want chats"
     else bad "$name keep all $want chats" "the database holds $got: $(head -c 300 "$tmp/list.err")"; fi
+    if "$chatlog" --db "$db" check >"$tmp/check" 2>&1; then ok "$name leave a sound database"
+    else bad "$name leave a sound database" "$(head -c 300 "$tmp/check")"; fi
   done
 done
 finish

@@ -66,4 +66,63 @@ expect "show the duplicated chat" 0 "$chatlog" --db "$db" show $uuid_a
 contains "the newest copy is kept" "$tmp/out" "newest2"
 lacks "not the later, older copy" "$tmp/out" "middle"
 
+# ---- item 3: a failed first import leaves nothing; a killed one leaves a usable database ------
+echo '[{"uuid": "broken' >"$tmp/broken.json"
+expect "a failed first import fails" 1 "$chatlog" --db "$tmp/new/deeper/first.db" import --quiet "$tmp/broken.json"
+if [ -e "$tmp/new" ]; then bad "a failed first import leaves no database or folder" "$(find "$tmp/new")"
+else ok "a failed first import leaves no database or folder"; fi
+mkdir -p "$tmp/xdg"
+expect "a failed first import at the default place fails" 1 env XDG_DATA_HOME="$tmp/xdg" "$chatlog" import --quiet "$tmp/broken.json"
+if [ -e "$tmp/xdg/chatlog" ]; then bad "no default folder left behind" "$(find "$tmp/xdg")"
+else ok "no default folder left behind"; fi
+expect "a failed import into an existing database fails" 1 "$chatlog" --db "$tmp/roll.db" import --quiet "$tmp/broken.json"
+expect "and the database stays" 0 "$chatlog" --db "$tmp/roll.db" show $uuid_a
+
+if [ -x "$gen" ]; then
+  "$gen" --format chatgpt --chats 300 --seed 77 --target-mb 6 --out "$tmp/big.json" || setup_fail "genexport"
+  db=$tmp/killed.db
+  "$chatlog" --db "$db" import --quiet "$tmp/big.json" >/dev/null 2>&1 &
+  pid=$!
+  sleep 0.5 # wherever the kill lands (or after the import ended), what follows must hold
+  kill -9 $pid 2>/dev/null
+  wait $pid 2>/dev/null
+  if [ -e "$db" ]; then
+    expect "after a kill -9 mid-import the database reads" 0 "$chatlog" --db "$db" list
+    expect "after a kill -9 mid-import the database checks sound" 0 "$chatlog" --db "$db" check
+  fi
+  expect "after a kill -9 the import runs again" 0 "$chatlog" --db "$db" import --quiet "$tmp/big.json"
+  expect "and every chat is there" 0 "$chatlog" --db "$db" list --json
+  n=$(grep -c '"uuid"' "$tmp/out")
+  if [ "$n" = 300 ]; then ok "300 chats after the kill and re-import"; else bad "300 chats after the kill and re-import" "$n"; fi
+fi
+
+# ---- item 5: chatlog check, and an import refusing a damaged database ------------------------
+db=$tmp/roll.db
+expect "check a sound database" 0 "$chatlog" --db "$db" check
+contains "check says sound" "$tmp/out" "sound"
+expect "check --quick" 0 "$chatlog" --db "$db" check --quick
+expect "check help" 0 "$chatlog" check --help
+expect "check without a database" 1 "$chatlog" --db "$tmp/none.db" check
+if [ -x "$gen" ]; then
+  db=$tmp/damaged.db
+  "$gen" --format claude --chats 120 --seed 5 --out "$tmp/five.json"
+  "$chatlog" --db "$db" import --quiet "$tmp/five.json" >/dev/null || setup_fail "import five"
+  pages=$(( $(wc -c <"$db") / 16384 ))
+  # Text over a page in the middle of the (closed, checkpointed) file.
+  yes damaged | head -c 16384 | dd of="$db" bs=16384 seek=$((pages / 2)) conv=notrunc status=none
+  expect "check finds the damaged page" 1 "$chatlog" --db "$db" check
+  contains "check prints its findings" "$tmp/out" "damaged: "
+  "$gen" --format chatgpt --chats 5 --seed 6 --out "$tmp/six.json"
+  expect "an import into the damaged database refuses" 1 "$chatlog" --db "$db" import --quiet "$tmp/six.json"
+  contains "the import says it is damaged" "$tmp/err" "damaged"
+  contains "and that nothing was imported" "$tmp/err" "nothing was imported"
+fi
+if command -v sqlite3 >/dev/null; then
+  # The store's own rules, broken in an ordinary table the sqlite3 shell can write.
+  cp "$tmp/roll.db" "$tmp/rules.db"
+  sqlite3 "$tmp/rules.db" "UPDATE chats SET message_count = 42 WHERE id = 1" || setup_fail "sqlite3"
+  expect "check finds a broken message count" 1 "$chatlog" --db "$tmp/rules.db" check
+  contains "and names the chat" "$tmp/out" "chat 1: message_count says 42"
+fi
+
 finish

@@ -3,6 +3,7 @@
 // 0 success, 1 the command failed (message on stderr), 2 the command line was wrong.
 #include "app/browse.h"
 #include "app/cli.h"
+#include "app/firstrun.h"
 #include "app/progress.h"
 #include "app/render.h"
 #include "app/trace.h"
@@ -28,6 +29,7 @@ static const char *usage_main =
     "  export CHAT        one chat as --markdown or --json\n"
     "  stats              chats, messages, database size and the memory report\n"
     "  walk               open every chat in turn, as a reader would; prints memory figures\n"
+    "  check              the database's integrity: pages, search indexes, the store's rules\n"
     "  browse             the terminal browser: chat list, search, tabs (? for keys)\n"
     "\n"
     "options:\n"
@@ -84,8 +86,11 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         }
     }
     if (!n) return usage_error(usage_import, "%s", "import needs the path of an export");
-    if (!app_open_store(c, true)) return APP_EXIT_FAIL;
-    int rc = APP_EXIT_OK;
+    if (!c->opt.db_path && !(c->opt.db_path = app_default_db_path(c->arena, false))) return APP_EXIT_FAIL;
+    AppFirstRun first_run; // a run that imports nothing leaves no database or folder it made
+    app_first_run_begin(&first_run, c->opt.db_path);
+    if (!app_open_store(c, true)) return app_first_run_undo(c, &first_run), APP_EXIT_FAIL;
+    int rc = APP_EXIT_OK, imported = 0;
     for (int k = 0; k < n; k++) {
         const char *path = argv[first + k];
         AppProgress bar;
@@ -102,6 +107,7 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
             rc = APP_EXIT_FAIL;
             continue;
         }
+        imported++;
         const ChatImportReport *r = &res.report;
         printf("%s: %u chats (%u new, %u updated, %u unchanged), %u messages (%u on the visible threads) "
                "from %u file%s, %.1f MB in %.2f s",
@@ -119,6 +125,7 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
                    res.duplicates);
         if (r->chats == 0 && r->bad == 0) printf("%s: the export holds no conversations\n", path);
     }
+    if (!imported) app_first_run_undo(c, &first_run);
     return rc;
 }
 
@@ -465,6 +472,7 @@ static const AppCommand commands[] = {
     {"import", cmd_import}, {"list", cmd_list},     {"show", cmd_show},
     {"search", cmd_search}, {"export", cmd_export}, {"stats", cmd_stats},
     {"walk", cmd_walk},
+    {"check", app_cmd_check},
     {"browse", cmd_browse},
 };
 

@@ -167,7 +167,6 @@ struct ChatDb {
     AkArena *arena; // this struct, the path, rows being decoded
     const char *path;
     uint32_t flags;
-    bool created; // this handle made the schema (the file was new)
     bool in_tx;
     bool tx_failed; // a put failed inside the transaction: it can only be rolled back
     // In a write transaction: messages and parts get ids from these counters, and rows with
@@ -424,6 +423,32 @@ static char *dir_of(AkArena *arena, const char *path) {
     return d;
 }
 
+// A rollback journal beside the file is "hot" after a crash mid-commit: SQLite puts the file
+// back from it on the first read, and until then the file may be anything (a new database
+// killed while being made is pages of zeros). So let SQLite do that first, through a short
+// read-write connection of its own, even for a read-only handle: rolling back is SQLite's
+// recovery, not a write of ours. A journal another process is still writing is not hot, and
+// the read just waits for that commit.
+static bool recover_journal(const char *path, ChatError *err) {
+    uint64_t size = 0;
+    char journal[4096];
+    if ((size_t)snprintf(journal, sizeof journal, "%s-journal", path) >= sizeof journal) return true;
+    if (!file_exists(journal, &size) || size == 0 || !file_exists(path, NULL)) return true;
+    sqlite3 *s = NULL;
+    int rc = sqlite3_open_v2(path, &s, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(s, 5000);
+        rc = sqlite3_exec(s, "PRAGMA schema_version", NULL, NULL, NULL);
+    }
+    bool ok = rc == SQLITE_OK || (rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT ||
+              !file_exists(journal, NULL); // the header check says what is wrong with the file
+    if (!ok)
+        chat_fail(err, "%s: a crash left %s beside it, which SQLite must roll back before the database can be "
+                  "read, and it could not: %s", path, journal, s ? sqlite3_errmsg(s) : "out of memory");
+    sqlite3_close(s);
+    return ok;
+}
+
 // What the path is before SQLite opens it. *is_new: missing or empty, to be created.
 static bool check_path(const char *path, bool readonly, bool *is_new, ChatError *err) {
     *is_new = false;
@@ -515,7 +540,6 @@ static bool create_schema(ChatDb *db, ChatError *err) {
                  CHAT_DB_APPLICATION_ID, CHAT_DB_SCHEMA_VERSION);
         if (!exec_sql(db, pragmas, "creating the database", err)) goto fail;
         if (!exec_sql(db, schema_v1, "creating the tables", err)) goto fail;
-        db->created = true;
     }
     if (!exec_sql(db, "COMMIT", "creating the database", err)) goto fail;
     return true;
@@ -545,7 +569,7 @@ static char *immutable_uri(AkArena *arena, const char *path) {
 ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err) {
     AK_ASSERT(path, "chat_db_open: NULL path");
     bool readonly = flags & CHAT_DB_READONLY, is_new;
-    if (!check_path(path, readonly, &is_new, err)) return NULL;
+    if (!recover_journal(path, err) || !check_path(path, readonly, &is_new, err)) return NULL;
 
     AkArena *arena = ak_arena_create(.name = "chat_db");
     if (!arena) { chat_fail(err, "%s: no memory for the handle: %s", path, ak_arena_last_create_error()); return NULL; }
@@ -637,6 +661,27 @@ void chat_db_close(ChatDb *db) {
 }
 
 const char *chat_db_path(const ChatDb *db) { return db->path; }
+bool chat_db_remove_if_empty(const char *path, bool *removed, ChatError *err) {
+    *removed = false;
+    ChatDb *db = chat_db_open(path, 0, err);
+    if (!db) return false;
+    ChatDbStats st;
+    bool ok = chat_db_begin(db, err) && chat_db_stats(db, &st, err);
+    if (ok && st.chats == 0) {
+        // Under the write lock: no other import is between its begin and its commit.
+        static const char *const side[] = {"", "-wal", "-shm", "-journal"};
+        AkTemp t = ak_temp_begin(db->arena);
+        for (size_t i = 0; i < AK_ARRAY_COUNT(side); i++) {
+            char *p = side_path(db->arena, path, side[i]);
+            if (p && unlink(p) != 0 && errno != ENOENT && i == 0)
+                ok = chat_fail(err, "%s: cannot remove it: %s", path, strerror(errno));
+        }
+        ak_temp_end(t);
+        *removed = ok;
+    }
+    chat_db_close(db); // rolls back
+    return ok;
+}
 void chat_db_set_index_batch(ChatDb *db, uint64_t bytes) { db->index_batch = bytes; }
 struct sqlite3 *chat_db_handle(ChatDb *db) { return db->sql; }
 
@@ -685,6 +730,15 @@ bool chat_db_begin(ChatDb *db, ChatError *err) {
     AK_ASSERT(!db->in_tx, "%s: chat_db_begin inside a transaction", db->path);
     AK_ASSERT(!(db->flags & CHAT_DB_READONLY), "%s: chat_db_begin on a read-only handle", db->path);
     if (!stmt_exec(db, ST_BEGIN, "starting a transaction", err)) return false;
+    // Another chatlog whose first import failed removes the database it made, under this lock
+    // (chat_db_remove_if_empty): a transaction that waited for it would write to a file no
+    // longer in the folder. Say so instead of "succeeding" into it.
+    int moved = 0;
+    if (sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
+        stmt_exec(db, ST_ROLLBACK, "rolling back", NULL);
+        return chat_fail(err, "%s: the database file was removed or replaced while this import waited for it "
+                         "(another import's failed first run); nothing was written: run it again", db->path);
+    }
     db->in_tx = true;
     db->tx_failed = false;
     db->unindexed_bytes = 0;
@@ -1326,18 +1380,110 @@ bool chat_db_stats(ChatDb *db, ChatDbStats *out, ChatError *err) {
     return true;
 }
 
-bool chat_db_check(ChatDb *db, ChatError *err) {
+// ---- check ---------------------------------------------------------------------------------------
+
+typedef struct CheckRun {
+    ChatDb *db;
+    ChatFindingFn *fn;
+    void *user;
+    uint32_t findings;
+    ChatError *err;
+} CheckRun;
+
+static void finding(CheckRun *r, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void finding(CheckRun *r, const char *fmt, ...) {
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    r->findings++;
+    if (r->fn) r->fn(text, r->user);
+}
+
+// Runs `sql`, one finding per row made by `fmt` from up to four integer columns (or the
+// first column's text for pragma checks: fmt NULL); at most CHAT_CHECK_MAX_ROWS rows each.
+// False (err set) only when the statement cannot run; SQLite reporting corruption while
+// running it is a finding.
+static bool check_rows(CheckRun *r, const char *sql, const char *fmt) {
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(db->sql, "PRAGMA quick_check", -1, &s, NULL) != SQLITE_OK)
-        return db_fail(db, err, "checking");
-    int rc = sqlite3_step(s);
-    bool ok = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0), "ok") == 0;
-    if (!ok && rc == SQLITE_ROW)
-        chat_fail(err, "%s: damaged: %s", db->path, (const char *)sqlite3_column_text(s, 0));
-    else if (!ok)
-        db_fail(db, err, "checking");
+    int rc = sqlite3_prepare_v2(r->db->sql, sql, -1, &s, NULL);
+    uint32_t rows = 0;
+    if (rc != SQLITE_OK) return db_fail(r->db, r->err, "checking");
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (!fmt) {
+            const char *t = (const char *)sqlite3_column_text(s, 0);
+            if (t && strcmp(t, "ok") == 0) continue;
+            finding(r, "%s", t ? t : "(no text)");
+        } else {
+            long long v[4] = {0};
+            for (int i = 0; i < 4 && i < sqlite3_column_count(s); i++) v[i] = sqlite3_column_int64(s, i);
+            finding(r, fmt, v[0], v[1], v[2], v[3]);
+        }
+        if (++rows == CHAT_CHECK_MAX_ROWS) {
+            rc = SQLITE_DONE;
+            finding(r, "(and maybe more like it)");
+            break;
+        }
+    }
     sqlite3_finalize(s);
-    if (!ok) return false;
+    if (rc == SQLITE_DONE) return true;
+    int base = rc & 0xff;
+    if (base == SQLITE_CORRUPT || base == SQLITE_NOTADB || base == SQLITE_IOERR) {
+        finding(r, "SQLite cannot read it: %s", sqlite3_errmsg(r->db->sql));
+        return true;
+    }
+    return db_fail(r->db, r->err, "checking");
+}
+
+// The store's own rules, which SQLite cannot know: counts kept on chats and messages match
+// the rows, ordinals run 0..n-1, a part that is a range of its message's text lies inside it.
+static const struct { const char *sql, *fmt; } invariants[] = {
+    {"SELECT c.id, c.message_count, count(m.id) FROM chats c LEFT JOIN messages m ON m.chat_id = c.id"
+     " GROUP BY c.id HAVING count(m.id) != c.message_count",
+     "chat %lld: message_count says %lld, %lld messages stored"},
+    {"SELECT c.id, c.visible_count, count(m.id) FROM chats c LEFT JOIN messages m ON m.chat_id = c.id AND m.visible"
+     " GROUP BY c.id HAVING count(m.id) != c.visible_count",
+     "chat %lld: visible_count says %lld, %lld visible messages stored"},
+    {"SELECT c.id, c.part_count, count(p.id) FROM chats c LEFT JOIN parts p ON p.chat_id = c.id"
+     " GROUP BY c.id HAVING count(p.id) != c.part_count",
+     "chat %lld: part_count says %lld, %lld parts stored"},
+    {"SELECT chat_id, count(*), min(ordinal), max(ordinal) FROM messages GROUP BY chat_id"
+     " HAVING min(ordinal) != 0 OR max(ordinal) != count(*) - 1",
+     "chat %lld: %lld messages, but their ordinals run %lld..%lld (not 0..n-1)"},
+    {"SELECT m.chat_id, m.ordinal, m.part_count, count(p.id) FROM messages m"
+     " LEFT JOIN parts p ON p.chat_id = m.chat_id AND p.msg_ordinal = m.ordinal"
+     " GROUP BY m.id HAVING count(p.id) != m.part_count",
+     "chat %lld message %lld: part_count says %lld, %lld parts stored"},
+    {"SELECT chat_id, msg_ordinal, min(ordinal), max(ordinal) FROM parts GROUP BY chat_id, msg_ordinal"
+     " HAVING min(ordinal) != 0 OR max(ordinal) != count(*) - 1",
+     "chat %lld message %lld: part ordinals run %lld..%lld (not 0..n-1)"},
+    {"SELECT p.chat_id, p.msg_ordinal, p.ordinal FROM parts p LEFT JOIN messages m"
+     " ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal WHERE m.id IS NULL",
+     "chat %lld message %lld part %lld: no such message"},
+    {"SELECT m.chat_id, m.ordinal FROM messages m LEFT JOIN chats c ON c.id = m.chat_id WHERE c.id IS NULL",
+     "chat %lld message %lld: no such chat"},
+    {"SELECT p.chat_id, p.msg_ordinal, p.ordinal, coalesce(p.text_at, -1) FROM parts p JOIN messages m"
+     " ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal WHERE p.text IS NULL AND (p.text_at IS NULL"
+     " OR p.text_len IS NULL OR p.text_at < 0 OR p.text_len < 0"
+     " OR p.text_at + p.text_len > length(CAST(m.text AS BLOB)))",
+     "chat %lld message %lld part %lld: its text range (from byte %lld) lies outside the message text"},
+};
+
+bool chat_db_check_run(ChatDb *db, bool full, ChatFindingFn *fn, void *user, uint32_t *findings, ChatError *err) {
+    CheckRun r = {db, fn, user, 0, err};
+    *findings = 0;
+    bool opened;
+    if (!read_begin(db, &opened, err)) return false;
+    bool ok = check_rows(&r, full ? "PRAGMA integrity_check(100)" : "PRAGMA quick_check(100)", NULL);
+    // The store's rules and the FTS indexes read rows: only worth it on sound pages.
+    for (size_t i = 0; ok && full && r.findings == 0 && i < AK_ARRAY_COUNT(invariants); i++)
+        ok = check_rows(&r, invariants[i].sql, invariants[i].fmt);
+    read_end(db, opened);
     static const char *const fts[][2] = {
         {"INSERT INTO title_fts(title_fts, rank) VALUES('integrity-check', 1)", "the title index"},
         {"INSERT INTO msg_fts(msg_fts, rank) VALUES('integrity-check', 1)", "the message index"},
@@ -1345,10 +1491,32 @@ bool chat_db_check(ChatDb *db, ChatError *err) {
     };
     // rank 1 compares each index with its content table. SQLite runs it as an INSERT, which a
     // read-only connection refuses, so those get the page-level check only.
-    if (db->flags & CHAT_DB_READONLY) return true;
-    for (size_t i = 0; i < AK_ARRAY_COUNT(fts); i++) {
+    for (size_t i = 0; ok && full && r.findings == 0 && !(db->flags & CHAT_DB_READONLY) && i < AK_ARRAY_COUNT(fts); i++) {
         if (sqlite3_exec(db->sql, fts[i][0], NULL, NULL, NULL) != SQLITE_OK)
-            return chat_fail(err, "%s: %s does not match its table: %s", db->path, fts[i][1], sqlite3_errmsg(db->sql));
+            finding(&r, "%s does not match its table: %s", fts[i][1], sqlite3_errmsg(db->sql));
     }
-    return true;
+    *findings = r.findings;
+    return ok;
 }
+
+typedef struct FirstFinding {
+    char text[900];
+    bool got;
+} FirstFinding;
+
+static void keep_first(const char *text, void *user) {
+    FirstFinding *f = user;
+    if (!f->got) snprintf(f->text, sizeof f->text, "%s", text);
+    f->got = true;
+}
+
+static bool check_first(ChatDb *db, bool full, ChatError *err) {
+    FirstFinding f = {{0}, false};
+    uint32_t n = 0;
+    if (!chat_db_check_run(db, full, keep_first, &f, &n, err)) return false;
+    if (n == 0) return true;
+    return chat_fail(err, "%s: damaged: %s%s", db->path, f.text, n > 1 ? " (and more: run `chatlog check`)" : "");
+}
+
+bool chat_db_check(ChatDb *db, ChatError *err) { return check_first(db, true, err); }
+bool chat_db_check_quick(ChatDb *db, ChatError *err) { return check_first(db, false, err); }

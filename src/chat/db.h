@@ -53,6 +53,12 @@ enum {
 ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err);
 void chat_db_close(ChatDb *db); // NULL is fine; rolls back an open transaction
 const char *chat_db_path(const ChatDb *db);
+// Removes the database at `path` with its -wal, -shm and -journal if it holds no chat, taking
+// the write lock first so no other process's import is midway; *removed says whether it did.
+// For undoing a first import that failed. An import of another process that waited for the
+// lock then fails at chat_db_begin ("removed or replaced") instead of writing into a file
+// that is gone. False with err if the database cannot be opened or removed.
+bool chat_db_remove_if_empty(const char *path, bool *removed, ChatError *err);
 
 // ---- writing: an import is one transaction ----------------------------------------------
 
@@ -180,10 +186,23 @@ typedef struct ChatDbStats {
 } ChatDbStats;
 
 bool chat_db_stats(ChatDb *db, ChatDbStats *out, ChatError *err);
-// Thorough check: PRAGMA quick_check plus each FTS index against its content (the latter on
-// writable handles only: SQLite runs it as an INSERT). Reads the whole file (seconds on a
-// large database); for a `check` command and tests, not for open.
+// Thorough check: PRAGMA integrity_check, the store's own rules (message, visible and part
+// counts match the rows; message and part ordinals run 0..n-1; every part belongs to a message
+// and every message to a chat; a part stored as a range of its message's text lies inside
+// it), and each FTS index against its content (writable handles only: SQLite runs that as an
+// INSERT). Rules and indexes are checked only when the pages are sound. Reads the whole file
+// (seconds on a large database); for a `check` command and tests, not for open.
+// Each finding goes to fn (may be NULL) as one line of text, valid during the call; at most
+// CHAT_CHECK_MAX_ROWS per kind. *findings counts them (0: sound). False with err only when the
+// check itself could not run. `full` false: PRAGMA quick_check alone (pages and records, no
+// index contents), the cheap check an import runs first.
+#define CHAT_CHECK_MAX_ROWS 20
+typedef void ChatFindingFn(const char *finding, void *user);
+bool chat_db_check_run(ChatDb *db, bool full, ChatFindingFn *fn, void *user, uint32_t *findings, ChatError *err);
+// chat_db_check_run, full, as one answer: false with err "PATH: damaged: FIRST FINDING".
 bool chat_db_check(ChatDb *db, ChatError *err);
+// The same with `full` false.
+bool chat_db_check_quick(ChatDb *db, ChatError *err);
 
 // The SQLite connection, for tests and diagnostics only (same thread rules as the ChatDb).
 struct sqlite3 *chat_db_handle(ChatDb *db);
