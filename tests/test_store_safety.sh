@@ -125,4 +125,37 @@ if command -v sqlite3 >/dev/null; then
   contains "and names the chat" "$tmp/out" "chat 1: message_count says 42"
 fi
 
+# ---- item 4: a database in a read-only folder, or a read-only file, can be read ---------------
+# Root writes whatever the permission bits say, so the checks run as an unprivileged user.
+as_user=
+if [ "$(id -u)" != 0 ]; then as_user=env
+elif command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+  as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+fi
+if [ -n "$as_user" ]; then
+  chmod 755 "$tmp"
+  mkdir -p "$tmp/ro" "$tmp/rofile"
+  cp "$tmp/new.json" "$tmp/ro.json"; chmod 644 "$tmp/ro.json"
+  "$chatlog" --db "$tmp/ro/db" import --quiet "$tmp/new.json" >/dev/null || setup_fail "import ro"
+  "$chatlog" --db "$tmp/rofile/db" import --quiet "$tmp/new.json" >/dev/null || setup_fail "import rofile"
+  chmod 444 "$tmp/ro/db" "$tmp/rofile/db"; chmod 555 "$tmp/ro"
+  [ "$(id -u)" = 0 ] && chown 65534 "$tmp/rofile" # its own folder, writable, with a file it cannot write
+  for where in ro rofile; do
+    expect "list in a read-only $where" 0 $as_user "$chatlog" --db "$tmp/$where/db" list
+    contains "list in a read-only $where shows the chats" "$tmp/out" "chat $uuid_a"
+    expect "search in a read-only $where" 0 $as_user "$chatlog" --db "$tmp/$where/db" search newword
+    contains "search in a read-only $where finds" "$tmp/out" "newword"
+    expect "show in a read-only $where" 0 $as_user "$chatlog" --db "$tmp/$where/db" show $uuid_b
+    expect "check in a read-only $where" 0 $as_user "$chatlog" --db "$tmp/$where/db" check
+    expect "import into a read-only $where fails" 1 $as_user "$chatlog" --db "$tmp/$where/db" import --quiet "$tmp/ro.json"
+  done
+  expect "import into a read-only folder fails" 1 $as_user "$chatlog" --db "$tmp/ro/db" import --quiet "$tmp/ro.json"
+  contains "and names the folder" "$tmp/err" "cannot write in the folder $tmp/ro "
+  expect "import into a read-only file fails" 1 $as_user "$chatlog" --db "$tmp/rofile/db" import --quiet "$tmp/ro.json"
+  contains "and says the file is read-only" "$tmp/err" "$tmp/rofile/db: the file is read-only"
+  chmod 755 "$tmp/ro" # so the EXIT trap can remove it
+else
+  echo "(no unprivileged user to run as: read-only checks skipped)"
+fi
+
 finish
