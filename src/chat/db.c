@@ -468,7 +468,7 @@ static bool check_path(const char *path, bool readonly, bool *is_new, ChatError 
 
 // Reads the 100-byte header through SQLite's descriptor before SQLite itself reads anything,
 // so a file that is not ours is refused with nothing written beside or into it.
-static bool check_header(ChatDb *db, ChatError *err) {
+static bool check_header(ChatDb *db, bool *is_new, ChatError *err) {
     const char *path = db->path;
     sqlite3_file *f = NULL;
     if (sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f || !f->pMethods)
@@ -478,7 +478,12 @@ static bool check_header(ChatDb *db, ChatError *err) {
     if (f->pMethods->xFileSize(f, &size) != SQLITE_OK) return chat_fail(err, "%s: cannot read its size", path);
     int rc = size > 0 ? f->pMethods->xRead(f, h, sizeof h, 0) : SQLITE_IOERR_SHORT_READ;
     if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ) return chat_fail(err, "%s: cannot read its header", path);
-    if (size == 0) return true; // emptied since check_path (SQLite rolled a new file back): new
+    if (size == 0) { // emptied since check_path (another process rolled a new file back): new
+        if (db->flags & CHAT_DB_READONLY)
+            return chat_fail(err, "%s: the database is empty (import an export first)", path);
+        *is_new = true;
+        return true;
+    }
     if (rc == SQLITE_IOERR_SHORT_READ || memcmp(h, "SQLite format 3", 16) != 0)
         return chat_fail(err, "%s: not a SQLite database (%llu bytes without a SQLite header)", path,
                          (unsigned long long)size);
@@ -615,7 +620,7 @@ ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err) {
         else chat_fail(err, "%s: cannot open: out of memory", path);
         goto fail;
     }
-    if (!check_header(db, err)) goto fail;
+    if (!check_header(db, &is_new, err)) goto fail;
     sqlite3_busy_timeout(db->sql, 5000);
     if (!register_tokenizer(db, err)) goto fail;
     if (is_new && !create_schema(db, err)) goto fail;
@@ -744,7 +749,7 @@ bool chat_db_begin(ChatDb *db, ChatError *err) {
     db->unindexed_bytes = 0;
     if (db->put_arena) ak_arena_clear(db->put_arena);
     else db->put_arena = ak_arena_create(.name = "chat_db put ids");
-    db->put_ids = ak_map_u64(db->put_arena, 0); // a NULL arena refuses every insert: no duplicate report
+    db->put_ids = ak_map_u64(db->put_arena, 0); // without an arena (refused) no duplicate is reported
     if (!next_id(db, ST_MSG_NEXT_ID, &db->next_msg, err) || !next_id(db, ST_PART_NEXT_ID, &db->next_part, err)) {
         chat_db_rollback(db);
         return false;
@@ -955,7 +960,7 @@ static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult
     uint32_t old_count = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(s, 3) : 0;
     sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_fail(db, err, "looking up a conversation");
-    bool dup = id && ak_map_get_u64(&db->put_ids, (uint64_t)id);
+    bool dup = id && db->put_arena && ak_map_get_u64(&db->put_ids, (uint64_t)id);
     if (id && old_hash == hash) {
         *res = (ChatPutResult){CHAT_PUT_UNCHANGED, id, dup};
         return true;
@@ -984,7 +989,8 @@ static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult
     bind_chat(s, c, hash);
     if (!step_write(db, s, err, "storing conversation %.*s", u, c->uuid.ptr)) return false;
     *res = (ChatPutResult){id ? CHAT_PUT_UPDATED : CHAT_PUT_ADDED, id ? id : sqlite3_last_insert_rowid(db->sql), dup};
-    (void)!ak_map_put_u64(&db->put_ids, (uint64_t)res->chat_id, 1); // refused: only the duplicate report is lost
+    if (db->put_arena) // refused: only the duplicate report is lost
+        (void)!ak_map_put_u64(&db->put_ids, (uint64_t)res->chat_id, 1);
     if (!(s = stmt_get(db, ST_TITLE_FTS_INSERT, err))) return false;
     sqlite3_bind_int64(s, 1, res->chat_id);
     bind_str(s, 2, c->title);

@@ -243,7 +243,8 @@ bool chat_store_import(ChatStore *s, AkArena *arena, const char *path, const Cha
     *out = (ChatStoreImport){0};
     if (s->cfg.read_only) return chat_fail(err, "%s: opened read-only", chat_db_path(s->db));
     // Damage an import would not notice (pages it does not read) must not be hidden under a
-    // "success": a quick check first (PRAGMA quick_check; ~1 s per GB), its answer the error.
+    // "success": a quick check first (PRAGMA quick_check reads every page: 0.25 s for a 48 MB
+    // database, release build, warm cache), its answer the error.
     if (!chat_db_check_quick(s->db, err)) return false;
     if (!chat_db_begin(s->db, err)) return false;
     ImportCtx c = {s, out};
