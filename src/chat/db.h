@@ -48,8 +48,14 @@ enum {
 // Opens the database at `path`, creating it when the file is missing or empty (the directory
 // must exist). An existing file is checked before SQLite writes anything: not a SQLite file,
 // truncated, another program's SQLite file (application_id), or a newer schema each give an
-// error naming the path and the problem, and leave the file byte-for-byte as it was.
-// Returns NULL with err filled on failure.
+// error naming the path and the problem, and leave the file byte-for-byte as it was. The check
+// reads through SQLite's own descriptor, never opening the file itself (closing a descriptor
+// would drop the POSIX locks of this process's other connections to it), so any number of
+// handles and processes may open one database at once. A rollback journal left by a crash is
+// rolled back by SQLite first (a short read-write connection, also for a read-only handle).
+// Writing needs the folder to be writable (SQLite keeps -wal and -shm there) and says which
+// folder or file refuses; a read-only handle in a folder it cannot write, with no -wal
+// beside the file, reads it as immutable. Returns NULL with err filled on failure.
 ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err);
 void chat_db_close(ChatDb *db); // NULL is fine; rolls back an open transaction
 const char *chat_db_path(const ChatDb *db);
