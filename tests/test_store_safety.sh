@@ -71,6 +71,10 @@ echo '[{"uuid": "broken' >"$tmp/broken.json"
 expect "a failed first import fails" 1 "$chatlog" --db "$tmp/new/deeper/first.db" import --quiet "$tmp/broken.json"
 if [ -e "$tmp/new" ]; then bad "a failed first import leaves no database or folder" "$(find "$tmp/new")"
 else ok "a failed first import leaves no database or folder"; fi
+chatlog_abs=$(cd "$(dirname "$chatlog")" && pwd)/$(basename "$chatlog")
+(cd "$tmp" && "$chatlog_abs" --db rel/x/y.db import --quiet broken.json >/dev/null 2>&1)
+if [ -e "$tmp/rel" ]; then bad "a failed first import at a relative path leaves no folder" "$(find "$tmp/rel")"
+else ok "a failed first import at a relative path leaves no folder"; fi
 mkdir -p "$tmp/xdg"
 expect "a failed first import at the default place fails" 1 env XDG_DATA_HOME="$tmp/xdg" "$chatlog" import --quiet "$tmp/broken.json"
 if [ -e "$tmp/xdg/chatlog" ]; then bad "no default folder left behind" "$(find "$tmp/xdg")"

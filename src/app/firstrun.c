@@ -23,7 +23,13 @@ void app_first_run_begin(AppFirstRun *fr, const char *db_path) {
     struct stat st;
     *fr = (AppFirstRun){.db_path = db_path, .db_existed = stat(db_path, &st) == 0};
     snprintf(fr->kept, sizeof fr->kept, "%s", db_path);
-    while (parent_of(fr->kept) && stat(fr->kept, &st) != 0) {}
+    for (;;) {
+        if (!parent_of(fr->kept)) { // past the top of the path: "/" or the current folder
+            snprintf(fr->kept, sizeof fr->kept, "%s", fr->kept[0] == '/' ? "/" : "");
+            break;
+        }
+        if (stat(fr->kept, &st) == 0) break;
+    }
 }
 
 void app_first_run_undo(AppCtx *c, const AppFirstRun *fr) {
