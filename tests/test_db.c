@@ -788,6 +788,42 @@ static void test_hot_journal(void) {
     remove_db(tmp_path("killed-new.db"));
 }
 
+// Undoing a failed first import (issue 13 item 3): the database goes only while it holds no
+// chat, and a handle still open on the removed file is told so at its next transaction
+// instead of committing into a file that is gone.
+static void test_remove_if_empty(void) {
+    AkArena *a = ak_arena_create(.name = "test");
+    ChatError err = {{0}};
+    const char *p = tmp_path("first.db");
+    remove_db(p);
+    ChatDb *waiting = chat_db_open(p, 0, &err); // another import that opened the new file
+    REQUIRE(waiting);
+    bool removed = false;
+    CHECK(chat_db_remove_if_empty(p, &removed, &err));
+    CHECK(removed);
+    CHECK(!exists(p));
+    char side[600];
+    snprintf(side, sizeof side, "%s-wal", p);
+    CHECK(!exists(side));
+    CHECK(!chat_db_begin(waiting, &err));
+    CHECK_STR_CONTAINS(err.msg, "removed or replaced");
+    ChatConv c = make_conv(a, CHAT_SOURCE_CLAUDE, "k-1", "Kept", 2, 1);
+    ChatPutResult r;
+    CHECK(!chat_db_put(waiting, &c, &r, &err));
+    chat_db_close(waiting);
+    CHECK(!exists(p));
+    // A database with a chat stays.
+    ChatDb *db = chat_db_open(p, 0, &err);
+    REQUIRE(db);
+    CHECK(chat_db_put(db, &c, &r, &err));
+    chat_db_close(db);
+    CHECK(chat_db_remove_if_empty(p, &removed, &err));
+    CHECK(!removed);
+    CHECK(exists(p));
+    remove_db(p);
+    ak_arena_release(a);
+}
+
 // Damage the check can see: an index entry with no row, a page overwritten.
 static void test_check_finds_damage(void) {
     ChatError err = {{0}};
@@ -1041,6 +1077,7 @@ int main(void) {
     RUN(test_bad_files);
     RUN(test_check_finds_damage);
     RUN(test_hot_journal);
+    RUN(test_remove_if_empty);
     RUN(test_rollback);
     RUN(test_batched_index);
     RUN(test_find_chat);

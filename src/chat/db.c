@@ -734,16 +734,17 @@ static bool index_pending(ChatDb *db, ChatError *err) {
 bool chat_db_begin(ChatDb *db, ChatError *err) {
     AK_ASSERT(!db->in_tx, "%s: chat_db_begin inside a transaction", db->path);
     AK_ASSERT(!(db->flags & CHAT_DB_READONLY), "%s: chat_db_begin on a read-only handle", db->path);
-    if (!stmt_exec(db, ST_BEGIN, "starting a transaction", err)) return false;
+    bool begun = stmt_exec(db, ST_BEGIN, "starting a transaction", err);
     // Another chatlog whose first import failed removes the database it made, under this lock
     // (chat_db_remove_if_empty): a transaction that waited for it would write to a file no
-    // longer in the folder. Say so instead of "succeeding" into it.
+    // longer in the folder (or SQLite fails on its vanished -wal). Say what happened instead.
     int moved = 0;
     if (sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
-        stmt_exec(db, ST_ROLLBACK, "rolling back", NULL);
+        if (!sqlite3_get_autocommit(db->sql)) stmt_exec(db, ST_ROLLBACK, "rolling back", NULL);
         return chat_fail(err, "%s: the database file was removed or replaced while this import waited for it "
                          "(another import's failed first run); nothing was written: run it again", db->path);
     }
+    if (!begun) return false;
     db->in_tx = true;
     db->tx_failed = false;
     db->unindexed_bytes = 0;
