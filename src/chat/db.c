@@ -1433,7 +1433,7 @@ static bool check_rows(CheckRun *r, const char *sql, const char *fmt) {
         }
         if (++rows == CHAT_CHECK_MAX_ROWS) {
             rc = SQLITE_DONE;
-            finding(r, "(and maybe more like it)");
+            if (r->fn) r->fn("(and maybe more like it)", r->user); // not a finding of its own
             break;
         }
     }
@@ -1488,7 +1488,8 @@ bool chat_db_check_run(ChatDb *db, bool full, ChatFindingFn *fn, void *user, uin
     if (!read_begin(db, &opened, err)) return false;
     bool ok = check_rows(&r, full ? "PRAGMA integrity_check(100)" : "PRAGMA quick_check(100)", NULL);
     // The store's rules and the FTS indexes read rows: only worth it on sound pages.
-    for (size_t i = 0; ok && full && r.findings == 0 && i < AK_ARRAY_COUNT(invariants); i++)
+    bool pages_sound = r.findings == 0;
+    for (size_t i = 0; ok && full && pages_sound && i < AK_ARRAY_COUNT(invariants); i++)
         ok = check_rows(&r, invariants[i].sql, invariants[i].fmt);
     read_end(db, opened);
     static const char *const fts[][2] = {
@@ -1498,7 +1499,7 @@ bool chat_db_check_run(ChatDb *db, bool full, ChatFindingFn *fn, void *user, uin
     };
     // rank 1 compares each index with its content table. SQLite runs it as an INSERT, which a
     // read-only connection refuses, so those get the page-level check only.
-    for (size_t i = 0; ok && full && r.findings == 0 && !(db->flags & CHAT_DB_READONLY) && i < AK_ARRAY_COUNT(fts); i++) {
+    for (size_t i = 0; ok && full && pages_sound && !(db->flags & CHAT_DB_READONLY) && i < AK_ARRAY_COUNT(fts); i++) {
         if (sqlite3_exec(db->sql, fts[i][0], NULL, NULL, NULL) != SQLITE_OK)
             finding(&r, "%s does not match its table: %s", fts[i][1], sqlite3_errmsg(db->sql));
     }
@@ -1513,7 +1514,9 @@ typedef struct FirstFinding {
 
 static void keep_first(const char *text, void *user) {
     FirstFinding *f = user;
-    if (!f->got) snprintf(f->text, sizeof f->text, "%s", text);
+    if (f->got) return;
+    snprintf(f->text, sizeof f->text, "%s", text);
+    for (char *p = f->text; *p; p++) if (*p == '\n') *p = ' '; // one line in an error message
     f->got = true;
 }
 
