@@ -66,6 +66,10 @@ expect "show the duplicated chat" 0 "$chatlog" --db "$db" show $uuid_a
 contains "the newest copy is kept" "$tmp/out" "newest2"
 lacks "not the later, older copy" "$tmp/out" "middle"
 
+# Importing the database itself would open and close its file beside the store's connections.
+expect "importing the database itself is refused" 1 "$chatlog" --db "$tmp/roll.db" import --quiet "$tmp/roll.db"
+contains "and said so" "$tmp/err" "this is the database itself"
+
 # ---- item 3: a failed first import leaves nothing; a killed one leaves a usable database ------
 echo '[{"uuid": "broken' >"$tmp/broken.json"
 expect "a failed first import fails" 1 "$chatlog" --db "$tmp/new/deeper/first.db" import --quiet "$tmp/broken.json"

@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 uint64_t chat_store_size_hint(const ChatMeta *m) {
     uint64_t n = m->message_count;
@@ -242,6 +243,11 @@ bool chat_store_import(ChatStore *s, AkArena *arena, const char *path, const Cha
                        ChatStoreImport *out, ChatError *err) {
     *out = (ChatStoreImport){0};
     if (s->cfg.read_only) return chat_fail(err, "%s: opened read-only", chat_db_path(s->db));
+    // Reading the database itself as an export would open and close its file beside our
+    // connections, dropping their locks (db.c): refuse it by name.
+    struct stat es, ds;
+    if (stat(path, &es) == 0 && stat(chat_db_path(s->db), &ds) == 0 && es.st_dev == ds.st_dev && es.st_ino == ds.st_ino)
+        return chat_fail(err, "%s: this is the database itself, not an export", path);
     // Damage an import would not notice (pages it does not read) must not be hidden under a
     // "success": a quick check first (PRAGMA quick_check reads every page: 0.25 s for a 48 MB
     // database, release build, warm cache), its answer the error.
