@@ -48,7 +48,7 @@ uuid_b=22222222-2222-4222-8222-222222222222
 expect "import the newer export" 0 "$chatlog" --db "$db" import --quiet "$tmp/new.json"
 expect "import an older export" 0 "$chatlog" --db "$db" import --quiet "$tmp/old.json"
 contains "older export: one chat updated (the one that is newer in it)" "$tmp/out" "(0 new, 1 updated, 0 unchanged)"
-contains "older export: the other kept newer" "$tmp/out" "1 chats kept newer"
+contains "older export: the other kept newer" "$tmp/out" "1 chat kept newer"
 expect "search after the older export" 0 "$chatlog" --db "$db" search newword
 contains "the newer words are still found" "$tmp/out" "newword"
 expect "show the kept chat" 0 "$chatlog" --db "$db" show $uuid_a
@@ -61,7 +61,7 @@ contains "the kept chat has its newer messages" "$tmp/out" "gamma"
 db=$tmp/dup.db
 expect "import an export with a uuid three times" 0 "$chatlog" --db "$db" import --quiet "$tmp/dup.json"
 contains "duplicates counted once" "$tmp/out" "3 chats (1 new, 0 updated, 0 unchanged)"
-contains "duplicates said once" "$tmp/out" "2 chats appear more than once in the export; the newest copy of each was kept"
+contains "duplicates said once" "$tmp/out" "the export holds 2 extra copies of chats it already had (same uuid); the newest copy of each chat was kept"
 expect "show the duplicated chat" 0 "$chatlog" --db "$db" show $uuid_a
 contains "the newest copy is kept" "$tmp/out" "newest2"
 lacks "not the later, older copy" "$tmp/out" "middle"

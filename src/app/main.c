@@ -119,10 +119,11 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         if (r->unknown_parts) printf(", %u unknown blocks kept as raw JSON", r->unknown_parts);
         printf("\n");
         if (res.kept_newer)
-            printf("%s: %u chats kept newer: the database holds a newer copy than this export\n", path, res.kept_newer);
+            printf("%s: %u chat%s kept newer: the database holds a newer copy than this export\n", path,
+                   res.kept_newer, res.kept_newer == 1 ? "" : "s");
         if (res.duplicates)
-            printf("%s: %u chats appear more than once in the export; the newest copy of each was kept\n", path,
-                   res.duplicates);
+            printf("%s: the export holds %u extra cop%s of chats it already had (same uuid); the newest copy "
+                   "of each chat was kept\n", path, res.duplicates, res.duplicates == 1 ? "y" : "ies");
         if (r->chats == 0 && r->bad == 0) printf("%s: the export holds no conversations\n", path);
     }
     if (!imported) app_first_run_undo(c, &first_run);
