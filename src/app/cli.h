@@ -65,6 +65,9 @@ const char *app_format_time(double t, char *buf, size_t cap);
 void app_json_str(FILE *out, AkStr s);
 void app_json_time(FILE *out, double t); // ISO 8601 string or null
 
+// `chatlog check` (cmd_check.c): the database's integrity report; exit 1 when damaged.
+int app_cmd_check(AppCtx *c, int argc, char **argv);
+
 // The value of `--name VALUE` / `--name=VALUE` at argv[*i] (advancing *i), or NULL.
 const char *app_opt_value(int argc, char **argv, int *i, const char *name);
 

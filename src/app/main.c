@@ -4,6 +4,7 @@
 // import committed what it could read but skipped something (listed on stderr).
 #include "app/browse.h"
 #include "app/cli.h"
+#include "app/firstrun.h"
 #include "app/progress.h"
 #include "app/render.h"
 #include "app/trace.h"
@@ -29,6 +30,7 @@ static const char *usage_main =
     "  export CHAT        one chat as --markdown or --json\n"
     "  stats              chats, messages, database size and the memory report\n"
     "  walk               open every chat in turn, as a reader would; prints memory figures\n"
+    "  check              the database's integrity: pages, search indexes, the store's rules\n"
     "  browse             the terminal browser: chat list, search, tabs (? for keys)\n"
     "\n"
     "options:\n"
@@ -61,7 +63,8 @@ static const char *usage_import =
     "usage: chatlog import [--strict | --skip-bad] [--quiet] EXPORT...\n"
     "  EXPORT is a conversations.json (or conversations-NNN.json), an unpacked export folder,\n"
     "  or the export .zip from Claude.ai or ChatGPT; the format is detected from the content.\n"
-    "  Importing again adds new chats and updates changed ones. A conversation that cannot be\n"
+    "  Importing again adds new chats and updates changed ones, but never replaces a chat with an\n"
+    "  older copy (by update time, then message count). A conversation that cannot be\n"
     "  read is skipped and named, the rest is imported, and the exit status is 3. A file that\n"
     "  is not valid JSON (cut short, bad UTF-8) imports nothing and exits 1.\n"
     "  --strict    all or nothing: any conversation that cannot be read fails the import\n"
@@ -92,8 +95,11 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
     }
     if (!n) return usage_error(usage_import, "%s", "import needs the path of an export");
     if (strict && skip_bad) return usage_error(usage_import, "%s", "--strict and --skip-bad contradict each other");
-    if (!app_open_store(c, true)) return APP_EXIT_FAIL;
-    int rc = APP_EXIT_OK;
+    if (!c->opt.db_path && !(c->opt.db_path = app_default_db_path(c->arena, false))) return APP_EXIT_FAIL;
+    AppFirstRun first_run; // a run that imports nothing leaves no database or folder it made
+    app_first_run_begin(&first_run, c->opt.db_path);
+    if (!app_open_store(c, true)) return app_first_run_undo(c, &first_run), APP_EXIT_FAIL;
+    int rc = APP_EXIT_OK, imported = 0;
     for (int k = 0; k < n; k++) {
         const char *path = argv[first + k];
         AppProgress bar;
@@ -112,6 +118,7 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
             rc = APP_EXIT_FAIL;
             continue;
         }
+        imported++;
         const ChatImportReport *r = &res.report;
         printf("%s: %u chats (%u new, %u updated, %u unchanged), %u messages (%u on the visible threads) "
                "from %u file%s, %.1f MB in %.2f s",
@@ -124,8 +131,15 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         if (r->bad > r->bad_listed) fprintf(stderr, "chatlog: ... and %u more bad conversations\n", r->bad - r->bad_listed);
         if (r->unknown_parts) printf(", %u unknown blocks kept as raw JSON", r->unknown_parts);
         printf("\n");
+        if (res.kept_newer)
+            printf("%s: %u chat%s kept newer: the database holds a newer copy than this export\n", path,
+                   res.kept_newer, res.kept_newer == 1 ? "" : "s");
+        if (res.duplicates)
+            printf("%s: the export holds %u extra cop%s of chats it already had (same uuid); the newest copy "
+                   "of each chat was kept\n", path, res.duplicates, res.duplicates == 1 ? "y" : "ies");
         if (r->chats == 0 && r->bad == 0 && r->broken_files == 0) printf("%s: the export holds no conversations\n", path);
     }
+    if (!imported) app_first_run_undo(c, &first_run);
     return rc;
 }
 
@@ -482,6 +496,7 @@ static const AppCommand commands[] = {
     {"import", cmd_import}, {"list", cmd_list},     {"show", cmd_show},
     {"search", cmd_search}, {"export", cmd_export}, {"stats", cmd_stats},
     {"walk", cmd_walk},
+    {"check", app_cmd_check},
     {"browse", cmd_browse},
 };
 
