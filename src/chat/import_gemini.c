@@ -125,7 +125,7 @@ AkStr chat_html_to_text(AkArena *a, AkStr html) {
             if (tag_is(name, "br")) BREAK(1);
             else if (tag_is(name, "li")) {
                 BREAK(1);
-                if (!closing && len) o[len++] = '-', o[len++] = ' ';
+                if (!closing) o[len++] = '-', o[len++] = ' '; // "<li>" is longer than "\n- "
             } else if (tag_is(name, "p") || tag_is(name, "pre") || tag_is(name, "blockquote") || tag_is(name, "ul") ||
                        tag_is(name, "ol") || tag_is(name, "table") || tag_is(name, "hr") ||
                        (name.len == 2 && (name.ptr[0] == 'h' || name.ptr[0] == 'H') && name.ptr[1] >= '1' && name.ptr[1] <= '6')) {
