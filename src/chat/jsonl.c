@@ -19,8 +19,11 @@ struct ChatJsonl {
     uint64_t newlines;     // newlines consumed: the current line's number is this + 1 at its start
     uint64_t line, line_offset;
     uint64_t replaced;
+    ChatJsonReader *jr;    // one JSON reader, restarted at each line
     ChatError err;
 };
+
+static int64_t line_read(void *user, char *out, uint64_t cap, ChatError *err);
 
 ChatJsonl *chat_jsonl_open(AkArena *arena, ChatJsonlParams p, ChatError *err) {
     ChatJsonl *r = ak_push_struct(arena, ChatJsonl);
@@ -30,13 +33,21 @@ ChatJsonl *chat_jsonl_open(AkArena *arena, ChatJsonlParams p, ChatError *err) {
         r->buf = (char *)p.data; // only read, never written
         r->cap = r->end = p.data ? p.len : 0;
         r->eof = true;
-        return r;
+    } else {
+        r->read = p.read, r->user = p.user;
+        r->cap = p.buffer_size ? AK_MAX(p.buffer_size, 64) : CHAT_JSONL_DEFAULT_BUFFER;
+        r->buf = ak_push_array_nz(arena, char, r->cap);
+        if (!r->buf) return chat_fail(err, "no memory for the JSON Lines buffer: %s", ak_arena_error(arena)), NULL;
     }
-    r->read = p.read, r->user = p.user;
-    r->cap = p.buffer_size ? AK_MAX(p.buffer_size, 64) : CHAT_JSONL_DEFAULT_BUFFER;
-    r->buf = ak_push_array_nz(arena, char, r->cap);
-    if (!r->buf) return chat_fail(err, "no memory for the JSON Lines buffer: %s", ak_arena_error(arena)), NULL;
-    return r;
+    // No string is longer than its line: the reader reserves (not commits) that much.
+    uint64_t max_string = p.read ? r->max_line : AK_MIN(r->max_line, AK_MAX(r->end, 64));
+    r->jr = chat_json_reader_create(err, .read = line_read, .user = r, .whole = true, .buffer_size = AK_KB(64),
+                                    .max_string = max_string);
+    return r->jr ? r : NULL;
+}
+
+void chat_jsonl_close(ChatJsonl *r) {
+    if (r) chat_json_reader_release(r->jr);
 }
 
 // More bytes at [pos, end) once everything before was consumed; false at the end or a failure.
@@ -115,36 +126,19 @@ ChatJsonlStep chat_jsonl_next(ChatJsonl *r, AkArena *arena, ChatJson **out) {
     r->line_offset = r->base + r->pos;
     r->line_len = 0;
     r->in_line_done = false;
-    // A line that is already buffered whole gets a JSON reader sized to it: small lines (most
-    // records) then commit little per line; a longer one streams through 64 KB.
-    const char *nl = memchr(r->buf + r->pos, '\n', (size_t)(r->end - r->pos));
-    uint64_t known = nl ? (uint64_t)(nl - (r->buf + r->pos)) : r->eof ? r->end - r->pos : 0;
-    bool whole = nl || r->eof;
-    ChatError e = {{0}};
-    ChatJsonReader *jr = chat_json_reader_create(&e, .read = line_read, .user = r, .whole = true,
-                                                 .buffer_size = whole ? AK_MIN(AK_MAX(known + 1, 64), AK_KB(64)) : AK_KB(64),
-                                                 .max_string = whole ? AK_MAX(known, 64) : r->max_line);
-    if (!jr) {
-        chat_fail(&r->err, "line %llu: %s", (unsigned long long)r->line, e.msg);
-        r->failed = true;
-        return CHAT_JSONL_ERROR;
-    }
+    ChatJsonReader *jr = r->jr;
+    chat_json_reader_restart(jr, line_read, r, NULL, 0);
     ChatJson *v = NULL;
     ChatJsonStep st = chat_json_next(jr, arena, &v);
     if (st == CHAT_JSON_ITEM) st = chat_json_next(jr, arena, NULL) == CHAT_JSON_END ? CHAT_JSON_ITEM : CHAT_JSON_ERROR;
     if (st != CHAT_JSON_ITEM) {
-        if (r->failed) {
-            chat_json_reader_release(jr);
-            return CHAT_JSONL_ERROR;
-        }
+        if (r->failed) return CHAT_JSONL_ERROR;
         chat_fail(&r->err, "line %llu (starting at byte %llu): %s", (unsigned long long)r->line,
                   (unsigned long long)r->line_offset, chat_json_error(jr));
-        chat_json_reader_release(jr);
         if (!skip_line(r)) return CHAT_JSONL_ERROR;
         return CHAT_JSONL_BAD;
     }
     r->replaced += chat_json_replaced(jr);
-    chat_json_reader_release(jr);
     if (out) *out = v;
     return CHAT_JSONL_RECORD;
 }

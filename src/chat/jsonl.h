@@ -1,9 +1,9 @@
 // jsonl.h: a JSON Lines reader (one JSON value per line, as Claude Code and Codex CLI write
 // their session logs). Bytes come through one fixed read buffer from a caller's source (the
 // same ChatJsonReadFn as json.h, or memory); each line is parsed by the strict JSON reader
-// (json.h) into a tree on an arena the caller passes per call. A line is never held whole
-// unless it fits the buffer: a longer one (files with 20 MB lines exist) streams from the
-// buffer into the JSON reader, so memory per line is its tree, not tree plus text.
+// (json.h) into a tree on an arena the caller passes per call. A line is never held whole:
+// it streams from the buffer into the JSON reader (files with 20 MB lines exist), so memory
+// per line is its tree, not tree plus text.
 //
 // A line that is not one JSON value (a syntax error, invalid UTF-8, a second value, a line
 // longer than max_line) is skipped to its newline and reported with its line number
@@ -11,7 +11,8 @@
 // Blank lines are skipped. Line numbers are 1-based and count every newline.
 //
 // Memory: the reader and its buffer are pushed on the arena given to chat_jsonl_open and live
-// until the caller pops it; each line's JSON reader is created and released per line.
+// until the caller pops it; one JSON reader (its own arena: frames, a 64 KB buffer, room
+// reserved for the longest string) is restarted at each line and released by chat_jsonl_close.
 #ifndef CHAT_JSONL_H
 #define CHAT_JSONL_H
 
@@ -32,8 +33,10 @@ typedef struct ChatJsonlParams {
 
 typedef struct ChatJsonl ChatJsonl;
 
-// NULL (reason in err) if the arena cannot hold the reader and its buffer.
+// NULL (reason in err) if the arena cannot hold the reader and its buffer, or the JSON reader
+// (its own arena, one for all the lines) cannot be made. Close releases the JSON reader.
 ChatJsonl *chat_jsonl_open(AkArena *arena, ChatJsonlParams params, ChatError *err);
+void chat_jsonl_close(ChatJsonl *r); // NULL is fine
 
 typedef enum ChatJsonlStep {
     CHAT_JSONL_RECORD, // *out is the line's value, on `arena`

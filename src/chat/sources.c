@@ -285,6 +285,7 @@ static bool import_jsonl(ChatSourceRun *run, const char *name, ChatJsonReadFn *r
     run->parsed = chat_jsonl_offset(jl);
     run->rep->bytes += run->parsed;
     run->rep->replaced += chat_jsonl_replaced(jl);
+    chat_jsonl_close(jl);
     ak_scratch_end(lines);
     if (!ok) return false;
     progress(run, run->parsed);
