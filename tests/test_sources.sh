@@ -103,4 +103,19 @@ if command -v python3 >/dev/null; then
     expect "import takeout zip" 0 run import --quiet "$tmp/takeout.zip" &&
     contains "zip unchanged" "$tmp/out" "3 chats (0 new, 0 updated, 3 unchanged)"
 fi
+# The generator's agent and Gemini trees import with the counts its manifest promises.
+gen=$build/tools/genexport
+if [ -x "$gen" ]; then
+  for f in claude-code codex gemini; do
+    "$gen" --format "$f" --chats 30 --seed 7 --out "$tmp/gen-$f" --manifest "$tmp/gen-$f.m" 2>"$tmp/err" ||
+      bad "genexport $f" "$(head -c 300 "$tmp/err")"
+    chats=$(awk '$1 == "chats" {print $2}' "$tmp/gen-$f.m")
+    msgs=$(awk '$1 == "visible_messages" {print $2}' "$tmp/gen-$f.m")
+    files=$(awk '$1 == "files" {print $2}' "$tmp/gen-$f.m")
+    expect "import generated $f" 0 "$chatlog" --db "$tmp/gen.db" import --quiet "$tmp/gen-$f"
+    contains "generated $f counts" "$tmp/out" "$chats chats ($chats new, 0 updated, 0 unchanged), $msgs messages ($msgs on the visible threads) from $files file"
+  done
+else
+  bad "genexport" "no $gen"
+fi
 finish
