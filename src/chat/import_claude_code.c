@@ -6,7 +6,9 @@
 //    (subagent work), `isMeta` (context the tool injected: kept hidden), and `message` with
 //    `role`, `model` and `content` (a string, or blocks: text, thinking, tool_use, tool_result,
 //    image; others are kept as raw JSON);
-//  - `summary` records carry a title (`summary`) for the session: the last one wins;
+//  - `summary` records carry a title (`summary`) and the message it covers (`leafUuid`): the
+//    last one whose leafUuid is in this file titles the chat (summaries of other sessions are
+//    ignored);
 //  - `file-history-snapshot`, `queue-operation` and other bookkeeping records are skipped.
 // A chat is a file (a session; a subagent file `agent-*.jsonl` is a chat of its own, named
 // session/agent-id). Its uuid is the first record's sessionId, which appending lines never
@@ -18,10 +20,17 @@
 
 #include <stdio.h>
 
+typedef struct Summary Summary;
+struct Summary { // a summary record: its title and the message it summarizes up to
+    AkStr text, leaf;
+    Summary *prev;
+};
+
 struct ChatClaudeCode {
     AkArena *a;
     ChatMsgList msgs;
-    AkStr session, agent, cwd, summary, first_prompt, first_side_prompt, model, leaf;
+    Summary *summaries; // the last first
+    AkStr session, agent, cwd, first_prompt, first_side_prompt, model, leaf;
     double created, updated;
     bool all_sidechain;
     uint32_t unknown;
@@ -119,7 +128,11 @@ bool chat_claude_code_record(ChatClaudeCode *s, const ChatJson *rec, uint64_t li
     AkStr type = str_of(rec, "type");
     if (ak_str_eq(type, AK_STR("summary"))) {
         AkStr sum = str_of(rec, "summary");
-        if (sum.len) s->summary = ak_str_copy(a, sum);
+        Summary *x = sum.len ? ak_push_struct(a, Summary) : NULL;
+        if (x) {
+            *x = (Summary){ak_str_copy(a, sum), ak_str_copy(a, str_of(rec, "leafUuid")), s->summaries};
+            s->summaries = x;
+        }
         return true;
     }
     if (!type_in(type, message_types)) return true; // bookkeeping (snapshots, queue operations...)
@@ -196,9 +209,6 @@ bool chat_claude_code_finish(ChatClaudeCode *s, ChatConv *out, ChatError *err) {
     out->source = CHAT_SOURCE_CLAUDE_CODE;
     out->uuid = s->all_sidechain && s->agent.len ? ak_str_pushf(a, "%.*s/agent-%.*s", AK_STR_FMT(s->session), AK_STR_FMT(s->agent))
                                                  : s->session;
-    AkStr title = chat_title_from(a, s->summary.len ? s->summary : s->first_prompt.len ? s->first_prompt : s->first_side_prompt);
-    if (s->all_sidechain) title = ak_str_pushf(a, "(subagent) %.*s", AK_STR_FMT(title));
-    out->title = chat_title_with_project(a, s->cwd, title);
     out->model = s->model;
     out->created = s->created, out->updated = s->updated;
     out->unknown_parts = s->unknown;
@@ -212,6 +222,14 @@ bool chat_claude_code_finish(ChatClaudeCode *s, ChatConv *out, ChatError *err) {
         chat_idmap_put(&ids, s->msgs.items[i].uuid, (int32_t)kept);
         s->msgs.items[kept++] = s->msgs.items[i];
     }
+    // The title: the latest summary of a message in this file (a file can also carry summaries
+    // of other sessions: their leafUuid is elsewhere), else the first prompt.
+    AkStr summary = ak_str("", 0);
+    for (const Summary *x = s->summaries; x && !summary.len; x = x->prev)
+        if (chat_idmap_get(&ids, x->leaf) >= 0) summary = x->text;
+    AkStr title = chat_title_from(a, summary.len ? summary : s->first_prompt.len ? s->first_prompt : s->first_side_prompt);
+    if (s->all_sidechain) title = ak_str_pushf(a, "(subagent) %.*s", AK_STR_FMT(title));
+    out->title = chat_title_with_project(a, s->cwd, title);
     int32_t *parent = ak_push_array(a, int32_t, kept ? kept : 1);
     if (!parent) return chat_fail(err, "out of memory for %u messages", kept);
     for (uint32_t i = 0; i < kept; i++) {
