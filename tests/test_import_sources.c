@@ -216,6 +216,13 @@ static void test_jsonl_from_memory(void) {
     REQUIRE(chat_import_memory(arena, "mem.jsonl", doc, strlen(doc), NULL, keep_sink, &g, &rep, &err));
     REQUIRE(g.count == 1);
     CHECK(str_is(g.convs[0].uuid, "mem-1") && g.convs[0].msg_count == 1);
+    // A first record both readers could claim (Claude Code keys, a Codex item type): Claude Code's.
+    const char *both = "{\"parentUuid\":null,\"type\":\"message\",\"uuid\":\"z-0\"}\n"
+                       "{\"parentUuid\":null,\"sessionId\":\"both-1\",\"type\":\"user\",\"uuid\":\"z-1\","
+                       "\"message\":{\"role\":\"user\",\"content\":\"hi\"}}\n";
+    memset(&g, 0, sizeof g);
+    CHECK_MSG(chat_import_memory(arena, "both.jsonl", both, strlen(both), NULL, keep_sink, &g, &rep, &err), "%s", err.msg);
+    CHECK(g.count == 1 && g.convs[0].source == CHAT_SOURCE_CLAUDE_CODE && str_is(g.convs[0].uuid, "both-1"));
     // JSON Lines of no known kind (Codex's history.jsonl, say): no chat, one entry in the bad list.
     const char *other = "{\"session_id\":\"a\",\"ts\":1,\"text\":\"x\"}\n{\"session_id\":\"b\",\"ts\":2,\"text\":\"y\"}\n";
     memset(&g, 0, sizeof g);

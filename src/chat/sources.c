@@ -260,10 +260,11 @@ static bool import_jsonl(ChatSourceRun *run, const char *name, ChatJsonReadFn *r
             add_bad(run, name, chat_jsonl_error(jl)); // skipped, reported, the rest goes on
         } else {
             records++;
-            if (!cc && !cx && rec->kind == CHAT_JSON_OBJECT) {
-                if (chat_claude_code_is_record(rec)) cc = chat_claude_code_begin(run->work);
-                else if (chat_codex_is_record(rec)) cx = chat_codex_begin(run->work);
-                if ((chat_claude_code_is_record(rec) && !cc) || (chat_codex_is_record(rec) && !cx)) {
+            if (!cc && !cx && rec->kind == CHAT_JSON_OBJECT) { // the first known record decides
+                bool is_cc = chat_claude_code_is_record(rec), is_cx = !is_cc && chat_codex_is_record(rec);
+                if (is_cc) cc = chat_claude_code_begin(run->work);
+                if (is_cx) cx = chat_codex_begin(run->work);
+                if ((is_cc && !cc) || (is_cx && !cx)) {
                     ok = chat_fail(run->err, "%s: out of memory for a session", name);
                     ak_temp_end(lt);
                     break;
