@@ -79,6 +79,8 @@ static void test_sniff(void) {
     CHECK(sniff("\xEF\xBB\xBF  {\"a\":1}\n{\"b\":2}\n") == CHAT_SOURCE_KIND_JSONL); // any JSON Lines: the reader names it
     // A record cut by the head (a 20 MB first line) is still known by its first keys.
     CHECK(sniff("{\"parentUuid\":\"p\",\"isSidechain\":false,\"message\":{\"content\":\"aaaaaaaa") == CHAT_SOURCE_KIND_JSONL);
+    CHECK(sniff("{\"id\":\"x\",\"timestamp\":\"t\",\"instructions\":\"# AGENTS.md, longer than the head") == CHAT_SOURCE_KIND_JSONL);
+    CHECK(sniff("{\"timestamp\":\"t\",\"type\":\"session_meta\",\"payload\":{\"instructions\":\"long") == CHAT_SOURCE_KIND_JSONL);
     CHECK(sniff("[\n {\"header\": \"Gemini Apps\", \"title\": \"Prompted hi\", \"time\": \"2025-01-01T00:00:00Z\"}]") ==
           CHAT_SOURCE_KIND_GEMINI);
     CHECK(sniff("[{\"header\":\"Bard\",\"title\":\"Prompted") == CHAT_SOURCE_KIND_GEMINI);

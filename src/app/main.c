@@ -59,7 +59,9 @@ static bool wants_help(int argc, char **argv) {
 static const char *usage_import =
     "usage: chatlog import [--skip-bad] [--quiet] EXPORT...\n"
     "  EXPORT is a conversations.json (or conversations-NNN.json), an unpacked export folder,\n"
-    "  or the export .zip from Claude.ai or ChatGPT; the format is detected from the content.\n"
+    "  or the export .zip from Claude.ai or ChatGPT; also Claude Code (~/.claude/projects), Codex\n"
+    "  CLI (~/.codex/sessions) and a Google Takeout of Gemini Apps. The format is detected from\n"
+    "  the content.\n"
     "  An import is all or nothing; importing again adds new chats and updates changed ones.\n"
     "  --skip-bad  import the good conversations and list the bad ones\n"
     "  --quiet     no progress bar\n";

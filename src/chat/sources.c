@@ -23,11 +23,12 @@ enum {
     KEY_TYPE = 1u << 0, KEY_SESSION_ID = 1u << 1, KEY_PARENT_UUID = 1u << 2, KEY_LEAF_UUID = 1u << 3,
     KEY_PAYLOAD = 1u << 4, KEY_RECORD_TYPE = 1u << 5, KEY_HEADER = 1u << 6, KEY_TIME = 1u << 7,
     KEY_TITLE = 1u << 8, KEY_PRODUCTS = 1u << 9, KEY_SAFE_HTML = 1u << 10, KEY_CHAT_MESSAGES = 1u << 11,
-    KEY_MAPPING = 1u << 12, KEY_MESSAGE = 1u << 13, KEY_UUID = 1u << 14,
+    KEY_MAPPING = 1u << 12, KEY_MESSAGE = 1u << 13, KEY_UUID = 1u << 14, KEY_ID = 1u << 15,
+    KEY_TIMESTAMP = 1u << 16, KEY_INSTRUCTIONS = 1u << 17,
 };
 static const char *const key_names[] = {"type", "sessionId", "parentUuid", "leafUuid", "payload", "record_type",
                                         "header", "time", "title", "products", "safeHtmlItem", "chat_messages",
-                                        "mapping", "message", "uuid"};
+                                        "mapping", "message", "uuid", "id", "timestamp", "instructions"};
 
 typedef struct Scan {
     const char *p;
@@ -93,17 +94,16 @@ static void scan_object(Scan *s, Keys *k) {
         if (s->i >= s->n || s->p[s->i] != ':') return;
         s->i++;
         ws(s);
+        size_t j = 0; // the key counts even when the head cuts its value (a long first line)
+        while (j < AK_ARRAY_COUNT(key_names) && !ak_str_eq(key, ak_str_cstr(key_names[j]))) j++;
+        if (j < AK_ARRAY_COUNT(key_names)) k->keys |= 1u << j;
         if (s->i < s->n && s->p[s->i] == '"') {
             if (!str_at(s, &val)) return;
         } else if (!skip_value(s)) {
             return;
         }
-        for (size_t j = 0; j < AK_ARRAY_COUNT(key_names); j++) {
-            if (!ak_str_eq(key, ak_str_cstr(key_names[j]))) continue;
-            k->keys |= 1u << j;
-            if (j == 0) k->type = val;
-            if (j == 6) k->header = val;
-        }
+        if (j == 0) k->type = val;
+        if (j == 6) k->header = val;
         ws(s);
         if (s->i < s->n && s->p[s->i] == ',') s->i++;
     }
@@ -132,6 +132,8 @@ static bool agent_record_keys(const Keys *k) {
     if (k->keys & (KEY_CHAT_MESSAGES | KEY_MAPPING)) return false;
     if (k->keys & (KEY_SESSION_ID | KEY_PARENT_UUID | KEY_LEAF_UUID | KEY_RECORD_TYPE)) return true;
     if ((k->keys & KEY_PAYLOAD) && (k->keys & KEY_TYPE)) return true;
+    // An older Codex rollout's first line: {id, timestamp, instructions} (instructions can be long).
+    if ((k->keys & KEY_ID) && (k->keys & KEY_TIMESTAMP) && (k->keys & KEY_INSTRUCTIONS) && !(k->keys & KEY_TYPE)) return true;
     return (k->keys & KEY_TYPE) && (is_any(k->type, claude_code_types) || is_any(k->type, codex_types));
 }
 
