@@ -62,7 +62,9 @@ static bool wants_help(int argc, char **argv) {
 static const char *usage_import =
     "usage: chatlog import [--strict | --skip-bad] [--quiet] EXPORT...\n"
     "  EXPORT is a conversations.json (or conversations-NNN.json), an unpacked export folder,\n"
-    "  or the export .zip from Claude.ai or ChatGPT; the format is detected from the content.\n"
+    "  or the export .zip from Claude.ai or ChatGPT; also Claude Code (~/.claude/projects), Codex\n"
+    "  CLI (~/.codex/sessions) and a Google Takeout of Gemini Apps. The format is detected from\n"
+    "  the content.\n"
     "  Importing again adds new chats and updates changed ones, but never replaces a chat with an\n"
     "  older copy (by update time, then message count). A conversation that cannot be\n"
     "  read is skipped and named, the rest is imported, and the exit status is 3. A file that\n"
@@ -146,7 +148,7 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
 // ---- list -------------------------------------------------------------------------------------
 
 static const char *usage_list =
-    "usage: chatlog list [--since DATE] [--until DATE] [--source claude|chatgpt] [--title TEXT]\n"
+    "usage: chatlog list [--since DATE] [--until DATE] [--source SOURCE] [--title TEXT]\n"
     "                    [--limit N] [--json]\n"
     "  Chats newest first (by last update). DATE is 2025-06-03 or 2025-06-03T19:40.\n"
     "  --title keeps chats whose title contains TEXT (ASCII letters match either case).\n";
@@ -161,6 +163,9 @@ typedef struct ListFilter {
 static bool parse_source(const char *s, ChatSource *out) {
     if (!strcmp(s, "claude")) *out = CHAT_SOURCE_CLAUDE;
     else if (!strcmp(s, "chatgpt")) *out = CHAT_SOURCE_CHATGPT;
+    else if (!strcmp(s, "claude-code")) *out = CHAT_SOURCE_CLAUDE_CODE;
+    else if (!strcmp(s, "codex")) *out = CHAT_SOURCE_CODEX;
+    else if (!strcmp(s, "gemini")) *out = CHAT_SOURCE_GEMINI;
     else return false;
     return true;
 }
@@ -193,7 +198,7 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
         } else if ((v = app_opt_value(argc, argv, &i, "--until"))) {
             if (!app_parse_date(v, true, &f.until)) return usage_error(usage_list, "bad date for --until: %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--source"))) {
-            if (!parse_source(v, &f.source)) return usage_error(usage_list, "--source is claude or chatgpt, not %s", v);
+            if (!parse_source(v, &f.source)) return usage_error(usage_list, "--source is claude, chatgpt, claude-code, codex or gemini, not %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--title"))) {
             f.title = ak_str_cstr(v);
         } else if ((v = app_opt_value(argc, argv, &i, "--limit"))) {
@@ -290,7 +295,7 @@ static int cmd_export(AppCtx *c, int argc, char **argv) { return show_chat(c, ar
 // ---- search -----------------------------------------------------------------------------------
 
 static const char *usage_search =
-    "usage: chatlog search QUERY... [--limit N] [--source claude|chatgpt] [--since DATE] [--until DATE]\n"
+    "usage: chatlog search QUERY... [--limit N] [--source SOURCE] [--since DATE] [--until DATE]\n"
     "                      [--all-branches] [--json]\n"
     "  Every word must match; \"a phrase\" matches in order; word* matches a prefix.\n"
     "  Searches message text, attachments, tool output, thinking and titles, best match first.\n";
@@ -306,7 +311,7 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
             if (!app_parse_count(v, &n) || !n || n > UINT32_MAX) return usage_error(usage_search, "bad number for --limit: %s", v);
             so.limit = (uint32_t)n;
         } else if ((v = app_opt_value(argc, argv, &i, "--source"))) {
-            if (!parse_source(v, &so.source)) return usage_error(usage_search, "--source is claude or chatgpt, not %s", v);
+            if (!parse_source(v, &so.source)) return usage_error(usage_search, "--source is claude, chatgpt, claude-code, codex or gemini, not %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--since"))) {
             if (!app_parse_date(v, false, &so.since)) return usage_error(usage_search, "bad date for --since: %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--until"))) {
@@ -386,18 +391,19 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
     ChatDbStats ds;
     ChatError err = {{0}};
     if (!chat_db_stats(c->store->db, &ds, &err)) return fprintf(stderr, "chatlog: %s\n", err.msg), APP_EXIT_FAIL;
-    uint32_t by_source[3] = {0};
-    for (uint32_t h = 0; h < chat_store_count(c->store); h++) by_source[chat_store_meta(c->store, h)->source % 3]++;
+    uint32_t by_source[CHAT_SOURCE_GEMINI + 1] = {0};
+    for (uint32_t h = 0; h < chat_store_count(c->store); h++) by_source[chat_store_meta(c->store, h)->source % (CHAT_SOURCE_GEMINI + 1)]++;
     ChatLruStats ls = chat_lru_stats(c->store->lru);
     AkMemStats total = ak_pool_totals(AK_POOL_KIND_COUNT);
     if (c->opt.json) {
         printf("{\"database\": ");
         app_json_str(stdout, ak_str_cstr(c->opt.db_path));
-        printf(", \"chats\": %llu, \"claude\": %u, \"chatgpt\": %u, \"messages\": %llu, \"parts\": %llu, "
+        printf(", \"chats\": %llu, \"claude\": %u, \"chatgpt\": %u, \"claude_code\": %u, \"codex\": %u, \"gemini\": %u, \"messages\": %llu, \"parts\": %llu, "
                "\"file_bytes\": %llu, \"wal_bytes\": %llu, \"schema\": %u,\n \"cache\": {\"active\": %u, \"total\": %u, "
                "\"pinned\": %u, \"used\": %llu, \"budget\": %llu, \"evictions\": %llu},\n \"arenas\": {\"reserved\": %llu, "
                "\"committed\": %llu, \"used\": %llu},\n \"pool\": ",
                (unsigned long long)ds.chats, by_source[CHAT_SOURCE_CLAUDE], by_source[CHAT_SOURCE_CHATGPT],
+               by_source[CHAT_SOURCE_CLAUDE_CODE], by_source[CHAT_SOURCE_CODEX], by_source[CHAT_SOURCE_GEMINI],
                (unsigned long long)ds.messages, (unsigned long long)ds.parts, (unsigned long long)ds.file_bytes,
                (unsigned long long)ds.wal_bytes, ds.schema_version, ls.active, ls.total, ls.pinned,
                (unsigned long long)ls.used, (unsigned long long)ls.budget, (unsigned long long)ls.evictions,
@@ -408,8 +414,13 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
     }
     if (!memory_only) {
         printf("database   %s (schema %u)\n", c->opt.db_path, ds.schema_version);
-        printf("chats      %llu (%u Claude, %u ChatGPT)\n", (unsigned long long)ds.chats, by_source[CHAT_SOURCE_CLAUDE],
+        printf("chats      %llu (%u Claude, %u ChatGPT", (unsigned long long)ds.chats, by_source[CHAT_SOURCE_CLAUDE],
                by_source[CHAT_SOURCE_CHATGPT]);
+        static const char *const more[] = {[CHAT_SOURCE_CLAUDE_CODE] = "Claude Code", [CHAT_SOURCE_CODEX] = "Codex",
+                                           [CHAT_SOURCE_GEMINI] = "Gemini"};
+        for (int k = CHAT_SOURCE_CLAUDE_CODE; k <= CHAT_SOURCE_GEMINI; k++) // the newer sources when present
+            if (by_source[k]) printf(", %u %s", by_source[k], more[k]);
+        printf(")\n");
         printf("messages   %llu, with %llu structured parts\n", (unsigned long long)ds.messages, (unsigned long long)ds.parts);
         printf("size       %.1f MB on disk (+ %.1f MB write-ahead log)\n\n", ds.file_bytes / 1048576.0,
                ds.wal_bytes / 1048576.0);

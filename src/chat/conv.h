@@ -11,6 +11,9 @@
 typedef enum ChatSource {
     CHAT_SOURCE_CLAUDE = 1,
     CHAT_SOURCE_CHATGPT = 2,
+    CHAT_SOURCE_CLAUDE_CODE = 3, // Claude Code session logs (sources.h)
+    CHAT_SOURCE_CODEX = 4,       // OpenAI Codex CLI rollouts
+    CHAT_SOURCE_GEMINI = 5,      // Gemini from Google Takeout My Activity
 } ChatSource;
 
 typedef enum ChatRole {

@@ -182,7 +182,8 @@ struct ChatDb {
 
 // ---- small helpers ------------------------------------------------------------------------
 
-static const char *const source_names[] = {[CHAT_SOURCE_CLAUDE] = "claude", [CHAT_SOURCE_CHATGPT] = "chatgpt"};
+static const char *const source_names[] = {[CHAT_SOURCE_CLAUDE] = "claude", [CHAT_SOURCE_CHATGPT] = "chatgpt",
+    [CHAT_SOURCE_CLAUDE_CODE] = "claude-code", [CHAT_SOURCE_CODEX] = "codex", [CHAT_SOURCE_GEMINI] = "gemini"};
 static const char *const role_names[] = {
     [CHAT_ROLE_USER] = "user", [CHAT_ROLE_ASSISTANT] = "assistant", [CHAT_ROLE_SYSTEM] = "system",
     [CHAT_ROLE_TOOL] = "tool", [CHAT_ROLE_OTHER] = "other",
@@ -1006,7 +1007,7 @@ bool chat_db_put(ChatDb *db, const ChatConv *conv, ChatPutResult *res, ChatError
     if (conv->uuid.len == 0)
         return chat_fail(err, "%s: the conversation at byte %llu has no uuid", db->path,
                          (unsigned long long)conv->byte_offset);
-    if (conv->source != CHAT_SOURCE_CLAUDE && conv->source != CHAT_SOURCE_CHATGPT)
+    if ((unsigned)conv->source >= AK_ARRAY_COUNT(source_names) || !source_names[conv->source])
         return chat_fail(err, "%s: conversation %.*s has no known source (%d)", db->path,
                          (int)AK_MIN(conv->uuid.len, 100), conv->uuid.ptr, (int)conv->source);
     if (db->tx_failed)

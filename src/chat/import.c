@@ -5,6 +5,7 @@
 #  define _DEFAULT_SOURCE
 #endif
 #include "chat/import.h"
+#include "chat/sources.h"
 
 #include "arenakit/scratch.h"
 
@@ -408,6 +409,13 @@ static void progress(ImportRun *run, uint64_t in_file) {
 
 // One JSON document: every conversation in it to the sink.
 static bool import_stream(ImportRun *run, const char *name, ChatJsonReadFn *read, void *user, const char *data, uint64_t len) {
+    // Claude Code, Codex CLI and Gemini documents are read by sources.c; others go on below,
+    // through a source that replays the head it looked at.
+    ChatSourcePeek peek;
+    ChatSourceRun src = {run->arena, run->work, run->opt, run->sink, run->sink_user, run->rep, run->err, run->done, run->total, 0};
+    int handled = chat_sources_import(&src, &peek, name, &read, &user, &data, &len);
+    run->done += src.parsed;
+    if (handled) return handled > 0;
     ChatError e = {{0}};
     ChatJsonReader *r = chat_json_reader_create(&e, .read = read, .user = user, .data = data, .len = len,
                                                 .max_string = data ? AK_MAX(len, 64) : 0);
@@ -559,7 +567,7 @@ static void list_dir(ImportRun *run, NameList *l, const char *dir, int depth) {
         struct stat st;
         if (!path.ptr || stat(path.ptr, &st) != 0) continue;
         if (S_ISDIR(st.st_mode) && depth < 8) list_dir(run, l, path.ptr, depth + 1);
-        else if (S_ISREG(st.st_mode) && is_conversations_name(path.ptr)) ak_str_list_push(run->work, &l->found, path), l->bytes += (uint64_t)st.st_size;
+        else if (S_ISREG(st.st_mode) && (is_conversations_name(path.ptr) || chat_sources_wanted(path.ptr, false))) ak_str_list_push(run->work, &l->found, path), l->bytes += (uint64_t)st.st_size;
         else if (l->skipped.count < 6) ak_str_list_push(run->work, &l->skipped, path);
     }
     closedir(d);
@@ -625,7 +633,7 @@ static bool import_archive(ImportRun *run, const char *path) {
         const char *name = archive_entry_pathname(e);
         if (!name || archive_entry_filetype(e) != AE_IFREG) continue;
         AkStr copy = ak_str_copy(run->work, ak_str_cstr(name));
-        if (is_conversations_name(name)) {
+        if (is_conversations_name(name) || chat_sources_wanted(name, true)) {
             ak_str_list_push(run->work, &l.found, copy);
             l.bytes += archive_entry_size_is_set(e) ? (uint64_t)archive_entry_size(e) : 0;
         } else if (l.skipped.count < 6) {
