@@ -490,7 +490,7 @@ static void test_pool_registration(void) {
             found = 1;
             CHECK(strcmp(e[i].name, "registered") == 0);
             CHECK(e[i].kind == AK_POOL_KIND_ARENA);
-            CHECK(e[i].loc.line > 0);
+            CHECK(AK_DEBUG ? e[i].loc.line > 0 : e[i].loc.file == NULL); // the library's mode decides
         }
     CHECK(found);
     ak_arena_release(a);

@@ -76,7 +76,7 @@ static void *worker(void *arg) {
         ak_scratch_end(t);
         unclaim(a->pool_slot, me);
         ak_arena_release(a);
-        n += 260;
+        n += 261;
     }
     atomic_fetch_add(&ops, n);
     atomic_fetch_add(&writers_done, 1);
@@ -122,7 +122,7 @@ static void test_concurrent_claims_and_reports(void) {
     uint32_t before = ak_pool_count();
     double s = test_scale();
     claims_per_thread = (uint64_t)(16 * 4000 * s) / 16 * 16; // multiple of 16: all released
-    arenas_per_thread = (uint64_t)(1000 * s) + 1;
+    arenas_per_thread = (uint64_t)(400 * s) + 1;
     pthread_t th[THREADS], rd;
     pthread_create(&rd, NULL, reader, NULL);
     for (int i = 0; i < THREADS; i++) pthread_create(&th[i], NULL, worker, (void *)(intptr_t)i);
