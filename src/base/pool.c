@@ -109,9 +109,9 @@ void ak_pool_assert_live(const void *object, const char *op) {
 void ak_pool_unregister(int32_t slot) {
     AK_ASSERT(slot >= 0 && slot < AK_POOL_SLOTS, "pool slot %d out of range", (int)slot);
     PoolSlot *s = &pool_slots[slot];
-    void *object = atomic_load(&s->object);
-    AK_ASSERT(object != NULL, "pool slot %d released twice", (int)slot);
+    AK_ASSERT(atomic_load(&s->object) != NULL, "pool slot %d released twice", (int)slot);
 #if AK_DEBUG
+    void *object = atomic_load(&s->object);
     released_lock();
     pool_released[pool_released_next++ % RELEASED_COUNT] = (Released){object, s->kind, s->name, s->loc};
     released_unlock();
