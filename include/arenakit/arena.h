@@ -134,6 +134,10 @@ void ak_arena_set_oom_handler(AkArena *arena, AkArenaOomFn *fn, void *user);
 // A block: a header at the start of one reserved range, followed by pushed bytes.
 typedef struct AkArenaBlock AkArenaBlock;
 struct AkArenaBlock {
+    // In the first block only: the arena's live position in its current block (relaxed
+    // atomic: read by reports on other threads). First in the structure, so the inline push
+    // addresses it through the arena pointer itself.
+    _Atomic uint64_t live_pos;
     AkArenaBlock *prev; // the block before this one in the chain
     uint64_t base_pos;  // global position of this block's first byte
     uint64_t base_used; // bytes used in all earlier blocks
@@ -150,8 +154,7 @@ struct AkArenaBlock {
 // figures the pool report reads from other threads are atomics in memory that lives as long
 // as the arena (never in a block that a pop may release under the reader).
 struct AkArena {
-    AkArenaBlock first;      // this block's own header
-    _Atomic uint64_t pos;    // local position in the current block (relaxed: read by reports)
+    AkArenaBlock first;      // this block's own header; first.live_pos is the live position
     uint64_t fast_end;       // pushes ending at or below this take the inline path (0 = never)
     uint64_t dirty;          // the current block's zeroing mark (AkArenaBlock.dirty)
     AkArenaBlock *current;   // the block pushes go to (&first until chained)
@@ -171,7 +174,7 @@ struct AkArena {
 };
 
 static inline uint64_t ak_arena_pos(AkArena *arena) {
-    return arena->current->base_pos + atomic_load_explicit(&arena->pos, memory_order_relaxed);
+    return arena->current->base_pos + atomic_load_explicit(&arena->first.live_pos, memory_order_relaxed);
 }
 
 // The inline path takes alignments up to AK_ARENA_FAST_ALIGN only: every block starts on a
@@ -183,24 +186,27 @@ static inline uint64_t ak_arena_pos(AkArena *arena) {
 #define AK_ARENA_FAST_OK(size, align) (AK_IS_POW2(align) && (align) <= AK_ARENA_FAST_ALIGN && (size) <= (AK_GB(1) << 16))
 
 static inline void *ak_arena_push_nz(AkArena *arena, uint64_t size, uint64_t align) {
-    uint64_t pos = atomic_load_explicit(&arena->pos, memory_order_relaxed);
+    uint64_t pos = atomic_load_explicit(&arena->first.live_pos, memory_order_relaxed);
     uint64_t start = (pos + align - 1) & ~(align - 1);
     uint64_t end = start + size;
     // fast_end is 0 while a poisoning tool is active, so those pushes take the slow path.
     if (AK_ARENA_FAST_OK(size, align) && end <= arena->fast_end) {
-        atomic_store_explicit(&arena->pos, end, memory_order_relaxed);
-        return (char *)arena->current + start;
+        atomic_store_explicit(&arena->first.live_pos, end, memory_order_relaxed);
+        char *p = (char *)arena->current + start;
+        AK_ASSUME(p != NULL); // inside a live block: lets a caller's NULL check fold away
+        return p;
     }
     return ak_arena_push_slow(arena, size, align, false);
 }
 
 static inline void *ak_arena_push(AkArena *arena, uint64_t size, uint64_t align) {
-    uint64_t pos = atomic_load_explicit(&arena->pos, memory_order_relaxed);
+    uint64_t pos = atomic_load_explicit(&arena->first.live_pos, memory_order_relaxed);
     uint64_t start = (pos + align - 1) & ~(align - 1);
     uint64_t end = start + size;
     if (AK_ARENA_FAST_OK(size, align) && end <= arena->fast_end) {
-        atomic_store_explicit(&arena->pos, end, memory_order_relaxed);
+        atomic_store_explicit(&arena->first.live_pos, end, memory_order_relaxed);
         char *p = (char *)arena->current + start;
+        AK_ASSUME(p != NULL);
         // Below `dirty` memory was handed out before and popped; above it is fresh from the OS.
         if (start < arena->dirty) memset(p, 0, (size_t)(AK_MIN(end, arena->dirty) - start));
         return p;

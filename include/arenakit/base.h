@@ -83,6 +83,14 @@ void ak_assert_fail(const char *cond, const char *file, int line, const char *fm
 #  define AK_ALLOC_ALIGN(i)
 #endif
 
+// AK_ASSUME(c): the compiler may take c as true (a fact it cannot see, such as "a pointer into
+// a live block is not NULL"); UBSan checks it. Nothing on other compilers.
+#if defined(__GNUC__) || defined(__clang__)
+#  define AK_ASSUME(c) ((c) ? (void)0 : __builtin_unreachable())
+#else
+#  define AK_ASSUME(c) ((void)0)
+#endif
+
 // Sanitizer detection, shared by the modules that poison memory.
 #if defined(__SANITIZE_ADDRESS__)
 #  define AK_ASAN 1

@@ -30,8 +30,8 @@ const char *ak_arena_last_create_error(void) { return create_error; }
 // Commit steps need not be powers of two (a user's .commit = 100000 is a page multiple only).
 static uint64_t round_up(uint64_t x, uint64_t step) { return (x + step - 1) / step * step; }
 
-static uint64_t load_pos(AkArena *a) { return atomic_load_explicit(&a->pos, memory_order_relaxed); }
-static void store_pos(AkArena *a, uint64_t pos) { atomic_store_explicit(&a->pos, pos, memory_order_relaxed); }
+static uint64_t load_pos(AkArena *a) { return atomic_load_explicit(&a->first.live_pos, memory_order_relaxed); }
+static void store_pos(AkArena *a, uint64_t pos) { atomic_store_explicit(&a->first.live_pos, pos, memory_order_relaxed); }
 
 // The owner is the only writer of the published figures: a relaxed load and store suffice.
 static void st_add(_Atomic uint64_t *st, uint64_t delta) {

@@ -73,6 +73,13 @@ static void os_set_error(AkOsOp op, uint64_t size, const char *why) {
 
 const char *ak_os_error(void) { return os_error; }
 
+// Precondition of commit and decommit: whole pages (the accounting counts what the caller
+// passes, the OS rounds to pages).
+#define OS_CHECK_PAGES(op, ptr, size)                                                              \
+    AK_ASSERT((uintptr_t)(ptr) % ak_os_page_size() == 0 && (size) % ak_os_page_size() == 0,       \
+              "%s of %llu bytes at %p: not whole pages of %llu bytes", op, (unsigned long long)(size), \
+              (ptr), (unsigned long long)ak_os_page_size())
+
 #if defined(_WIN32)
 #include <windows.h>
 
@@ -115,6 +122,7 @@ void *ak_os_reserve(uint64_t size, bool large) {
 }
 
 bool ak_os_commit(void *ptr, uint64_t size) {
+    OS_CHECK_PAGES("commit", ptr, size);
     if (os_injected(AK_OS_COMMIT)) return os_set_error(AK_OS_COMMIT, size, "injected failure"), false;
     if (!os_charge(size)) return false;
     if (VirtualAlloc(ptr, size, MEM_COMMIT, PAGE_READWRITE)) return true;
@@ -130,6 +138,7 @@ bool ak_os_prefault(void *ptr, uint64_t size) {
 }
 
 bool ak_os_decommit(void *ptr, uint64_t size) {
+    OS_CHECK_PAGES("decommit", ptr, size);
     if (os_injected(AK_OS_DECOMMIT)) return os_set_error(AK_OS_DECOMMIT, size, "injected failure"), false;
     if (VirtualFree(ptr, size, MEM_DECOMMIT)) return os_uncharge(size), true;
     os_set_error(AK_OS_DECOMMIT, size, os_win_error());
@@ -223,6 +232,7 @@ void *ak_os_reserve(uint64_t size, bool large) {
 }
 
 bool ak_os_commit(void *ptr, uint64_t size) {
+    OS_CHECK_PAGES("commit", ptr, size);
     if (os_injected(AK_OS_COMMIT)) return os_set_error(AK_OS_COMMIT, size, "injected failure"), false;
     if (!os_charge(size)) return false;
     if (mprotect(ptr, (size_t)size, PROT_READ | PROT_WRITE) == 0) return true;
@@ -242,6 +252,7 @@ bool ak_os_prefault(void *ptr, uint64_t size) {
 }
 
 bool ak_os_decommit(void *ptr, uint64_t size) {
+    OS_CHECK_PAGES("decommit", ptr, size);
     if (os_injected(AK_OS_DECOMMIT)) return os_set_error(AK_OS_DECOMMIT, size, "injected failure"), false;
 #if defined(__APPLE__)
     // MADV_FREE on macOS may keep the old contents; mapping fresh anonymous memory over the
