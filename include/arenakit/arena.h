@@ -7,8 +7,9 @@
 //
 // When a block's reserve is used up the arena chains a new block (unless AK_ARENA_FIXED, which
 // makes the reserve a hard cap: the push returns NULL and ak_arena_error() says why). A pop that
-// releases chained blocks keeps the last one as a spare for the next chain, so a temporary
-// scope that crosses a block boundary does not map and unmap a block every round. Pops and
+// releases chained blocks keeps one of them (the one right after the position popped to) as a
+// spare for the next chain, so a temporary scope that crosses a block boundary does not map
+// and unmap a block every round. Pops and
 // clears give committed pages back to the OS beyond `keep` bytes, so a spike does not stay
 // resident. Memory not handed out is poisoned for AddressSanitizer and Valgrind.
 #ifndef ARENAKIT_ARENA_H
@@ -35,7 +36,8 @@ enum {
 };
 
 typedef struct AkArenaParams {
-    uint64_t reserve;   // address space per block, rounded up to the page; default 64 MB
+    uint64_t reserve;   // address space per block, rounded up to the page (64 KB on
+                        // Windows); default 64 MB
     uint64_t commit;    // commit step; default 64 KB (at most the reserve)
     uint64_t keep;      // committed bytes a pop or clear keeps; 0: the default, 1 MB;
                         // AK_KEEP_NONE: nothing beyond the commit step that holds the header.
@@ -47,7 +49,7 @@ typedef struct AkArenaParams {
     AkArenaOomFn *on_oom;
     void *oom_user;
     uint32_t pool_kind; // AK_POOL_KIND_*: for arenakit's own modules (scratch, heap)
-    AkLoc loc;          // filled by ak_arena_create in debug builds
+    AkLoc loc;          // AK_HERE from ak_arena_create; kept by a debug library only
 } AkArenaParams;
 
 #define AK_ARENA_DEFAULT_RESERVE AK_MB(64)
@@ -120,9 +122,10 @@ typedef struct AkMemStats {
     uint64_t blocks;     // reserved blocks (arena chain length) or heap blocks
 } AkMemStats;
 
-// An arena's reserved and committed bytes include its spare block. Safe to call from any
-// thread while the owner pushes (the pool reports do): each figure is read atomically, but
-// figures taken while the owner works may be from slightly different moments.
+// An arena's reserved and committed bytes include its spare block; `blocks` counts the chain.
+// Safe to call from any thread while the owner pushes, pops and chains (the pool reports do;
+// they also keep a concurrent release waiting): the figures are one consistent set, though
+// the owner may have pushed more by the time the call returns.
 AkMemStats ak_arena_stats(AkArena *arena);
 const char *ak_arena_error(const AkArena *arena); // last failure of this arena, or ""
 const char *ak_arena_name(const AkArena *arena);
