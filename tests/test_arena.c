@@ -303,8 +303,12 @@ static int push_aligned(AkArena *a, uint64_t al, bool may_fail) {
 // after chaining; a fixed arena gives an aligned pointer or NULL, never a misaligned one.
 static void test_alignment_above_page(void) {
     static const uint64_t reserves[] = {AK_KB(64), AK_ARENA_DEFAULT_RESERVE};
+    // Under Valgrind (a reduced scale) marking each 64 MB chain trigger costs most of a second:
+    // there the default reserve takes every fourth power of two (and 1 GB).
+    bool every = test_scale() >= 1;
     for (size_t r = 0; r < AK_ARRAY_COUNT(reserves); r++) {
         for (uint64_t al = 1; al <= AK_GB(1); al <<= 1) {
+            if (r == 1 && !every && __builtin_ctzll(al) % 4 != 0 && al != AK_GB(1)) continue;
             AkArena *a = ak_arena_create(.reserve = reserves[r], .keep = AK_KEEP_NONE, .name = "align");
             REQUIRE(a);
             CHECK(push_aligned(a, al, false));
