@@ -42,6 +42,8 @@ static bool os_charge(uint64_t size) {
 
 static void os_uncharge(uint64_t size) { atomic_fetch_sub_explicit(&os_committed, size, memory_order_relaxed); }
 
+_Static_assert(AK_OS_OP_COUNT == 3, "os_op_name and the injection counters cover every AkOsOp");
+
 static const char *os_op_name(AkOsOp op) {
     switch (op) {
     case AK_OS_RESERVE: return "reserve";

@@ -15,6 +15,8 @@
 #  error "AK_POOL_SLOTS must be a positive multiple of 64"
 #endif
 #define POOL_WORDS (AK_POOL_SLOTS / 64)
+_Static_assert(AK_POOL_SLOTS <= INT32_MAX, "slot numbers are int32_t");
+_Static_assert(sizeof(uint64_t) * 8 == 64, "one bitmask word holds 64 slots");
 
 typedef struct PoolSlot {
     _Atomic(void *) object;   // NULL while the slot is being filled or emptied
