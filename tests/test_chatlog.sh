@@ -55,13 +55,44 @@ contains "title filter finds TLSF" "$tmp/out" "Why does my TLSF free list lose b
 expect "list since" 0 run list --since 2026-01-01
 n=$(wc -l <"$tmp/out")
 [ "$n" = 7 ] && ok "7 chats since 2026" || bad "7 chats since 2026" "got $n: $(cat "$tmp/out")"
-expect "bad date is a usage error" 2 run list --since yesterday
+expect "bad date is a usage error" 2 run list --since 2025-13
+expect "--since a year" 0 run list --since 2026
+n=$(wc -l <"$tmp/out")
+[ "$n" = 7 ] && ok "a year means from its first day" || bad "a year means from its first day" "got $n"
+expect "--until a month" 0 run list --until 2023-12 --json
+n=$(grep -c '"id":' "$tmp/out")
+[ "$n" = 1 ] && ok "a month as --until means to its last day" || bad "--until 2023-12" "got $n"
+expect "--since relative days" 0 run list --since 100000d
+n=$(wc -l <"$tmp/out")
+[ "$n" = 20 ] && ok "100000d ago keeps every chat with a time (20 of 21)" || bad "100000d" "got $n"
+expect "--since yesterday (nothing that new)" 1 run list --since yesterday
+expect "list matching nothing exits 1" 1 run list --title "no such title anywhere"
+[ -s "$tmp/out" ] && bad "list matching nothing prints nothing" "$(head -c 200 "$tmp/out")" || ok "list matching nothing prints nothing"
+# Times are local (TZ) unless --utc; filters read dates in the same zone.
+TZ=UTC run list --json -n 1 | grep -o '"updated": "[^"]*"' >"$tmp/u1"
+t_utc=$(TZ=UTC run list -n 1 | awk '{ print $3 }')
+t_tokyo=$(TZ=Asia/Tokyo run list -n 1 | awk '{ print $3 }')
+t_tokyo_utc=$(TZ=Asia/Tokyo run --utc list -n 1 | awk '{ print $3 }')
+[ -n "$t_utc" ] && [ "$t_utc" != "$t_tokyo" ] && ok "list times follow TZ" || bad "list times follow TZ" "utc $t_utc tokyo $t_tokyo"
+[ "$t_utc" = "$t_tokyo_utc" ] && ok "--utc shows UTC" || bad "--utc" "utc $t_utc, tokyo --utc $t_tokyo_utc"
+expect "show marks the zone" 0 env TZ=UTC "$chatlog" --db "$db" show 1
+contains "show header has the zone" "$tmp/out" " UTC · updated"
+# --model, and the model in list and show.
+expect "list --model" 0 run list --model GPT-4O
+n=$(wc -l <"$tmp/out")
+[ "$n" -ge 1 ] && ! grep -qv "gpt-4o" "$tmp/out" && ok "--model keeps that model's chats (any case)" || bad "--model" "$(cat "$tmp/out")"
+expect "list shows the model" 0 run list --source chatgpt
+contains "model in the listing" "$tmp/out" "· gpt-4o"
 
 expect "search marker word" 0 run search quokkazebra
 contains "search finds the attachment" "$tmp/out" "Review of arena.c"
 expect "search json" 0 run search --json quokkazebra
 contains "search json uuid" "$tmp/out" "c27a5e90-3d14-4b8f-a6c2-f0e9d8b7a615"
-expect "search with FTS operators is plain text" 0 run search 'AND OR "unclosed NEAR('
+expect "search with FTS operators is plain text (no crash, no match)" 1 run search 'AND OR "unclosed NEAR('
+expect "search matching nothing exits 1" 1 run search zzzqqqnothing
+contains "search says there is no match" "$tmp/err" "no matches for zzzqqqnothing"
+expect "empty search is a usage error" 2 run search ''
+expect "blank search is a usage error" 2 run search '  '
 expect "search non-Latin" 0 run search арена
 contains "cyrillic hit" "$tmp/out" "多言語テスト"
 
@@ -73,14 +104,19 @@ lacks "edited prompt off the thread" "$tmp/out" "ORIGINAL PROMPT, EDITED AWAY"
 expect "show escapes decoded" 0 run show 35d1e8b6
 contains "escapes" "$tmp/out" "Escapes decoded: 日本語 🚀 👩‍💻 café"
 expect "show unknown chat" 1 run show 00000000-dead
-expect "export needs a format" 2 run export 1
+expect "export defaults to markdown" 0 run export 1
+contains "export default heading" "$tmp/out" "## User"
 expect "export markdown" 0 run export 1 --markdown
 contains "markdown heading" "$tmp/out" "## User"
 expect "export json" 0 run export 9d2f4b61 --json
 contains "json parts" "$tmp/out" '"kind": "thinking"'
 expect "stats" 0 run stats
 contains "stats chats" "$tmp/out" "21 (8 Claude, 13 ChatGPT)"
-contains "stats pool table" "$tmp/out" "chat metadata"
+lacks "stats: no pool table by default" "$tmp/out" "chat metadata"
+contains "stats by year" "$tmp/out" "Claude chats"
+contains "stats top models" "$tmp/out" "gpt-4o"
+expect "stats --memory" 0 run stats --memory
+contains "stats --memory pool table" "$tmp/out" "chat metadata"
 expect "stats json" 0 run stats --json
 contains "stats json chats" "$tmp/out" '"chats": 21'
 
