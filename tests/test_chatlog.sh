@@ -120,6 +120,78 @@ contains "stats --memory pool table" "$tmp/out" "chat metadata"
 expect "stats json" 0 run stats --json
 contains "stats json chats" "$tmp/out" '"chats": 21'
 
+# ---- conventions: options anywhere, one-line errors with suggestions, short flags ------------------
+expect "--db after the command" 0 "$chatlog" list --db "$db" --source claude
+n=$(wc -l <"$tmp/out")
+[ "$n" = 8 ] && ok "--db after the command is the same database" || bad "--db after the command" "got $n"
+expect "--source is case-insensitive" 0 run list --source Claude
+n=$(wc -l <"$tmp/out")
+[ "$n" = 8 ] && ok "--source Claude keeps 8" || bad "--source Claude" "got $n"
+expect "short flags -n -j" 0 run list -n 3 -j
+n=$(grep -c '"id":' "$tmp/out")
+[ "$n" = 3 ] && ok "-n 3 -j lists 3 as JSON" || bad "-n 3 -j" "got $n"
+expect "-n3 attached" 0 run list -n3
+n=$(wc -l <"$tmp/out")
+[ "$n" = 3 ] && ok "-n3 lists 3" || bad "-n3" "got $n"
+expect "mistyped command" 2 run lsit
+contains "did you mean the command" "$tmp/err" "did you mean list?"
+n=$(wc -l <"$tmp/err")
+[ "$n" = 1 ] && ok "a usage error is one line" || bad "a usage error is one line" "$n lines: $(cat "$tmp/err")"
+contains "points to --help" "$tmp/err" "chatlog --help"
+expect "mistyped option" 2 run list --limt 3
+contains "did you mean the option" "$tmp/err" "did you mean --limit?"
+contains "points to the command's help" "$tmp/err" "chatlog list --help"
+n=$(wc -l <"$tmp/err")
+[ "$n" = 1 ] && ok "an option error is one line" || bad "an option error is one line" "$n lines"
+expect "mistyped global option" 2 run search --colr=never x
+contains "did you mean a global option" "$tmp/err" "did you mean --color?"
+expect "--db without a value" 2 "$chatlog" --db
+contains "says the value is missing" "$tmp/err" "--db needs a value"
+expect "--db without a value after the command" 2 "$chatlog" list --db
+contains "says the value is missing (after)" "$tmp/err" "--db needs a value"
+expect "--limit without a value" 2 run list --limit
+contains "says --limit needs a value" "$tmp/err" "--limit needs a value"
+expect "--version" 0 "$chatlog" --version
+contains "version line" "$tmp/out" "chatlog 0."
+expect "help CMD" 0 "$chatlog" help search
+contains "help search is the search usage" "$tmp/out" "usage: chatlog search"
+expect "help unknown command" 2 "$chatlog" help serch
+contains "help suggests" "$tmp/err" "did you mean search?"
+expect "help lists walk under developers" 0 "$chatlog" --help
+awk '/for developers/ { dev = 1 } /^  walk/ { print dev ? "dev" : "user" }' "$tmp/out" | grep -qx dev &&
+  ok "walk is in the developer section" || bad "walk is in the developer section" "$(cat "$tmp/out")"
+awk '/for developers/ { dev = 1 } /--memory-trace/ { print dev ? "dev" : "user" }' "$tmp/out" | grep -qx dev &&
+  ok "--memory-trace is in the developer section" || bad "--memory-trace in the developer section" "not there"
+expect "--color needs a known word" 2 run --color=sometimes list
+# ~ in the config file's db path.
+mkdir -p "$tmp/home/.config/chatlog"
+cp "$db" "$tmp/home/mine.db"
+echo "db = ~/mine.db" >"$tmp/home/.config/chatlog/config"
+expect "~ in the config's db" 0 env HOME="$tmp/home" XDG_CONFIG_HOME= XDG_DATA_HOME= "$chatlog" list -n 1
+expect "--db=~/x expanded too" 0 env HOME="$tmp/home" "$chatlog" --db=~/mine.db list -n 1
+
+# ---- export: several chats, --all, --search, to a file or a folder ---------------------------------
+expect "export two chats as JSON" 0 run export 1 2 --json
+n=$(grep -c '"ordinal": 0' "$tmp/out")
+head -c 1 "$tmp/out" | grep -q '\[' && [ "$n" = 2 ] && ok "two chats: one JSON array of 2" || bad "export 1 2 --json" "n=$n $(head -c 100 "$tmp/out")"
+if command -v python3 >/dev/null; then
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d) == 2' "$tmp/out" && ok "the array parses" || bad "the array parses" "python3 json.load failed"
+fi
+expect "export --all -o FILE.json" 0 run export --all -o "$tmp/all.json"
+n=$(grep -c '"uuid":' "$tmp/all.json")
+[ "$n" = 21 ] && ok "--all writes 21 chats, JSON from the .json name" || bad "--all -o all.json" "got $n"
+expect "export --all into a folder" 0 run export --all -o "$tmp/outdir/"
+n=$(ls "$tmp/outdir" | grep -c '\.md$')
+[ "$n" = 21 ] && ok "one Markdown file per chat" || bad "one file per chat" "got $n: $(ls "$tmp/outdir" | head)"
+ls "$tmp/outdir" | grep -q '^2-why-does-my-tlsf-free-list-lose-blocks\.md$' && ok "files named NUMBER-title.md" || bad "file names" "$(ls "$tmp/outdir" | head -3)"
+expect "export --search" 0 run export --search quokkazebra --json
+contains "export --search finds the chat" "$tmp/out" "Review of arena.c"
+n=$(grep -c '"ordinal": 0,' "$tmp/out")
+[ "$n" = 1 ] && ok "export --search: the one matching chat" || bad "export --search" "got $n"
+expect "export --search nothing" 1 run export --search zzzqqqnothing
+expect "export chats and --all is a usage error" 2 run export 1 --all
+expect "export nothing is a usage error" 2 run export
+
 # Broken inputs: each fails with its reason and leaves the database byte-for-byte unchanged.
 cp "$db" "$tmp/before.db"
 sum_before=$(run list --json | md5sum)
