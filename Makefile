@@ -13,7 +13,7 @@
 #   make bench        benchmarks against glibc malloc, mimalloc and jemalloc
 #   make bench-quick  every benchmark once at its --quick size (under a minute; make check runs it)
 #   make fuzz         build the libFuzzer targets (clang)
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (the library, and chatlog with its man page and completions)
 
 MODE ?= release
 PREFIX ?= /usr/local
@@ -184,12 +184,22 @@ build/fuzz/fuzz/%: build/fuzz/obj/fuzz/%.o $(if $(CHAT_OBJ),build/fuzz/libchatst
 	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $< $(LINK_ALL)
 
 # ---- install ----------------------------------------------------------------------------------
-install: lib
+# The library (headers, libarenakit.a/.so, arenakit.pc) and the chatlog program: the release
+# build in bin/, its manual page chatlog(1), and bash and zsh completions.
+install: lib install-chatlog
 	install -d $(DESTDIR)$(PREFIX)/include/arenakit $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 include/arenakit/*.h $(DESTDIR)$(PREFIX)/include/arenakit/
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	sed -e 's|@PREFIX@|$(PREFIX)|' arenakit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/arenakit.pc
+install-chatlog:
+	@$(MAKE) --no-print-directory MODE=release build/release/chatlog
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 755 build/release/chatlog $(DESTDIR)$(PREFIX)/bin/chatlog
+	install -m 644 docs/chatlog.1 $(DESTDIR)$(PREFIX)/share/man/man1/chatlog.1
+	install -m 644 completions/chatlog.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/chatlog
+	install -m 644 completions/_chatlog $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_chatlog
 
 clean:
 	rm -rf build
