@@ -7,6 +7,8 @@ build=${1:-build/asan}
 chatlog=$build/chatlog
 samples=${AK_SAMPLES:-../shared/samples}
 db=$tmp/t.db
+# The samples' dates are checked in UTC (the checks of TZ itself set it per command).
+export TZ=UTC
 run() { "$chatlog" --db "$db" "$@"; }
 expect() { # name, expected exit code, command...
   local name=$1 want=$2; shift 2
