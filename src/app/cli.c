@@ -3,6 +3,7 @@
 #  define _DEFAULT_SOURCE
 #endif
 #include "app/cli.h"
+#include "app/out.h"
 
 #include "arenakit/os.h"
 #include "chat/sqlmem.h"
@@ -327,6 +328,6 @@ bool app_open_store(AppCtx *c, bool write) {
     ChatStoreConfig cfg = {.path = c->opt.db_path, .read_only = !write};
     ChatError err = {{0}};
     c->store = chat_store_open(&cfg, &err);
-    if (!c->store) fprintf(stderr, "chatlog: %s\n", err.msg);
+    if (!c->store) app_errorf("%s", err.msg);
     return c->store != NULL;
 }

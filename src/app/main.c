@@ -300,7 +300,8 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
     if (c->opt.json) fputc('[', stdout);
     else if (kept && isatty(1)) { // a header for people; pipes get rows only (as gh and docker do)
         char zone[40], col[48];
-        snprintf(col, sizeof col, "updated (%s)", app_zone_label(zone, sizeof zone));
+        snprintf(col, sizeof col, "time (%s)", app_zone_label(zone, sizeof zone));
+        if (strlen(col) > 16) snprintf(col, sizeof col, "%s", zone);
         app_sgr(stdout, "1");
         printf("%6s  %-16s  %-7s %5s  %s", "chat", col, "source", "msgs", "title · model");
         app_sgr(stdout, "0");
@@ -848,9 +849,8 @@ static int take_global_options(AppCtx *c, int *argc, char **argv, AppColorMode *
             argv[n++] = a;
             continue;
         }
-        if (!strcmp(a, "--")) {
+        if (!strcmp(a, "--")) { // what follows is the command's words, even if they start with -
             rest = true;
-            argv[n++] = a;
             continue;
         }
         for (size_t k = 0; k < AK_ARRAY_COUNT(short_flags); k++)
@@ -895,8 +895,9 @@ int main(int argc, char **argv) {
         goto done;
     }
     app_out_setup(color);
-    if (argc < 2) {
-        rc = usage_error(usage_main, "%s", "which command? (import, list, show, search, export, stats, browse)");
+    if (argc < 2) { // a bare `chatlog`: the whole usage is what a newcomer wants to see
+        fputs(usage_main, stderr);
+        rc = APP_EXIT_USAGE;
         goto done;
     }
     int i = 1;
