@@ -30,6 +30,10 @@ cat >"$tmp/evil.json" <<'EOF'
    {"uuid": "e0e0e0e0-1111-4222-8333-000000000002", "sender": "assistant",
     "text": "answer \u001b]2;PWNED2\u001b\\ done\r\nnext line",
     "created_at": "2025-03-01T10:01:00Z", "updated_at": "2025-03-01T10:01:00Z", "attachments": [], "files": []}]},
+ {"uuid": "e0e0e0e0-1111-4222-8333-777788889999", "name": "Fake\n   999  2025-01-01 00:00  claude      9  forged row",
+  "created_at": "2025-02-01T10:00:00Z", "updated_at": "2025-02-01T10:05:00Z",
+  "chat_messages": [{"uuid": "e0e0e0e0-1111-4222-8333-000000000003", "sender": "human", "text": "hi",
+    "created_at": "2025-02-01T10:00:00Z", "updated_at": "2025-02-01T10:00:00Z", "attachments": [], "files": []}]},
  {"uuid": "\u001b]0;BADUUID\u0007", "name": "bad \u001b[2J one", "created_at": "2025-03-01T10:00:00Z",
   "updated_at": "2025-03-01T10:05:00Z", "chat_messages": 7}]
 EOF
@@ -40,10 +44,10 @@ T set-option -g allow-rename on 2>/dev/null
 screen=$tmp/screen
 # run NAME SCRIPT: a fresh window runs the script (in the private tmux, a real pty) between two
 # markers; waits for the end marker, then leaves the screen in $screen and the title in $title.
-n=0
+nwin=0
 run() {
-  n=$((n + 1))
-  local w="w$n"
+  nwin=$((nwin + 1))
+  local w="w$nwin"
   # The script waits for go.$w, so the pane's title is set before anything runs in it.
   printf '%s\n' "while [ ! -e go.$w ]; do sleep 0.02; done" "printf 'BEFORE-MARK\\n'" "$2" "printf 'AFTER-MARK\\n'" \
     "exec sleep 600" >"$tmp/$w.sh"
@@ -129,6 +133,9 @@ grep -q $'\x1b\\]0;PWNED\x07' "$tmp/raw.md" && ok "export into a file keeps the 
 "$chatlog" --db "$db" export 1 --json >"$tmp/raw.json"
 grep -q '\\u001b]0;PWNED\\u0007' "$tmp/raw.json" && grep -q '\\u009b31m' "$tmp/raw.json" &&
   ! grep -q $'\x1b' "$tmp/raw.json" && ok "export --json escapes controls as JSON (C0 and C1)" || bad "export --json" "$(head -c 300 "$tmp/raw.json")"
+rows=$("$chatlog" --db "$db" list | wc -l)
+[ "$rows" = 2 ] && ok "a newline in a title cannot forge a row of the listing" || bad "newline in a title" "$rows lines for 2 chats"
+"$chatlog" --db "$db" list | grep -qF 'Fake\n   999' && ok "the newline shows as \\n" || bad "the newline shows as \\n" "$("$chatlog" --db "$db" list)"
 for cmd in "list" "show 1" "search hostilezebra" "stats"; do
   # shellcheck disable=SC2086 # cmd is a command and its arguments
   "$chatlog" --db "$db" $cmd >"$tmp/pipe" 2>&1

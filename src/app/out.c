@@ -128,7 +128,7 @@ void app_pager_start(bool enable) {
     if (!enable || !isatty(1)) return;
     const char *pager = getenv("CHATLOG_PAGER");
     if (!pager) pager = getenv("PAGER");
-    if (!pager) pager = "less";
+    if (!pager) pager = "less -R"; // -R: our colours pass, as SGR only (the data is escaped already)
     if (!pager[0] || !strcmp(pager, "cat")) return;
     if (!getenv("LESS")) setenv("LESS", "FRX", 0);
     int fds[2];

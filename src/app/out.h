@@ -48,7 +48,7 @@ void app_sgr(FILE *out, const char *codes);
 void app_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 // When stdout is a terminal and `enable` is set, starts $CHATLOG_PAGER, else $PAGER, else
-// `less` (with LESS=FRX unless LESS is set, as git does) and sends stdout to it. An empty
+// `less -R` (with LESS=FRX unless LESS is set, as git does) and sends stdout to it. An empty
 // pager or "cat" means none. app_pager_end flushes, closes and waits for it (call before exit).
 void app_pager_start(bool enable);
 void app_pager_end(void);
