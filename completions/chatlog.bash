@@ -4,7 +4,7 @@ _chatlog() {
   local cur prev cmd i w
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
-  local commands="import list show search export stats browse help walk"
+  local commands="import list show search export stats check browse help walk"
   local global="--db --memory-budget --memory-trace --color --no-color --no-pager --utc --help --version"
   # The command is the first word that is not an option or an option's value.
   cmd=""
@@ -18,7 +18,7 @@ _chatlog() {
   done
   case $prev in
     --db|--memory-trace|--output|-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --source|-s) COMPREPLY=($(compgen -W "claude chatgpt" -- "$cur")); return ;;
+    --source|-s) COMPREPLY=($(compgen -W "claude chatgpt claude-code codex gemini" -- "$cur")); return ;;
     --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     --since|--until) COMPREPLY=($(compgen -W "today yesterday 7d 30d $(date +%Y) $(date +%Y-%m)" -- "$cur")); return ;;
     --memory-budget|--limit|-n|--title|-t|--model|--search) return ;;
@@ -27,11 +27,11 @@ _chatlog() {
   case $cmd in
     "") if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$global" -- "$cur"))
         else COMPREPLY=($(compgen -W "$commands" -- "$cur")); fi; return ;;
-    import) opts="--skip-bad --quiet" ;;
+    import) opts="--skip-bad --strict --quiet" ;;
     list) opts="--since --until --source --title --model --limit --json" ;;
-    show) opts="--markdown --json --no-pager" ;;
+    show) opts="--markdown --json --all-branches --no-pager" ;;
     search) opts="--limit --source --since --until --all-branches --json" ;;
-    export) opts="--all --search --markdown --json --output" ;;
+    export) opts="--all --search --markdown --json --all-branches --output" ;;
     stats) opts="--json --memory" ;;
     walk) opts="--limit --json" ;;
     help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;

@@ -115,7 +115,7 @@ contains "json parts" "$tmp/out" '"kind": "thinking"'
 expect "stats" 0 run stats
 contains "stats chats" "$tmp/out" "21 (8 Claude, 13 ChatGPT)"
 lacks "stats: no pool table by default" "$tmp/out" "chat metadata"
-contains "stats by year" "$tmp/out" "Claude chats"
+contains "stats by year" "$tmp/out" "(chats / messages)"
 contains "stats top models" "$tmp/out" "gpt-4o"
 expect "stats --memory" 0 run stats --memory
 contains "stats --memory pool table" "$tmp/out" "chat metadata"
@@ -180,8 +180,10 @@ if command -v python3 >/dev/null; then
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d) == 2' "$tmp/out" && ok "the array parses" || bad "the array parses" "python3 json.load failed"
 fi
 expect "export --all -o FILE.json" 0 run export --all -o "$tmp/all.json"
-n=$(grep -c '"uuid":' "$tmp/all.json")
+n=$(grep -o '"chatlog_export"' "$tmp/all.json" | wc -l)
 [ "$n" = 21 ] && ok "--all writes 21 chats, JSON from the .json name" || bad "--all -o all.json" "got $n"
+expect "the --all JSON array imports back" 0 "$chatlog" --db "$tmp/back.db" import --quiet "$tmp/all.json"
+contains "every chat comes back" "$tmp/out" "21 chats (21 new"
 expect "export --all into a folder" 0 run export --all -o "$tmp/outdir/"
 n=$(ls "$tmp/outdir" | grep -c '\.md$')
 [ "$n" = 21 ] && ok "one Markdown file per chat" || bad "one file per chat" "got $n: $(ls "$tmp/outdir" | head)"
@@ -203,7 +205,10 @@ check_broken() { # file, text expected in the error
 }
 check_broken truncated.json "3590"
 check_broken not-json.json "byte 0"
-check_broken wrong-types.json "a3c5e7f9-1b2d-4f46-8a8c-9e0f1a2b3c4d"
+# Well-formed, but no conversation can be read: each is skipped and named, none imported, exit 3.
+expect "broken wrong-types.json skips all three" 3 run import --quiet "$samples/broken/wrong-types.json"
+contains "broken wrong-types.json names the first" "$tmp/err" "a3c5e7f9-1b2d-4f46-8a8c-9e0f1a2b3c4d"
+expect "broken wrong-types.json --strict fails" 1 run import --quiet --strict "$samples/broken/wrong-types.json"
 check_broken bad-utf8.json "699"
 check_broken deep-nesting.json "nesting"
 check_broken empty.json "empty file"
@@ -213,7 +218,7 @@ expect "empty array is fine" 0 run import --quiet "$samples/broken/empty-array.j
 contains "empty array says 0" "$tmp/out" "0 chats"
 expect "missing file" 1 run import --quiet "$tmp/nope.json"
 [ "$(run list --json | md5sum)" = "$sum_before" ] && ok "database unchanged by broken imports" || bad "database unchanged" "listing differs"
-expect "skip-bad imports the good ones" 0 run import --quiet --skip-bad "$samples/broken/wrong-types.json"
+expect "skip-bad imports the good ones, exit 3" 3 run import --quiet --skip-bad "$samples/broken/wrong-types.json"
 contains "skip-bad lists the bad" "$tmp/err" "skipped"
 
 # A file that is not a database is refused and left alone.

@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-enum { APP_EXIT_OK = 0, APP_EXIT_FAIL = 1, APP_EXIT_USAGE = 2 };
+enum { APP_EXIT_OK = 0, APP_EXIT_FAIL = 1, APP_EXIT_USAGE = 2, APP_EXIT_PARTIAL = 3 }; // 3: import skipped some
 
 #define APP_DEFAULT_BUDGET AK_MB(256)
 
@@ -76,6 +76,9 @@ const char *app_zone_label(char *buf, size_t cap);
 const char *app_expand_home(AkArena *arena, const char *path);
 void app_json_str(FILE *out, AkStr s);
 void app_json_time(FILE *out, double t); // ISO 8601 string or null
+
+// `chatlog check` (cmd_check.c): the database's integrity report; exit 1 when damaged.
+int app_cmd_check(AppCtx *c, int argc, char **argv);
 
 // The value of `--name VALUE` / `--name=VALUE` at argv[*i] (advancing *i), or NULL. A `--name`
 // that ends the command line is remembered: app_opt_missing(arg) then returns its name, so

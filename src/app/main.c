@@ -1,8 +1,10 @@
 // main.c: chatlog, the program a person runs. Parses the common options, opens the store,
 // and runs one command: import, list, show, search, export, stats (and browse). Exit codes:
-// 0 success, 1 the command failed (message on stderr), 2 the command line was wrong.
+// 0 success, 1 the command failed (message on stderr), 2 the command line was wrong, 3 an
+// import committed what it could read but skipped something (listed on stderr).
 #include "app/browse.h"
 #include "app/cli.h"
+#include "app/firstrun.h"
 #include "app/progress.h"
 #include "app/render.h"
 #include "app/out.h"
@@ -35,6 +37,7 @@ static const char *usage_main =
     "  search QUERY       full-text search, ranked, with highlighted snippets\n"
     "  export CHAT...     chats as Markdown or JSON (--all, --search QUERY; -o FILE or FOLDER)\n"
     "  stats              chats, messages by source and year, models, database size\n"
+    "  check              the database's integrity: pages, search indexes, the store's rules\n"
     "  browse             the terminal browser: chat list, search, tabs (? for keys)\n"
     "  help [COMMAND]     this text, or a command's\n"
     "\n"
@@ -149,12 +152,21 @@ static bool wants_help(int argc, char **argv) {
 // ---- import -----------------------------------------------------------------------------------
 
 static const char *usage_import =
-    "usage: chatlog import [--skip-bad] [--quiet] EXPORT...\n"
+    "usage: chatlog import [--strict | --skip-bad] [--quiet] EXPORT...\n"
     "  EXPORT is a conversations.json (or conversations-NNN.json), an unpacked export folder,\n"
-    "  or the export .zip from Claude.ai or ChatGPT; the format is detected from the content.\n"
-    "  An import is all or nothing; importing again adds new chats and updates changed ones.\n"
-    "  --skip-bad  import the good conversations and list the bad ones\n"
-    "  --quiet     no progress bar\n";
+    "  or the export .zip from Claude.ai or ChatGPT; also Claude Code (~/.claude/projects), Codex\n"
+    "  CLI (~/.codex/sessions) and a Google Takeout of Gemini Apps. The format is detected from\n"
+    "  the content.\n"
+    "  Importing again adds new chats and updates changed ones, but never replaces a chat with an\n"
+    "  older copy (by update time, then message count). A conversation that cannot be\n"
+    "  read is skipped and named, the rest is imported, and the exit status is 3. A file that\n"
+    "  is not valid JSON (cut short, bad UTF-8) imports nothing and exits 1.\n"
+    "  --strict    all or nothing: any conversation that cannot be read fails the import\n"
+    "  --skip-bad  also salvage a file that is not valid JSON: keep the complete conversations\n"
+    "              before the fault (exit 3)\n"
+    "  --quiet     no progress bar\n"
+    "  exit status: 0 all imported, 1 failed (nothing imported), 2 bad command line,\n"
+    "               3 imported, but something was skipped\n";
 
 static void import_progress(uint64_t done, uint64_t total, void *user) {
     app_progress_update(user, done, total);
@@ -163,10 +175,11 @@ static void import_progress(uint64_t done, uint64_t total, void *user) {
 
 static int cmd_import(AppCtx *c, int argc, char **argv) {
     if (wants_help(argc, argv)) return fputs(usage_import, stdout), APP_EXIT_OK;
-    bool skip_bad = false;
+    bool skip_bad = false, strict = false;
     int first = 0, n = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--skip-bad")) skip_bad = true;
+        else if (!strcmp(argv[i], "--strict")) strict = true;
         else if (!strcmp(argv[i], "--quiet")) c->opt.quiet = true;
         else if (argv[i][0] == '-' && argv[i][1]) return usage_error(usage_import, "unknown option %s", argv[i]);
         else {
@@ -175,13 +188,17 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         }
     }
     if (!n) return usage_error(usage_import, "%s", "import needs the path of an export");
-    if (!app_open_store(c, true)) return APP_EXIT_FAIL;
-    int rc = APP_EXIT_OK;
+    if (strict && skip_bad) return usage_error(usage_import, "%s", "--strict and --skip-bad contradict each other");
+    if (!c->opt.db_path && !(c->opt.db_path = app_default_db_path(c->arena, false))) return APP_EXIT_FAIL;
+    AppFirstRun first_run; // a run that imports nothing leaves no database or folder it made
+    app_first_run_begin(&first_run, c->opt.db_path);
+    if (!app_open_store(c, true)) return app_first_run_undo(c, &first_run), APP_EXIT_FAIL;
+    int rc = APP_EXIT_OK, imported = 0;
     for (int k = 0; k < n; k++) {
         const char *path = argv[first + k];
         AppProgress bar;
         app_progress_begin(&bar, "importing", c->opt.quiet);
-        ChatImportOptions io = {.skip_bad = skip_bad, .progress = import_progress, .progress_user = &bar};
+        ChatImportOptions io = {.skip_bad = skip_bad, .strict = strict, .progress = import_progress, .progress_user = &bar};
         ChatStoreImport res;
         ChatError err = {{0}};
         uint64_t t0 = app_now_ns();
@@ -190,31 +207,44 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         double secs = (app_now_ns() - t0) / 1e9;
         if (!ok) { // err names the bad conversations itself
             app_errorf("import of %s failed, nothing was imported: %s", path, err.msg);
+            if (strict && res.report.bad)
+                fprintf(stderr, "chatlog: (--strict: without it the bad conversations are skipped and the rest imported)\n");
             rc = APP_EXIT_FAIL;
             continue;
         }
+        imported++;
         const ChatImportReport *r = &res.report;
         printf("%s: %u chats (%u new, %u updated, %u unchanged), %u messages (%u on the visible threads) "
                "from %u file%s, %.1f MB in %.2f s",
                path, r->chats, res.added, res.updated, res.unchanged, r->messages, r->visible_messages, r->files,
                r->files == 1 ? "" : "s", r->bytes / 1048576.0, secs);
         if (r->bad) printf(", %u bad skipped", r->bad);
+        if (r->broken_files) printf(", %u file%s not valid JSON", r->broken_files, r->broken_files == 1 ? "" : "s");
+        if ((r->bad || r->broken_files) && rc == APP_EXIT_OK) rc = APP_EXIT_PARTIAL;
         for (uint32_t b = 0; b < r->bad_listed; b++) app_errorf("skipped %.*s", AK_STR_FMT(r->bad_list[b]));
         if (r->bad > r->bad_listed) fprintf(stderr, "chatlog: ... and %u more bad conversations\n", r->bad - r->bad_listed);
         if (r->unknown_parts) printf(", %u unknown blocks kept as raw JSON", r->unknown_parts);
         printf("\n");
-        if (r->chats == 0 && r->bad == 0) printf("%s: the export holds no conversations\n", path);
+        if (res.kept_newer)
+            printf("%s: %u chat%s kept newer: the database holds a newer copy than this export\n", path,
+                   res.kept_newer, res.kept_newer == 1 ? "" : "s");
+        if (res.duplicates)
+            printf("%s: the export holds %u extra cop%s of chats it already had (same uuid); the newest copy "
+                   "of each chat was kept\n", path, res.duplicates, res.duplicates == 1 ? "y" : "ies");
+        if (r->chats == 0 && r->bad == 0 && r->broken_files == 0) printf("%s: the export holds no conversations\n", path);
     }
+    if (!imported) app_first_run_undo(c, &first_run);
     return rc;
 }
 
 // ---- list -------------------------------------------------------------------------------------
 
 static const char *usage_list =
-    "usage: chatlog list [--since DATE] [--until DATE] [-s|--source claude|chatgpt] [-t|--title TEXT]\n"
+    "usage: chatlog list [--since DATE] [--until DATE] [-s|--source SOURCE] [-t|--title TEXT]\n"
     "                    [--model TEXT] [-n|--limit N] [-j|--json]\n"
     "  Chats newest first (by last update), with their model. DATE is 2025, 2025-06, 2025-06-03,\n"
     "  2025-06-03T19:40, today, yesterday, or 36h / 7d / 2w ago; in local time unless --utc.\n"
+    "  SOURCE is claude, chatgpt, claude-code, codex or gemini (any case).\n"
     "  --title keeps chats whose title contains TEXT (ASCII letters match either case);\n"
     "  --model those whose model contains TEXT (any case). Exit status 1 when none match.\n";
 
@@ -228,6 +258,9 @@ typedef struct ListFilter {
 static bool parse_source(const char *s, ChatSource *out) {
     if (!strcasecmp(s, "claude")) *out = CHAT_SOURCE_CLAUDE;
     else if (!strcasecmp(s, "chatgpt")) *out = CHAT_SOURCE_CHATGPT;
+    else if (!strcasecmp(s, "claude-code")) *out = CHAT_SOURCE_CLAUDE_CODE;
+    else if (!strcasecmp(s, "codex")) *out = CHAT_SOURCE_CODEX;
+    else if (!strcasecmp(s, "gemini")) *out = CHAT_SOURCE_GEMINI;
     else return false;
     return true;
 }
@@ -268,7 +301,7 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
         } else if ((v = app_opt_value(argc, argv, &i, "--until"))) {
             if (!app_parse_date(v, true, &f.until)) return usage_error(usage_list, "bad date for --until: %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--source"))) {
-            if (!parse_source(v, &f.source)) return usage_error(usage_list, "--source is claude or chatgpt, not %s", v);
+            if (!parse_source(v, &f.source)) return usage_error(usage_list, "--source is claude, chatgpt, claude-code, codex or gemini, not %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--title"))) {
             f.title = ak_str_cstr(v);
         } else if ((v = app_opt_value(argc, argv, &i, "--model"))) {
@@ -335,23 +368,35 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
 // ---- show / export ------------------------------------------------------------------------------
 
 static const char *usage_show =
-    "usage: chatlog show CHAT [--markdown|-j|--json] [--no-pager]\n"
+    "usage: chatlog show CHAT [--markdown|-j|--json] [--all-branches] [--no-pager]\n"
     "  CHAT is the chat's number from `chatlog list`, its uuid, or a unique uuid prefix.\n"
-    "  On a terminal the chat opens in $PAGER (default `less`); control characters from the\n"
-    "  export are shown escaped (\\e, \\x07), never sent to the terminal.\n";
+    "  On a terminal the chat opens in $PAGER (default `less -R`); control characters from the\n"
+    "  export are shown escaped (\\e, \\x07), never sent to the terminal.\n"
+    "  --all-branches  also the edited and regenerated versions (marked off-thread), with\n"
+    "                  each message's uuid and parent\n"
+    "  --json          everything the store holds (as export --json)\n";
 static const char *usage_export =
-    "usage: chatlog export (CHAT... | -a|--all | --search QUERY) [--markdown|-j|--json] [-o|--output FILE|FOLDER]\n"
+    "usage: chatlog export (CHAT... | -a|--all | --search QUERY) [--markdown|-j|--json] [--all-branches]\n"
+    "                      [-o|--output FILE|FOLDER]\n"
     "  Writes chats as Markdown (the default; JSON when FILE ends in .json) or JSON: to stdout,\n"
     "  to FILE (several chats one after another; JSON as one array), or into FOLDER (an existing\n"
     "  folder, or a path ending in /) as one file per chat, named NUMBER-title.md or .json.\n"
-    "  Several chats, --all or --search give a JSON array; one CHAT gives one object.\n";
+    "  Several chats, --all or --search give a JSON array; one CHAT gives one object. The JSON\n"
+    "  holds every branch, uuid and parent link, and `chatlog import` reads it back.\n";
 
-// Loads chat `h` and writes it; false with a message on stderr.
-static bool render_handle(AppCtx *c, uint32_t h, FILE *out, AppFormat fmt) {
+// Writes chat `h`: the loaded visible thread, or for JSON and --all-branches what the store
+// holds. False with a message on stderr.
+static bool render_handle(AppCtx *c, uint32_t h, FILE *out, AppFormat fmt, bool all_branches) {
     ChatError err = {{0}};
+    long long id = (long long)chat_store_meta(c->store, h)->id;
+    if (all_branches || fmt == APP_FORMAT_JSON) {
+        if (app_render_chat_stored(out, c->store, h, fmt, &err)) return true;
+        app_errorf("cannot read chat #%lld: %s", id, err.msg);
+        return false;
+    }
     ChatMessages *msgs = chat_store_open_chat(c->store, h, &err);
     if (!msgs || !chat_store_wait(c->store, msgs, &err)) {
-        app_errorf("cannot load chat #%lld: %s", (long long)chat_store_meta(c->store, h)->id, err.msg);
+        app_errorf("cannot load chat #%lld: %s", id, err.msg);
         chat_store_close_chat(c->store, msgs);
         return false;
     }
@@ -365,8 +410,10 @@ static int show_chat(AppCtx *c, int argc, char **argv, const char *usage, bool n
     if (wants_help(argc, argv)) return fputs(usage, stdout), APP_EXIT_OK;
     const char *key = NULL;
     AppFormat fmt = APP_FORMAT_PLAIN;
+    bool all_branches = false;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--markdown")) fmt = APP_FORMAT_MARKDOWN;
+        if (!strcmp(argv[i], "--all-branches")) all_branches = true;
+        else if (!strcmp(argv[i], "--markdown")) fmt = APP_FORMAT_MARKDOWN;
         else if (!strcmp(argv[i], "--json")) fmt = APP_FORMAT_JSON;
         else if (argv[i][0] == '-' && argv[i][1]) return usage_error(usage, "unknown option %s", argv[i]);
         else if (key) return usage_error(usage, "one chat at a time (also got %s); `chatlog export` takes several", argv[i]);
@@ -378,7 +425,7 @@ static int show_chat(AppCtx *c, int argc, char **argv, const char *usage, bool n
     uint32_t h;
     if (!chat_store_find(c->store, key, &h, &err)) return app_errorf("%s", err.msg), APP_EXIT_FAIL;
     app_pager_start(!c->opt.no_pager);
-    return render_handle(c, h, stdout, fmt) ? APP_EXIT_OK : APP_EXIT_FAIL;
+    return render_handle(c, h, stdout, fmt, all_branches) ? APP_EXIT_OK : APP_EXIT_FAIL;
 }
 
 static int cmd_show(AppCtx *c, int argc, char **argv) { return show_chat(c, argc, argv, usage_show, false); }
@@ -408,7 +455,7 @@ static int cmd_export(AppCtx *c, int argc, char **argv) {
     const char *usage = usage_export;
     if (wants_help(argc, argv)) return fputs(usage, stdout), APP_EXIT_OK;
     AppFormat fmt = APP_FORMAT_MARKDOWN;
-    bool format_given = false, all = false;
+    bool format_given = false, all = false, all_branches = false;
     const char *output = NULL, *query = NULL;
     AkStrList keys = {0};
     for (int i = 1; i < argc; i++) {
@@ -416,6 +463,7 @@ static int cmd_export(AppCtx *c, int argc, char **argv) {
         if (!strcmp(argv[i], "--markdown")) fmt = APP_FORMAT_MARKDOWN, format_given = true;
         else if (!strcmp(argv[i], "--json")) fmt = APP_FORMAT_JSON, format_given = true;
         else if (!strcmp(argv[i], "--all")) all = true;
+        else if (!strcmp(argv[i], "--all-branches")) all_branches = true;
         else if ((v = app_opt_value(argc, argv, &i, "--output"))) output = v;
         else if ((v = app_opt_value(argc, argv, &i, "--search"))) {
             if (!v[0]) return usage_error(usage, "%s", "--search needs a query, not an empty one");
@@ -470,7 +518,7 @@ static int cmd_export(AppCtx *c, int argc, char **argv) {
             AkStr path = ak_str_pushf(c->arena, "%s%s", dir.ptr, export_file_name(c->arena, m, fmt).ptr);
             FILE *f = fopen(path.ptr, "w");
             if (!f) return app_errorf("cannot write %s: %s", path.ptr, strerror(errno)), APP_EXIT_FAIL;
-            bool ok = render_handle(c, handles[k], f, fmt);
+            bool ok = render_handle(c, handles[k], f, fmt, all_branches);
             if (fclose(f) != 0 || !ok) return ok ? app_errorf("cannot write %s", path.ptr), APP_EXIT_FAIL : APP_EXIT_FAIL;
         }
         if (!c->opt.quiet) fprintf(stderr, "chatlog: wrote %u chat%s into %s\n", n, n == 1 ? "" : "s", dir.ptr);
@@ -488,7 +536,7 @@ static int cmd_export(AppCtx *c, int argc, char **argv) {
     if (array) fputs("[\n", out);
     for (uint32_t k = 0; k < n && ok; k++) {
         if (k) fputs(fmt == APP_FORMAT_JSON ? ",\n" : "\n---\n\n", out);
-        ok = render_handle(c, handles[k], out, fmt);
+        ok = render_handle(c, handles[k], out, fmt, all_branches);
     }
     if (array) fputs("]\n", out);
     if (out != stdout && fclose(out) != 0 && ok) return app_errorf("cannot write %s", output), APP_EXIT_FAIL;
@@ -498,7 +546,7 @@ static int cmd_export(AppCtx *c, int argc, char **argv) {
 // ---- search -----------------------------------------------------------------------------------
 
 static const char *usage_search =
-    "usage: chatlog search QUERY... [--limit N] [--source claude|chatgpt] [--since DATE] [--until DATE]\n"
+    "usage: chatlog search QUERY... [--limit N] [--source SOURCE] [--since DATE] [--until DATE]\n"
     "                      [--all-branches] [-j|--json]\n"
     "  Every word must match; \"a phrase\" matches in order; word* matches a prefix.\n"
     "  Searches message text, attachments, tool output, thinking and titles, best match first.\n"
@@ -515,7 +563,7 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
             if (!app_parse_count(v, &n) || !n || n > UINT32_MAX) return usage_error(usage_search, "bad number for --limit: %s", v);
             so.limit = (uint32_t)n;
         } else if ((v = app_opt_value(argc, argv, &i, "--source"))) {
-            if (!parse_source(v, &so.source)) return usage_error(usage_search, "--source is claude or chatgpt, not %s", v);
+            if (!parse_source(v, &so.source)) return usage_error(usage_search, "--source is claude, chatgpt, claude-code, codex or gemini, not %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--since"))) {
             if (!app_parse_date(v, false, &so.since)) return usage_error(usage_search, "bad date for --since: %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--until"))) {
@@ -611,8 +659,9 @@ static int by_count_desc(const void *a, const void *b) {
     return str_cmp(&x->model, &y->model);
 }
 
-typedef uint32_t YearChats[3]; // by source
-typedef uint64_t YearMsgs[3];
+enum { STATS_SOURCES = CHAT_SOURCE_GEMINI + 1 }; // ChatSource values, 0 unknown
+typedef uint32_t YearChats[STATS_SOURCES];       // by source
+typedef uint64_t YearMsgs[STATS_SOURCES];
 enum { STATS_YEARS = 200, STATS_TOP_MODELS = 8 }; // years 1970..2169
 
 static int cmd_stats(AppCtx *c, int argc, char **argv) {
@@ -628,15 +677,15 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
     ChatError err = {{0}};
     if (!chat_db_stats(c->store->db, &ds, &err)) return app_errorf("%s", err.msg), APP_EXIT_FAIL;
     uint32_t n = chat_store_count(c->store);
-    uint32_t by_source[3] = {0};
-    uint64_t msgs_by_source[3] = {0}, visible = 0;
+    uint32_t by_source[STATS_SOURCES] = {0};
+    uint64_t msgs_by_source[STATS_SOURCES] = {0}, visible = 0;
     YearChats *year_chats = ak_push_array(c->arena, YearChats, STATS_YEARS);
     YearMsgs *year_msgs = ak_push_array(c->arena, YearMsgs, STATS_YEARS);
     AkStr *models = ak_push_array_nz(c->arena, AkStr, n + 1);
     double first = INFINITY, last = -INFINITY;
     for (uint32_t h = 0; h < n; h++) {
         const ChatMeta *m = chat_store_meta(c->store, h);
-        unsigned src = m->source % 3;
+        unsigned src = m->source % STATS_SOURCES;
         by_source[src]++;
         msgs_by_source[src] += m->visible_count;
         visible += m->visible_count;
@@ -667,20 +716,23 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
     if (c->opt.json) {
         printf("{\"database\": ");
         app_json_str(stdout, ak_str_cstr(c->opt.db_path));
-        printf(", \"chats\": %llu, \"claude\": %u, \"chatgpt\": %u, \"messages\": %llu, \"visible_messages\": %llu, "
-               "\"parts\": %llu, \"file_bytes\": %llu, \"wal_bytes\": %llu, \"schema\": %u,\n \"years\": [",
+        printf(", \"chats\": %llu, \"claude\": %u, \"chatgpt\": %u, \"claude_code\": %u, \"codex\": %u, \"gemini\": %u, "
+               "\"messages\": %llu, \"visible_messages\": %llu, \"parts\": %llu, \"file_bytes\": %llu, \"wal_bytes\": %llu, "
+               "\"schema\": %u,\n \"years\": [",
                (unsigned long long)ds.chats, by_source[CHAT_SOURCE_CLAUDE], by_source[CHAT_SOURCE_CHATGPT],
+               by_source[CHAT_SOURCE_CLAUDE_CODE], by_source[CHAT_SOURCE_CODEX], by_source[CHAT_SOURCE_GEMINI],
                (unsigned long long)ds.messages, (unsigned long long)visible, (unsigned long long)ds.parts,
                (unsigned long long)ds.file_bytes, (unsigned long long)ds.wal_bytes, ds.schema_version);
         bool any = false;
         for (int y = 0; y < STATS_YEARS; y++) {
-            uint32_t chats = year_chats[y][0] + year_chats[y][1] + year_chats[y][2];
-            if (!chats) continue;
-            printf("%s{\"year\": %d, \"claude_chats\": %u, \"chatgpt_chats\": %u, \"claude_messages\": %llu, "
-                   "\"chatgpt_messages\": %llu}", any ? ", " : "", 1970 + y, year_chats[y][CHAT_SOURCE_CLAUDE],
-                   year_chats[y][CHAT_SOURCE_CHATGPT], (unsigned long long)year_msgs[y][CHAT_SOURCE_CLAUDE],
-                   (unsigned long long)year_msgs[y][CHAT_SOURCE_CHATGPT]);
-            any = true;
+            bool year_any = false;
+            for (int k = 1; k < STATS_SOURCES; k++) {
+                if (!year_chats[y][k]) continue;
+                printf("%s{\"year\": %d, \"source\": \"%s\", \"chats\": %u, \"messages\": %llu}", any ? ", " : "",
+                       1970 + y, chat_source_name((ChatSource)k), year_chats[y][k], (unsigned long long)year_msgs[y][k]);
+                any = year_any = true;
+            }
+            (void)year_any;
         }
         printf("],\n \"models\": [");
         for (uint32_t k = 0; k < nm; k++) {
@@ -707,33 +759,46 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
         ak_pool_report(stdout);
         return APP_EXIT_OK;
     }
+    static const char *const names[STATS_SOURCES] = {"other", "Claude", "ChatGPT", "Claude Code", "Codex", "Gemini"};
     char t0[32], t1[32];
     printf("database   ");
     app_out_field(stdout, ak_str_cstr(c->opt.db_path));
     printf(" (schema %u)\n", ds.schema_version);
     printf("size       %.1f MB on disk (+ %.1f MB write-ahead log)\n", ds.file_bytes / 1048576.0, ds.wal_bytes / 1048576.0);
-    printf("chats      %llu (%u Claude, %u ChatGPT)", (unsigned long long)ds.chats, by_source[CHAT_SOURCE_CLAUDE],
+    printf("chats      %llu (%u Claude, %u ChatGPT", (unsigned long long)ds.chats, by_source[CHAT_SOURCE_CLAUDE],
            by_source[CHAT_SOURCE_CHATGPT]);
+    for (int k = CHAT_SOURCE_CLAUDE_CODE; k < STATS_SOURCES; k++) // the newer sources when present
+        if (by_source[k]) printf(", %u %s", by_source[k], names[k]);
+    printf(")");
     if (first <= last) printf(", %s to %s", app_format_time(first, t0, sizeof t0), app_format_time(last, t1, sizeof t1));
-    printf("\nmessages   %llu on the visible threads (%llu Claude, %llu ChatGPT); %llu stored with branches, "
-           "%llu structured parts\n",
-           (unsigned long long)visible, (unsigned long long)msgs_by_source[CHAT_SOURCE_CLAUDE],
-           (unsigned long long)msgs_by_source[CHAT_SOURCE_CHATGPT], (unsigned long long)ds.messages,
+    printf("\nmessages   %llu on the visible threads (", (unsigned long long)visible);
+    for (int k = 1, shown = 0; k < STATS_SOURCES; k++)
+        if (by_source[k] || k <= CHAT_SOURCE_CHATGPT) printf("%s%llu %s", shown++ ? ", " : "", (unsigned long long)msgs_by_source[k], names[k]);
+    printf("); %llu stored with branches, %llu structured parts\n", (unsigned long long)ds.messages,
            (unsigned long long)ds.parts);
+    // By year: one column per source present, "chats / messages" (by the chat's start).
     bool header = false;
     for (int y = 0; y < STATS_YEARS; y++) {
-        uint32_t chats = year_chats[y][0] + year_chats[y][1] + year_chats[y][2];
+        uint32_t chats = 0;
+        for (int k = 0; k < STATS_SOURCES; k++) chats += year_chats[y][k];
         if (!chats) continue;
         if (!header) {
             app_sgr(stdout, "1");
-            printf("\n%-6s %12s %9s %13s %9s", "year", "Claude chats", "messages", "ChatGPT chats", "messages");
+            printf("\n%-6s", "year");
+            for (int k = 1; k < STATS_SOURCES; k++)
+                if (by_source[k]) printf(" %17s", names[k]);
             app_sgr(stdout, "0");
-            fputc('\n', stdout);
+            printf("   (chats / messages)\n");
             header = true;
         }
-        printf("%-6d %12u %9llu %13u %9llu\n", 1970 + y, year_chats[y][CHAT_SOURCE_CLAUDE],
-               (unsigned long long)year_msgs[y][CHAT_SOURCE_CLAUDE], year_chats[y][CHAT_SOURCE_CHATGPT],
-               (unsigned long long)year_msgs[y][CHAT_SOURCE_CHATGPT]);
+        printf("%-6d", 1970 + y);
+        for (int k = 1; k < STATS_SOURCES; k++) {
+            if (!by_source[k]) continue;
+            char cell[40];
+            snprintf(cell, sizeof cell, "%u / %llu", year_chats[y][k], (unsigned long long)year_msgs[y][k]);
+            printf(" %17s", cell);
+        }
+        fputc('\n', stdout);
     }
     if (nm) {
         app_sgr(stdout, "1");
@@ -826,6 +891,7 @@ static const AppCommand commands[] = {
     {"import", cmd_import}, {"list", cmd_list},     {"show", cmd_show},
     {"search", cmd_search}, {"export", cmd_export}, {"stats", cmd_stats},
     {"walk", cmd_walk},
+    {"check", app_cmd_check},
     {"browse", cmd_browse},
 };
 

@@ -39,7 +39,7 @@ void app_out_set_raw(bool raw) { out_raw = raw; }
 bool app_out_is_raw(void) { return out_raw; }
 
 void app_sgr(FILE *out, const char *codes) {
-    if (out_color) fprintf(out, "\x1b[%sm", codes);
+    if (out_color && out == stdout) fprintf(out, "\x1b[%sm", codes); // never into files
 }
 
 enum { ESC_TEXT, ESC_FIELD, ESC_SNIPPET };
