@@ -297,9 +297,9 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *v;
         if ((v = app_opt_value(argc, argv, &i, "--since"))) {
-            if (!app_parse_date(v, false, &f.since)) return usage_error(usage_list, "bad date for --since: %s", v);
+            if (!app_parse_date(v, false, &f.since)) return usage_error(usage_list, "bad date for --since: %s (dates look like 2025, 2025-06, 2025-06-03, yesterday or 7d)", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--until"))) {
-            if (!app_parse_date(v, true, &f.until)) return usage_error(usage_list, "bad date for --until: %s", v);
+            if (!app_parse_date(v, true, &f.until)) return usage_error(usage_list, "bad date for --until: %s (dates look like 2025, 2025-06, 2025-06-03, yesterday or 7d)", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--source"))) {
             if (!parse_source(v, &f.source)) return usage_error(usage_list, "--source is claude, chatgpt, claude-code, codex or gemini, not %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--title"))) {
