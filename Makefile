@@ -11,8 +11,9 @@
 #   make run          the main job (the README's first command)
 #   make check        every test in every mode, plus the warning and Windows builds (CI)
 #   make bench        benchmarks against glibc malloc, mimalloc and jemalloc
+#   make bench-quick  every benchmark once at its --quick size (under a minute; make check runs it)
 #   make fuzz         build the libFuzzer targets (clang)
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (the library, and chatlog with its man page and completions)
 
 MODE ?= release
 PREFIX ?= /usr/local
@@ -55,7 +56,7 @@ EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(B)/examples/%)
 CHATLOG := $(if $(APP_SRC),$(B)/chatlog)
 
 .PHONY: all lib deps run check test test-valgrind test-tsan tests-build warnings windows \
-        bench bench-build fuzz install clean test-heap-long
+        bench bench-quick bench-build fuzz install install-chatlog clean test-heap-long
 .DEFAULT_GOAL := all
 # Keep objects between runs (they are intermediates of the link rules).
 .SECONDARY:
@@ -114,6 +115,7 @@ check: deps
 	@$(MAKE) --no-print-directory MODE=asan tests-build
 	@$(MAKE) --no-print-directory MODE=valgrind tests-build
 	@$(MAKE) --no-print-directory MODE=tsan tests-build
+	@$(MAKE) --no-print-directory bench-quick
 	@tests/run.sh asan valgrind tsan
 
 test:
@@ -154,7 +156,16 @@ bench: deps
 	@$(MAKE) --no-print-directory MODE=release bench-build
 	@tools/bench.sh build/release/bench
 	@tools/memtrace.sh build/release
-bench-build: $(BENCHES)
+# The benches run tools/genexport (chat_bench makes its exports with it): built with them, so
+# `make bench` works on a fresh clone.
+bench-build: $(BENCHES) $(TOOLS)
+# A smoke run of every bench at its --quick size, every allocator build, no callgrind pass:
+# proves the benches build and run (CI), not a measurement. Leaves docs/ alone.
+bench-quick: deps
+	@$(MAKE) --no-print-directory MODE=release bench-build
+	@BENCH_ARGS=--quick BENCH_CALLGRIND=0 BENCH_TIMEOUT=120 \
+	  tools/bench.sh build/release/bench >build/release/bench/quick.txt && \
+	  echo "bench-quick: every bench ran at --quick size (tables in build/release/bench/quick.txt)"
 define BENCH_RULE
 build/release/bench/%-$(1): build/release/obj/bench/%.o $(if $(CHAT_OBJ),build/release/libchatstore.a) build/release/libarenakit.a
 	@mkdir -p $$(@D)
@@ -173,12 +184,22 @@ build/fuzz/fuzz/%: build/fuzz/obj/fuzz/%.o $(if $(CHAT_OBJ),build/fuzz/libchatst
 	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $< $(LINK_ALL)
 
 # ---- install ----------------------------------------------------------------------------------
-install: lib
+# The library (headers, libarenakit.a/.so, arenakit.pc) and the chatlog program: the release
+# build in bin/, its manual page chatlog(1), and bash and zsh completions.
+install: lib install-chatlog
 	install -d $(DESTDIR)$(PREFIX)/include/arenakit $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 include/arenakit/*.h $(DESTDIR)$(PREFIX)/include/arenakit/
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	sed -e 's|@PREFIX@|$(PREFIX)|' arenakit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/arenakit.pc
+install-chatlog:
+	@$(MAKE) --no-print-directory MODE=release build/release/chatlog
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 755 build/release/chatlog $(DESTDIR)$(PREFIX)/bin/chatlog
+	install -m 644 docs/chatlog.1 $(DESTDIR)$(PREFIX)/share/man/man1/chatlog.1
+	install -m 644 completions/chatlog.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/chatlog
+	install -m 644 completions/_chatlog $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_chatlog
 
 clean:
 	rm -rf build

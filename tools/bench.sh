@@ -16,11 +16,12 @@
 # Environment:
 #   BENCH_ARGS       extra arguments for the timed runs (e.g. "--quick", "--n 1000000")
 #   BENCH_ONLY       family names to run (space separated; default every family in DIR)
+#   BENCH_PEERS      allocator builds to run (default "glibc mimalloc jemalloc")
 #   BENCH_CALLGRIND  0 skips the callgrind pass
 #   BENCH_TIMEOUT    seconds per binary and pass (default 1800)
 set -u
 dir=${1:?usage: tools/bench.sh DIR (e.g. build/release/bench)}
-peers="glibc mimalloc jemalloc"
+peers=${BENCH_PEERS:-glibc mimalloc jemalloc}
 limit=${BENCH_TIMEOUT:-1800}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT

@@ -3,6 +3,7 @@
 #  define _DEFAULT_SOURCE
 #endif
 #include "app/cli.h"
+#include "app/out.h"
 
 #include "arenakit/os.h"
 #include "chat/sqlmem.h"
@@ -79,8 +80,51 @@ static int64_t days_from_civil(int64_t y, int m, int d) {
     return era * 146097 + doe - 719468;
 }
 
+static bool time_utc;
+void app_set_utc(bool utc) { time_utc = utc; }
+bool app_is_utc(void) { return time_utc; }
+
+// Seconds since the epoch of a wall-clock time, in UTC or the local zone (TZ). mktime
+// normalises out-of-range fields, so "the day after" is d + 1.
+static double civil_to_time(int y, int mo, int d, int h, int mi, int sec, bool utc) {
+    if (utc) return (double)days_from_civil(y, mo, d) * 86400.0 + h * 3600 + mi * 60 + sec;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec,
+                    .tm_isdst = -1};
+    return (double)mktime(&tm);
+}
+
 bool app_parse_date(const char *s, bool end_of_day, double *out) {
-    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+    int y, mo = 1, d = 1, h = 0, mi = 0, sec = 0, n = 0;
+    size_t len = strlen(s);
+    // A period: the year, the month or the day; its start, or its last second for --until.
+    if (len == 4 && sscanf(s, "%4d%n", &y, &n) == 1 && n == 4) {
+        *out = civil_to_time(y + end_of_day, 1, 1, 0, 0, 0, time_utc) - end_of_day;
+        return true;
+    }
+    if (len == 7 && sscanf(s, "%4d-%2d%n", &y, &mo, &n) == 2 && n == 7) {
+        if (mo < 1 || mo > 12) return false;
+        *out = civil_to_time(y, mo + end_of_day, 1, 0, 0, 0, time_utc) - end_of_day;
+        return true;
+    }
+    if (!strcmp(s, "today") || !strcmp(s, "yesterday")) {
+        time_t now = time(NULL);
+        struct tm tm;
+        if (time_utc) gmtime_r(&now, &tm);
+        else localtime_r(&now, &tm);
+        int back = s[0] == 'y';
+        *out = civil_to_time(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday - back + end_of_day, 0, 0, 0, time_utc) -
+               end_of_day;
+        return true;
+    }
+    // Relative: 36h, 7d, 2w ago from now.
+    if (len >= 2 && strchr("hdw", s[len - 1]) && s[0] >= '0' && s[0] <= '9') {
+        char *end;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (end != s + len - 1 || v > 100000) return false;
+        double unit = s[len - 1] == 'h' ? 3600 : s[len - 1] == 'd' ? 86400 : 7 * 86400;
+        *out = (double)time(NULL) - (double)v * unit;
+        return true;
+    }
     if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10) {
         const char *rest = s + 10;
         bool time_given = false;
@@ -94,10 +138,11 @@ bool app_parse_date(const char *s, bool end_of_day, double *out) {
             }
             time_given = true;
         }
-        if (*rest == 'Z') rest++;
+        bool zulu = *rest == 'Z';
+        if (zulu) rest++;
         if (*rest || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
-        double t = (double)days_from_civil(y, mo, d) * 86400.0 + h * 3600 + mi * 60 + sec;
-        if (!time_given && end_of_day) t += 86399;
+        double t = civil_to_time(y, mo, d, h, mi, sec, time_utc || zulu);
+        if (!time_given && end_of_day) t = civil_to_time(y, mo, d + 1, 0, 0, 0, time_utc || zulu) - 1;
         *out = t;
         return true;
     }
@@ -108,16 +153,53 @@ bool app_parse_date(const char *s, bool end_of_day, double *out) {
     return true;
 }
 
+static bool to_tm(double t, struct tm *tm) {
+    if (t < 0 || !isfinite(t)) return false;
+    time_t secs = (time_t)t;
+    return time_utc ? gmtime_r(&secs, tm) != NULL : localtime_r(&secs, tm) != NULL;
+}
+
 const char *app_format_time(double t, char *buf, size_t cap) {
-    if (t < 0 || !isfinite(t)) {
-        snprintf(buf, cap, "-");
+    struct tm tm;
+    if (!to_tm(t, &tm)) snprintf(buf, cap, "-");
+    else strftime(buf, cap, "%Y-%m-%d %H:%M", &tm);
+    return buf;
+}
+
+const char *app_format_time_zone(double t, char *buf, size_t cap) {
+    struct tm tm;
+    if (!to_tm(t, &tm)) snprintf(buf, cap, "-");
+    else strftime(buf, cap, time_utc ? "%Y-%m-%d %H:%M UTC" : "%Y-%m-%d %H:%M %Z", &tm);
+    return buf;
+}
+
+const char *app_zone_label(char *buf, size_t cap) {
+    if (time_utc) {
+        snprintf(buf, cap, "UTC");
         return buf;
     }
-    time_t secs = (time_t)t;
+    // The zone's names in winter and in summer of this year: "CET/CEST", or one name.
+    time_t now = time(NULL);
     struct tm tm;
-    gmtime_r(&secs, &tm);
-    strftime(buf, cap, "%Y-%m-%d %H:%M", &tm);
+    localtime_r(&now, &tm);
+    char a[16] = "", b[16] = "";
+    struct tm jan = {.tm_year = tm.tm_year, .tm_mday = 1, .tm_isdst = -1}, jul = jan;
+    jul.tm_mon = 6;
+    time_t tj = mktime(&jan), tl = mktime(&jul);
+    localtime_r(&tj, &jan);
+    localtime_r(&tl, &jul);
+    strftime(a, sizeof a, "%Z", &jan);
+    strftime(b, sizeof b, "%Z", &jul);
+    if (strcmp(a, b)) snprintf(buf, cap, "%s/%s", a, b);
+    else snprintf(buf, cap, "%s", a);
     return buf;
+}
+
+const char *app_expand_home(AkArena *arena, const char *path) {
+    if (path[0] != '~' || (path[1] && path[1] != '/')) return path;
+    const char *home = getenv("HOME");
+    if (!home || !home[0]) return path;
+    return ak_str_pushf(arena, "%s%s", home, path + 1).ptr;
 }
 
 void app_json_str(FILE *out, AkStr s) {
@@ -131,7 +213,12 @@ void app_json_str(FILE *out, AkStr s) {
         case '\r': fputs("\\r", out); break;
         case '\t': fputs("\\t", out); break;
         default:
+            // C0, DEL and the C1 controls (U+0080..U+009F, C2 80..C2 9F in UTF-8) as \u escapes:
+            // the same JSON, and nothing a terminal would act on if it is printed.
             if (c < 0x20 || c == 0x7f) fprintf(out, "\\u%04x", c);
+            else if (c == 0xc2 && i + 1 < s.len && (unsigned char)s.ptr[i + 1] >= 0x80 &&
+                     (unsigned char)s.ptr[i + 1] <= 0x9f)
+                fprintf(out, "\\u%04x", (unsigned char)s.ptr[++i]);
             else fputc(c, out);
         }
     }
@@ -151,13 +238,19 @@ void app_json_time(FILE *out, double t) {
     fprintf(out, "\"%s.%03dZ\"", buf, (int)((t - floor(t)) * 1000));
 }
 
+static const char *opt_missing; // the last option app_opt_value found without its value
 const char *app_opt_value(int argc, char **argv, int *i, const char *name) {
     size_t n = strlen(name);
     const char *a = argv[*i];
     if (strncmp(a, name, n) != 0) return NULL;
     if (a[n] == '=') return a + n + 1;
     if (a[n] == 0 && *i + 1 < argc) return argv[++*i];
+    if (a[n] == 0) opt_missing = name;
     return NULL;
+}
+
+const char *app_opt_missing(const char *arg) {
+    return opt_missing && !strcmp(arg, opt_missing) ? opt_missing : NULL;
 }
 
 bool app_load_config(AppOptions *opt, AkArena *arena) {
@@ -190,7 +283,7 @@ bool app_load_config(AppOptions *opt, AkArena *arena) {
                 opt->memory_budget = b;
             }
         } else if (ak_str_eq(key, AK_STR("db"))) {
-            if (!opt->db_path) opt->db_path = v;
+            if (!opt->db_path) opt->db_path = app_expand_home(arena, v);
         } else {
             fprintf(stderr, "chatlog: %s:%d: unknown setting %.*s (known: memory-budget, db)\n", path.ptr, n,
                     AK_STR_FMT(key));
@@ -235,6 +328,6 @@ bool app_open_store(AppCtx *c, bool write) {
     ChatStoreConfig cfg = {.path = c->opt.db_path, .read_only = !write};
     ChatError err = {{0}};
     c->store = chat_store_open(&cfg, &err);
-    if (!c->store) fprintf(stderr, "chatlog: %s\n", err.msg);
+    if (!c->store) app_errorf("%s", err.msg);
     return c->store != NULL;
 }

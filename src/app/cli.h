@@ -20,6 +20,7 @@ typedef struct AppOptions {
     bool json;               // --json
     bool quiet;              // --quiet: no progress bar
     bool color;              // stdout is a terminal (highlights in search)
+    bool no_pager;           // --no-pager: `show` writes to the terminal itself
 } AppOptions;
 
 // What a command runs with: the options, an arena for the command's life, and the store once
@@ -56,19 +57,33 @@ bool app_parse_count(const char *s, uint64_t *out);
 
 // "64M", "1.5G", "512K", "4096" (bytes). False on anything else.
 bool app_parse_size(const char *s, uint64_t *out);
-// "2025-06-03", "2025-06-03T19:40", "2025-06-03T19:40:05Z", or seconds since the epoch.
-// `end_of_day` makes a bare date mean its last second (for --until).
+// A date as a person types it, in local time (TZ) unless app_set_utc(true): "2025",
+// "2025-06", "2025-06-03", "2025-06-03T19:40[:05]" (a trailing Z means UTC), "today",
+// "yesterday", "36h", "7d", "2w" (ago), or seconds since the epoch. `end_of_day` makes a
+// period (year, month, day) mean its last second (for --until).
 bool app_parse_date(const char *s, bool end_of_day, double *out);
 
-// "2025-06-03 19:40" in UTC, or "-" for an unknown time.
+// --utc: times are shown and dates read in UTC instead of the local zone.
+void app_set_utc(bool utc);
+bool app_is_utc(void);
+// "2025-06-03 19:40" in local time (or UTC), or "-" for an unknown time.
 const char *app_format_time(double t, char *buf, size_t cap);
+// The same with its zone: "2025-06-03 19:40 CEST", "2025-06-03 17:40 UTC".
+const char *app_format_time_zone(double t, char *buf, size_t cap);
+// The zone the times are shown in, for a header: "UTC", "CET/CEST".
+const char *app_zone_label(char *buf, size_t cap);
+// "~/x" as $HOME/x (on the arena); anything else unchanged.
+const char *app_expand_home(AkArena *arena, const char *path);
 void app_json_str(FILE *out, AkStr s);
 void app_json_time(FILE *out, double t); // ISO 8601 string or null
 
 // `chatlog check` (cmd_check.c): the database's integrity report; exit 1 when damaged.
 int app_cmd_check(AppCtx *c, int argc, char **argv);
 
-// The value of `--name VALUE` / `--name=VALUE` at argv[*i] (advancing *i), or NULL.
+// The value of `--name VALUE` / `--name=VALUE` at argv[*i] (advancing *i), or NULL. A `--name`
+// that ends the command line is remembered: app_opt_missing(arg) then returns its name, so
+// the error can say the value is missing rather than that the option is unknown.
 const char *app_opt_value(int argc, char **argv, int *i, const char *name);
+const char *app_opt_missing(const char *arg);
 
 #endif

@@ -7,47 +7,139 @@
 #include "app/firstrun.h"
 #include "app/progress.h"
 #include "app/render.h"
+#include "app/out.h"
 #include "app/trace.h"
 #include "arenakit/arenakit.h"
 #include "chat/store.h"
 
 #include <math.h>
+#include <time.h>
+#include <stdint.h>
+#include <errno.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#define APP_VERSION "0.1.0" // arenakit.pc.in's Version (tests/test_install.sh checks they agree)
+
 static const char *usage_main =
-    "usage: chatlog [--db PATH] [--memory-budget SIZE] COMMAND [ARGS]\n"
+    "usage: chatlog [OPTIONS] COMMAND [ARGS]\n"
     "\n"
     "Keeps your Claude.ai and ChatGPT history in one SQLite database and searches it.\n"
     "\n"
     "commands:\n"
     "  import EXPORT...   import conversations.json, an export folder or the export .zip\n"
-    "  list               chats, newest first (filters: --since --until --source --title)\n"
-    "  show CHAT          one chat (by number, uuid or uuid prefix); --markdown\n"
+    "  list               chats, newest first (filters: --since --until --source --title --model)\n"
+    "  show CHAT          one chat (by number, uuid or uuid prefix), in a pager on a terminal\n"
     "  search QUERY       full-text search, ranked, with highlighted snippets\n"
-    "  export CHAT        one chat as --markdown or --json\n"
-    "  stats              chats, messages, database size and the memory report\n"
-    "  walk               open every chat in turn, as a reader would; prints memory figures\n"
+    "  export CHAT...     chats as Markdown or JSON (--all, --search QUERY; -o FILE or FOLDER)\n"
+    "  stats              chats, messages by source and year, models, database size\n"
     "  check              the database's integrity: pages, search indexes, the store's rules\n"
     "  browse             the terminal browser: chat list, search, tabs (? for keys)\n"
+    "  help [COMMAND]     this text, or a command's\n"
     "\n"
-    "options:\n"
+    "options (before or after the command):\n"
     "  --db PATH             database file (default: $XDG_DATA_HOME/chatlog/chatlog.db)\n"
     "  --memory-budget SIZE  memory for the whole process (arenas, SQLite, loaded chats),\n"
     "                        e.g. 64M (default 256M); past it chatlog evicts, shrinks caches\n"
     "                        or fails with a clear message, never grows beyond it\n"
-    "  --memory-trace FILE   record every arena's memory over time (draw it: tools/memplot)\n"
-    "  --help                this text; `chatlog COMMAND --help` for a command\n"
+    "  --color WHEN          auto (default: on a terminal, unless NO_COLOR or TERM=dumb),\n"
+    "                        always or never\n"
+    "  --no-pager            `show` writes to the terminal directly ($PAGER, default less)\n"
+    "  --utc                 times in UTC (default: local time, TZ)\n"
+    "  -h, --help            this text; `chatlog help COMMAND` for a command\n"
+    "  -V, --version         the version\n"
     "\n"
-    "settings file: $XDG_CONFIG_HOME/chatlog/config (`memory-budget = 64M`, `db = PATH`)\n";
+    "Exit status: 0 success, 1 failure or nothing matched (list, search), 2 a wrong command line.\n"
+    "Settings file: $XDG_CONFIG_HOME/chatlog/config (`memory-budget = 64M`, `db = ~/chats.db`).\n"
+    "\n"
+    "for developers (the allocator's view):\n"
+    "  walk                  open every chat in turn, as a reader would; prints memory figures\n"
+    "  stats --memory        every live arena (the pool table) and the loaded-chat cache\n"
+    "  --memory-trace FILE   record every arena's memory over time (draw it: tools/memplot)\n";
 
+// ---- usage errors: one line, a suggestion, a pointer to --help -------------------------------------
+
+// Optimal string alignment distance (edits, with adjacent swaps), for "did you mean".
+static size_t edit_distance(const char *a, const char *b) {
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 40 || m > 40) return SIZE_MAX;
+    size_t d[41][41];
+    for (size_t i = 0; i <= n; i++) d[i][0] = i;
+    for (size_t j = 0; j <= m; j++) d[0][j] = j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t v = AK_MIN(AK_MIN(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) v = AK_MIN(v, d[i - 2][j - 2] + 1);
+            d[i][j] = v;
+        }
+    return d[n][m];
+}
+
+// The closest of `names` to `typed`: a unique prefix, or within two edits (one for short words).
+static const char *closest(const char *typed, const char *const *names, size_t count) {
+    const char *best = NULL, *prefix = NULL;
+    size_t best_d = SIZE_MAX, prefixes = 0, tl = strlen(typed);
+    for (size_t k = 0; k < count; k++) {
+        if (tl >= 3 && !strncmp(names[k], typed, tl)) prefixes++, prefix = names[k];
+        size_t d = edit_distance(typed, names[k]);
+        if (d < best_d) best_d = d, best = names[k];
+    }
+    if (prefixes == 1) return prefix;
+    size_t limit = tl <= 4 ? 1 : 2;
+    return best_d <= limit ? best : NULL;
+}
+
+// The options a usage text names: every "--word" in it (at most 32).
+static size_t usage_options(const char *usage, char names[][32], size_t cap) {
+    size_t n = 0;
+    for (const char *p = strstr(usage, "--"); p && n < cap; p = strstr(p, "--")) {
+        size_t len = 2;
+        while (p[len] && (p[len] == '-' || (p[len] >= 'a' && p[len] <= 'z'))) len++;
+        if (len > 2 && len < 32) {
+            bool dup = false;
+            for (size_t k = 0; k < n; k++) dup |= strlen(names[k]) == len && !strncmp(names[k], p, len);
+            if (!dup) memcpy(names[n], p, len), names[n][len] = 0, n++;
+        }
+        p += len;
+    }
+    return n;
+}
+
+static const char *global_options[] = {"--db", "--memory-budget", "--memory-trace", "--color", "--no-color",
+                                       "--no-pager", "--utc", "--help", "--version"};
 
 static int usage_error(const char *usage, const char *fmt, const char *arg) {
-    fprintf(stderr, "chatlog: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s", usage);
+    // The command's name from its usage line ("usage: chatlog list ..."); none for the main one.
+    char cmd[32] = "";
+    const char *u = usage + strlen("usage: chatlog ");
+    if (strncmp(usage, "usage: chatlog ", 15) == 0 && u[0] >= 'a' && u[0] <= 'z') {
+        size_t n = 0;
+        while (u[n] >= 'a' && u[n] <= 'z' && n < sizeof cmd - 1) n++;
+        memcpy(cmd, u, n), cmd[n] = 0;
+    }
+    char msg[512], hint[160] = "";
+    const char *missing = arg ? app_opt_missing(arg) : NULL;
+    if (missing) snprintf(msg, sizeof msg, "%s needs a value", missing);
+    else snprintf(msg, sizeof msg, fmt, arg);
+    if (!missing && arg && arg[0] == '-' && !strncmp(fmt, "unknown", 7)) {
+        char names[48][32];
+        const char *list[48];
+        size_t n = usage_options(usage, names, 32);
+        for (size_t k = 0; k < n; k++) list[k] = names[k];
+        for (size_t k = 0; k < AK_ARRAY_COUNT(global_options); k++) list[n++] = global_options[k];
+        char typed[64];
+        snprintf(typed, sizeof typed, "%s", arg);
+        char *eq = strchr(typed, '=');
+        if (eq) *eq = 0;
+        const char *near = closest(typed, list, n);
+        if (near) snprintf(hint, sizeof hint, " (did you mean %s?)", near);
+    }
+    app_errorf("%s%s%s%s; see `chatlog %s%s--help`", cmd, cmd[0] ? ": " : "", msg, hint, cmd, cmd[0] ? " " : "");
     return APP_EXIT_USAGE;
 }
 
@@ -114,7 +206,7 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         app_progress_end(&bar);
         double secs = (app_now_ns() - t0) / 1e9;
         if (!ok) { // err names the bad conversations itself
-            fprintf(stderr, "chatlog: import of %s failed, nothing was imported: %s\n", path, err.msg);
+            app_errorf("import of %s failed, nothing was imported: %s", path, err.msg);
             if (strict && res.report.bad)
                 fprintf(stderr, "chatlog: (--strict: without it the bad conversations are skipped and the rest imported)\n");
             rc = APP_EXIT_FAIL;
@@ -129,7 +221,7 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         if (r->bad) printf(", %u bad skipped", r->bad);
         if (r->broken_files) printf(", %u file%s not valid JSON", r->broken_files, r->broken_files == 1 ? "" : "s");
         if ((r->bad || r->broken_files) && rc == APP_EXIT_OK) rc = APP_EXIT_PARTIAL;
-        for (uint32_t b = 0; b < r->bad_listed; b++) fprintf(stderr, "chatlog: skipped %.*s\n", AK_STR_FMT(r->bad_list[b]));
+        for (uint32_t b = 0; b < r->bad_listed; b++) app_errorf("skipped %.*s", AK_STR_FMT(r->bad_list[b]));
         if (r->bad > r->bad_listed) fprintf(stderr, "chatlog: ... and %u more bad conversations\n", r->bad - r->bad_listed);
         if (r->unknown_parts) printf(", %u unknown blocks kept as raw JSON", r->unknown_parts);
         printf("\n");
@@ -148,26 +240,37 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
 // ---- list -------------------------------------------------------------------------------------
 
 static const char *usage_list =
-    "usage: chatlog list [--since DATE] [--until DATE] [--source SOURCE] [--title TEXT]\n"
-    "                    [--limit N] [--json]\n"
-    "  Chats newest first (by last update). DATE is 2025-06-03 or 2025-06-03T19:40.\n"
-    "  --title keeps chats whose title contains TEXT (ASCII letters match either case).\n";
+    "usage: chatlog list [--since DATE] [--until DATE] [-s|--source SOURCE] [-t|--title TEXT]\n"
+    "                    [--model TEXT] [-n|--limit N] [-j|--json]\n"
+    "  Chats newest first (by last update), with their model. DATE is 2025, 2025-06, 2025-06-03,\n"
+    "  2025-06-03T19:40, today, yesterday, or 36h / 7d / 2w ago; in local time unless --utc.\n"
+    "  SOURCE is claude, chatgpt, claude-code, codex or gemini (any case).\n"
+    "  --title keeps chats whose title contains TEXT (ASCII letters match either case);\n"
+    "  --model those whose model contains TEXT (any case). Exit status 1 when none match.\n";
 
 typedef struct ListFilter {
     double since, until;
     ChatSource source;
-    AkStr title;
+    AkStr title, model;
     uint64_t limit;
 } ListFilter;
 
 static bool parse_source(const char *s, ChatSource *out) {
-    if (!strcmp(s, "claude")) *out = CHAT_SOURCE_CLAUDE;
-    else if (!strcmp(s, "chatgpt")) *out = CHAT_SOURCE_CHATGPT;
-    else if (!strcmp(s, "claude-code")) *out = CHAT_SOURCE_CLAUDE_CODE;
-    else if (!strcmp(s, "codex")) *out = CHAT_SOURCE_CODEX;
-    else if (!strcmp(s, "gemini")) *out = CHAT_SOURCE_GEMINI;
+    if (!strcasecmp(s, "claude")) *out = CHAT_SOURCE_CLAUDE;
+    else if (!strcasecmp(s, "chatgpt")) *out = CHAT_SOURCE_CHATGPT;
+    else if (!strcasecmp(s, "claude-code")) *out = CHAT_SOURCE_CLAUDE_CODE;
+    else if (!strcasecmp(s, "codex")) *out = CHAT_SOURCE_CODEX;
+    else if (!strcasecmp(s, "gemini")) *out = CHAT_SOURCE_GEMINI;
     else return false;
     return true;
+}
+
+// Model names are ASCII slugs ("claude-sonnet-4", "gpt-4o"): any case matches.
+static bool model_contains(AkStr model, AkStr needle) {
+    if (!needle.len) return true;
+    for (uint64_t i = 0; i + needle.len <= model.len; i++)
+        if (ak_str_eq_nocase(ak_str(model.ptr + i, needle.len), needle)) return true;
+    return false;
 }
 
 static double chat_time(const ChatMeta *m) { return m->updated >= 0 ? m->updated : m->created; }
@@ -194,13 +297,15 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *v;
         if ((v = app_opt_value(argc, argv, &i, "--since"))) {
-            if (!app_parse_date(v, false, &f.since)) return usage_error(usage_list, "bad date for --since: %s", v);
+            if (!app_parse_date(v, false, &f.since)) return usage_error(usage_list, "bad date for --since: %s (dates look like 2025, 2025-06, 2025-06-03, yesterday or 7d)", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--until"))) {
-            if (!app_parse_date(v, true, &f.until)) return usage_error(usage_list, "bad date for --until: %s", v);
+            if (!app_parse_date(v, true, &f.until)) return usage_error(usage_list, "bad date for --until: %s (dates look like 2025, 2025-06, 2025-06-03, yesterday or 7d)", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--source"))) {
             if (!parse_source(v, &f.source)) return usage_error(usage_list, "--source is claude, chatgpt, claude-code, codex or gemini, not %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--title"))) {
             f.title = ak_str_cstr(v);
+        } else if ((v = app_opt_value(argc, argv, &i, "--model"))) {
+            f.model = ak_str_cstr(v);
         } else if ((v = app_opt_value(argc, argv, &i, "--limit"))) {
             if (!app_parse_count(v, &f.limit)) return usage_error(usage_list, "bad number for --limit: %s", v);
         } else if (!strcmp(argv[i], "--json")) {
@@ -217,13 +322,24 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
         double t = chat_time(m);
         if (f.source && m->source != f.source) continue;
         if (t < f.since || t > f.until) continue;
+        if (t < 0 && (f.since > -INFINITY || f.until < INFINITY)) continue; // no time: not in any range
         if (!title_contains(m->title, f.title)) continue;
+        if (!model_contains(m->model, f.model)) continue;
         order[kept++] = h;
     }
     sort_store = c->store;
     qsort(order, kept, sizeof *order, by_time_desc);
     if (f.limit && kept > f.limit) kept = (uint32_t)f.limit;
     if (c->opt.json) fputc('[', stdout);
+    else if (kept && isatty(1)) { // a header for people; pipes get rows only (as gh and docker do)
+        char zone[40], col[48];
+        snprintf(col, sizeof col, "time (%s)", app_zone_label(zone, sizeof zone));
+        if (strlen(col) > 16) snprintf(col, sizeof col, "%s", zone);
+        app_sgr(stdout, "1");
+        printf("%6s  %-16s  %-7s %5s  %s", "chat", col, "source", "msgs", "title · model");
+        app_sgr(stdout, "0");
+        fputc('\n', stdout);
+    }
     for (uint32_t i = 0; i < kept; i++) {
         const ChatMeta *m = chat_store_meta(c->store, order[i]);
         if (c->opt.json) {
@@ -233,72 +349,208 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
         } else {
             char when[32];
             AkStr title = m->title.len ? m->title : AK_STR("(untitled)");
-            printf("%6lld  %-16s  %-7s %5u  %.*s\n", (long long)m->id, app_format_time(chat_time(m), when, sizeof when),
-                   chat_source_name(m->source), m->visible_count, AK_STR_FMT(title));
+            printf("%6lld  %-16s  %-7s %5u  ", (long long)m->id, app_format_time(chat_time(m), when, sizeof when),
+                   chat_source_name(m->source), m->visible_count);
+            app_out_field(stdout, title);
+            if (m->model.len) {
+                app_sgr(stdout, "2");
+                fputs("  · ", stdout);
+                app_out_field(stdout, m->model);
+                app_sgr(stdout, "0");
+            }
+            fputc('\n', stdout);
         }
     }
     if (c->opt.json) fputs(kept ? "\n]\n" : "]\n", stdout);
-    return APP_EXIT_OK;
+    return kept ? APP_EXIT_OK : APP_EXIT_FAIL; // nothing matched: 1, as grep and rg
 }
 
 // ---- show / export ------------------------------------------------------------------------------
 
 static const char *usage_show =
-    "usage: chatlog show CHAT [--markdown|--json] [--all-branches]\n"
+    "usage: chatlog show CHAT [--markdown|-j|--json] [--all-branches] [--no-pager]\n"
     "  CHAT is the chat's number from `chatlog list`, its uuid, or a unique uuid prefix.\n"
+    "  On a terminal the chat opens in $PAGER (default `less -R`); control characters from the\n"
+    "  export are shown escaped (\\e, \\x07), never sent to the terminal.\n"
     "  --all-branches  also the edited and regenerated versions (marked off-thread), with\n"
     "                  each message's uuid and parent\n"
     "  --json          everything the store holds (as export --json)\n";
 static const char *usage_export =
-    "usage: chatlog export CHAT --markdown|--json [--all-branches]\n"
-    "  Writes the chat to stdout as Markdown or JSON (redirect it to a file). The JSON holds\n"
-    "  every branch, uuid and parent link, and `chatlog import` reads it back.\n";
+    "usage: chatlog export (CHAT... | -a|--all | --search QUERY) [--markdown|-j|--json] [--all-branches]\n"
+    "                      [-o|--output FILE|FOLDER]\n"
+    "  Writes chats as Markdown (the default; JSON when FILE ends in .json) or JSON: to stdout,\n"
+    "  to FILE (several chats one after another; JSON as one array), or into FOLDER (an existing\n"
+    "  folder, or a path ending in /) as one file per chat, named NUMBER-title.md or .json.\n"
+    "  Several chats, --all or --search give a JSON array; one CHAT gives one object. The JSON\n"
+    "  holds every branch, uuid and parent link, and `chatlog import` reads it back.\n";
 
-static int show_chat(AppCtx *c, int argc, char **argv, const char *usage, bool need_format) {
-    if (wants_help(argc, argv)) return fputs(usage, stdout), APP_EXIT_OK;
-    const char *key = NULL;
-    AppFormat fmt = APP_FORMAT_PLAIN;
-    bool format_given = false, all_branches = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--all-branches")) all_branches = true;
-        else if (!strcmp(argv[i], "--markdown")) fmt = APP_FORMAT_MARKDOWN, format_given = true;
-        else if (!strcmp(argv[i], "--json")) fmt = APP_FORMAT_JSON, format_given = true;
-        else if (argv[i][0] == '-' && argv[i][1]) return usage_error(usage, "unknown option %s", argv[i]);
-        else if (key) return usage_error(usage, "one chat at a time (also got %s)", argv[i]);
-        else key = argv[i];
-    }
-    if (!key) return usage_error(usage, "%s", "which chat? give its number or uuid");
-    if (need_format && !format_given) return usage_error(usage, "%s", "export needs --markdown or --json");
-    if (!app_open_store(c, false)) return APP_EXIT_FAIL;
+// Writes chat `h`: the loaded visible thread, or for JSON and --all-branches what the store
+// holds. False with a message on stderr.
+static bool render_handle(AppCtx *c, uint32_t h, FILE *out, AppFormat fmt, bool all_branches) {
     ChatError err = {{0}};
-    uint32_t h;
-    if (!chat_store_find(c->store, key, &h, &err)) return fprintf(stderr, "chatlog: %s\n", err.msg), APP_EXIT_FAIL;
-    if (all_branches || fmt == APP_FORMAT_JSON) { // what the store holds, not the loaded thread
-        if (app_render_chat_stored(stdout, c->store, h, fmt, &err)) return APP_EXIT_OK;
-        fprintf(stderr, "chatlog: cannot read chat %s: %s\n", key, err.msg);
-        return APP_EXIT_FAIL;
+    long long id = (long long)chat_store_meta(c->store, h)->id;
+    if (all_branches || fmt == APP_FORMAT_JSON) {
+        if (app_render_chat_stored(out, c->store, h, fmt, &err)) return true;
+        app_errorf("cannot read chat #%lld: %s", id, err.msg);
+        return false;
     }
     ChatMessages *msgs = chat_store_open_chat(c->store, h, &err);
     if (!msgs || !chat_store_wait(c->store, msgs, &err)) {
-        fprintf(stderr, "chatlog: cannot load chat %s: %s\n", key, err.msg);
+        app_errorf("cannot load chat #%lld: %s", id, err.msg);
         chat_store_close_chat(c->store, msgs);
-        return APP_EXIT_FAIL;
+        return false;
     }
-    app_render_chat(stdout, chat_store_meta(c->store, h), msgs, fmt);
+    app_render_chat(out, chat_store_meta(c->store, h), msgs, fmt);
     chat_store_close_chat(c->store, msgs);
-    return APP_EXIT_OK;
+    return true;
+}
+
+static int show_chat(AppCtx *c, int argc, char **argv, const char *usage, bool need_format) {
+    (void)need_format;
+    if (wants_help(argc, argv)) return fputs(usage, stdout), APP_EXIT_OK;
+    const char *key = NULL;
+    AppFormat fmt = APP_FORMAT_PLAIN;
+    bool all_branches = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--all-branches")) all_branches = true;
+        else if (!strcmp(argv[i], "--markdown")) fmt = APP_FORMAT_MARKDOWN;
+        else if (!strcmp(argv[i], "--json")) fmt = APP_FORMAT_JSON;
+        else if (argv[i][0] == '-' && argv[i][1]) return usage_error(usage, "unknown option %s", argv[i]);
+        else if (key) return usage_error(usage, "one chat at a time (also got %s); `chatlog export` takes several", argv[i]);
+        else key = argv[i];
+    }
+    if (!key) return usage_error(usage, "%s", "which chat? give its number or uuid");
+    if (!app_open_store(c, false)) return APP_EXIT_FAIL;
+    ChatError err = {{0}};
+    uint32_t h;
+    if (!chat_store_find(c->store, key, &h, &err)) return app_errorf("%s", err.msg), APP_EXIT_FAIL;
+    app_pager_start(!c->opt.no_pager);
+    return render_handle(c, h, stdout, fmt, all_branches) ? APP_EXIT_OK : APP_EXIT_FAIL;
 }
 
 static int cmd_show(AppCtx *c, int argc, char **argv) { return show_chat(c, argc, argv, usage_show, false); }
-static int cmd_export(AppCtx *c, int argc, char **argv) { return show_chat(c, argc, argv, usage_export, true); }
+
+// "1234-why-does-my-tlsf-free-list-lose.md": the number keeps names unique, the title readable.
+static AkStr export_file_name(AkArena *arena, const ChatMeta *m, AppFormat fmt) {
+    char slug[48];
+    size_t n = 0;
+    bool dash = false;
+    for (uint64_t i = 0; i < m->title.len && n < 40; i++) {
+        unsigned char ch = (unsigned char)m->title.ptr[i];
+        if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) slug[n++] = (char)ch, dash = false;
+        else if (ch >= 'A' && ch <= 'Z') slug[n++] = (char)(ch - 'A' + 'a'), dash = false;
+        else if (n && !dash) slug[n++] = '-', dash = true;
+    }
+    while (n && slug[n - 1] == '-') n--;
+    slug[n] = 0;
+    return ak_str_pushf(arena, "%lld%s%s.%s", (long long)m->id, n ? "-" : "", slug, fmt == APP_FORMAT_JSON ? "json" : "md");
+}
+
+static bool ends_with(const char *s, const char *tail) {
+    size_t n = strlen(s), k = strlen(tail);
+    return n >= k && !strcmp(s + n - k, tail);
+}
+
+static int cmd_export(AppCtx *c, int argc, char **argv) {
+    const char *usage = usage_export;
+    if (wants_help(argc, argv)) return fputs(usage, stdout), APP_EXIT_OK;
+    AppFormat fmt = APP_FORMAT_MARKDOWN;
+    bool format_given = false, all = false, all_branches = false;
+    const char *output = NULL, *query = NULL;
+    AkStrList keys = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (!strcmp(argv[i], "--markdown")) fmt = APP_FORMAT_MARKDOWN, format_given = true;
+        else if (!strcmp(argv[i], "--json")) fmt = APP_FORMAT_JSON, format_given = true;
+        else if (!strcmp(argv[i], "--all")) all = true;
+        else if (!strcmp(argv[i], "--all-branches")) all_branches = true;
+        else if ((v = app_opt_value(argc, argv, &i, "--output"))) output = v;
+        else if ((v = app_opt_value(argc, argv, &i, "--search"))) {
+            if (!v[0]) return usage_error(usage, "%s", "--search needs a query, not an empty one");
+            query = v;
+        } else if (argv[i][0] == '-' && argv[i][1]) return usage_error(usage, "unknown option %s", argv[i]);
+        else ak_str_list_push(c->arena, &keys, ak_str_cstr(argv[i]));
+    }
+    if (!keys.count && !all && !query) return usage_error(usage, "%s", "which chats? give numbers or uuids, --all or --search QUERY");
+    if ((keys.count != 0) + all + (query != NULL) > 1)
+        return usage_error(usage, "%s", "give chats, --all or --search, one of them");
+    if (output) output = app_expand_home(c->arena, output);
+    if (!format_given && output && ends_with(output, ".json")) fmt = APP_FORMAT_JSON;
+    if (!app_open_store(c, false)) return APP_EXIT_FAIL;
+
+    // The chats, in the order asked (numbers), or oldest first (--all), or best match first.
+    uint32_t total = chat_store_count(c->store), n = 0;
+    uint32_t *handles = ak_push_array_nz(c->arena, uint32_t, AK_MAX(total, (uint32_t)keys.count) + 1);
+    ChatError err = {{0}};
+    if (all) {
+        for (uint32_t h = 0; h < total; h++) handles[n++] = h;
+    } else if (query) {
+        ChatSearchOpts so = {.limit = AK_MAX(total, 1u) * 4, .visible_only = true, .mark_open = "", .mark_close = ""};
+        ChatHit *hits;
+        uint32_t count;
+        if (!chat_db_search(c->store->db, c->arena, query, &so, &hits, &count, &err))
+            return app_errorf("export --search: %s", err.msg), APP_EXIT_FAIL;
+        bool *seen = ak_push_array(c->arena, bool, total + 1);
+        for (uint32_t k = 0; k < count; k++) {
+            uint32_t h;
+            if (chat_store_handle_of_id(c->store, hits[k].chat_id, &h) && !seen[h]) seen[h] = true, handles[n++] = h;
+        }
+        if (!n) return app_errorf("export --search: no chats match %s", query), APP_EXIT_FAIL;
+    } else {
+        for (AkStrNode *nd = keys.first; nd; nd = nd->next) {
+            uint32_t h;
+            const char *key = nd->str.ptr; // argv strings, NUL-terminated
+            if (!chat_store_find(c->store, key, &h, &err)) return app_errorf("%s", err.msg), APP_EXIT_FAIL;
+            handles[n++] = h;
+        }
+    }
+    bool array = fmt == APP_FORMAT_JSON && !(keys.count == 1 && !all && !query);
+
+    struct stat st;
+    bool folder = output && (ends_with(output, "/") || (stat(output, &st) == 0 && S_ISDIR(st.st_mode)));
+    if (folder) {
+        AkStr dir = ak_str_pushf(c->arena, "%s%s", output, ends_with(output, "/") ? "" : "/");
+        if (!app_make_dirs_for(ak_str_pushf(c->arena, "%sx", dir.ptr).ptr))
+            return app_errorf("cannot create the folder %s: %s", dir.ptr, strerror(errno)), APP_EXIT_FAIL;
+        app_out_set_raw(true); // files get the export as it is
+        for (uint32_t k = 0; k < n; k++) {
+            const ChatMeta *m = chat_store_meta(c->store, handles[k]);
+            AkStr path = ak_str_pushf(c->arena, "%s%s", dir.ptr, export_file_name(c->arena, m, fmt).ptr);
+            FILE *f = fopen(path.ptr, "w");
+            if (!f) return app_errorf("cannot write %s: %s", path.ptr, strerror(errno)), APP_EXIT_FAIL;
+            bool ok = render_handle(c, handles[k], f, fmt, all_branches);
+            if (fclose(f) != 0 || !ok) return ok ? app_errorf("cannot write %s", path.ptr), APP_EXIT_FAIL : APP_EXIT_FAIL;
+        }
+        if (!c->opt.quiet) fprintf(stderr, "chatlog: wrote %u chat%s into %s\n", n, n == 1 ? "" : "s", dir.ptr);
+        return APP_EXIT_OK;
+    }
+    FILE *out = stdout;
+    if (output && strcmp(output, "-")) {
+        out = fopen(output, "w");
+        if (!out) return app_errorf("cannot write %s: %s", output, strerror(errno)), APP_EXIT_FAIL;
+        app_out_set_raw(true);
+    } else {
+        app_out_set_raw(!isatty(1)); // a terminal still gets the control characters escaped
+    }
+    bool ok = true;
+    if (array) fputs("[\n", out);
+    for (uint32_t k = 0; k < n && ok; k++) {
+        if (k) fputs(fmt == APP_FORMAT_JSON ? ",\n" : "\n---\n\n", out);
+        ok = render_handle(c, handles[k], out, fmt, all_branches);
+    }
+    if (array) fputs("]\n", out);
+    if (out != stdout && fclose(out) != 0 && ok) return app_errorf("cannot write %s", output), APP_EXIT_FAIL;
+    return ok ? APP_EXIT_OK : APP_EXIT_FAIL;
+}
 
 // ---- search -----------------------------------------------------------------------------------
 
 static const char *usage_search =
     "usage: chatlog search QUERY... [--limit N] [--source SOURCE] [--since DATE] [--until DATE]\n"
-    "                      [--all-branches] [--json]\n"
+    "                      [--all-branches] [-j|--json]\n"
     "  Every word must match; \"a phrase\" matches in order; word* matches a prefix.\n"
-    "  Searches message text, attachments, tool output, thinking and titles, best match first.\n";
+    "  Searches message text, attachments, tool output, thinking and titles, best match first.\n"
+    "  Exit status 1 when nothing matches; an empty query is a usage error (2).\n";
 
 static int cmd_search(AppCtx *c, int argc, char **argv) {
     if (wants_help(argc, argv)) return fputs(usage_search, stdout), APP_EXIT_OK;
@@ -331,15 +583,18 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
     }
     if (!words.count) return usage_error(usage_search, "%s", "search needs a query");
     AkStr query = ak_str_list_join(c->arena, &words, AK_STR(" "));
+    if (!ak_str_trim(query).len) return usage_error(usage_search, "%s", "search needs a query, not an empty one");
     if (!app_open_store(c, false)) return APP_EXIT_FAIL;
-    bool color = !c->opt.json && isatty(1);
-    so.mark_open = color ? "\x1b[1;33m" : (c->opt.json ? "" : "[");
-    so.mark_close = color ? "\x1b[0m" : (c->opt.json ? "" : "]");
+    // Text output marks hits with noncharacters the output layer turns into colour or [ ],
+    // after it escaped the snippet's own control characters (out.h).
+    bool color = !c->opt.json && app_out_color();
+    so.mark_open = c->opt.json ? "" : APP_MARK_OPEN;
+    so.mark_close = c->opt.json ? "" : APP_MARK_CLOSE;
     ChatHit *hits;
     uint32_t count;
     ChatError err = {{0}};
     if (!chat_db_search(c->store->db, c->arena, query.ptr, &so, &hits, &count, &err))
-        return fprintf(stderr, "chatlog: search: %s\n", err.msg), APP_EXIT_FAIL;
+        return app_errorf("search: %s", err.msg), APP_EXIT_FAIL;
     if (c->opt.json) fputc('[', stdout);
     for (uint32_t i = 0; i < count; i++) {
         ChatHit *h = &hits[i];
@@ -358,29 +613,59 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
         } else {
             char when[32];
             AkStr title = h->title.len ? h->title : AK_STR("(untitled)");
-            printf("#%lld %.*s  (%s, %s", (long long)h->chat_id, AK_STR_FMT(title), chat_source_name(h->source),
-                   app_format_time(h->created, when, sizeof when));
+            printf("#%lld ", (long long)h->chat_id);
+            app_sgr(stdout, "1");
+            app_out_field(stdout, title);
+            app_sgr(stdout, "0");
+            printf("  (%s, %s", chat_source_name(h->source), app_format_time(h->created, when, sizeof when));
             if (h->kind == CHAT_HIT_TITLE) printf(", title)\n");
-            else if (h->kind == CHAT_HIT_PART)
-                printf(", message %d, %s %.*s)\n", h->ordinal + 1, chat_part_kind_name(h->part_kind), AK_STR_FMT(h->part_name));
+            else if (h->kind == CHAT_HIT_PART) {
+                printf(", message %d, %s ", h->ordinal + 1, chat_part_kind_name(h->part_kind));
+                app_out_field(stdout, h->part_name);
+                printf(")\n");
+            }
             else printf(", message %d, %s)\n", h->ordinal + 1, chat_role_name(h->role));
             // Snippets keep the text's newlines out of the listing.
             printf("    ");
-            for (uint64_t k = 0; k < h->snippet.len; k++) putchar(h->snippet.ptr[k] == '\n' ? ' ' : h->snippet.ptr[k]);
+            app_out_snippet(stdout, h->snippet, color ? "\x1b[1;33m" : "[", color ? "\x1b[0m" : "]");
             printf("\n");
         }
     }
     if (c->opt.json) fputs(count ? "\n]\n" : "]\n", stdout);
-    else if (!count) fprintf(stderr, "no matches for %s\n", query.ptr);
-    return APP_EXIT_OK;
+    else if (!count) app_errorf("no matches for %s", query.ptr);
+    return count ? APP_EXIT_OK : APP_EXIT_FAIL; // nothing matched: 1, as grep and rg
 }
 
 // ---- stats ------------------------------------------------------------------------------------
 
 static const char *usage_stats =
-    "usage: chatlog stats [--json] [--memory]\n"
-    "  Chats, messages and database size; then the memory report: every live arena (the pool\n"
-    "  table), the loaded-chat cache and its budget. --memory prints only the memory report.\n";
+    "usage: chatlog stats [-j|--json] [--memory]\n"
+    "  Your history: chats and messages by source and by year, the models used most, the\n"
+    "  database's size. --memory prints the memory report instead (for developers): every\n"
+    "  live arena (the pool table), the loaded-chat cache and its budget.\n";
+
+static int str_cmp(const void *a, const void *b) {
+    const AkStr *x = a, *y = b;
+    uint64_t n = AK_MIN(x->len, y->len);
+    int r = n ? memcmp(x->ptr, y->ptr, n) : 0;
+    return r ? r : (x->len > y->len) - (x->len < y->len);
+}
+
+typedef struct ModelCount {
+    AkStr model;
+    uint32_t chats;
+} ModelCount;
+
+static int by_count_desc(const void *a, const void *b) {
+    const ModelCount *x = a, *y = b;
+    if (x->chats != y->chats) return x->chats < y->chats ? 1 : -1;
+    return str_cmp(&x->model, &y->model);
+}
+
+enum { STATS_SOURCES = CHAT_SOURCE_GEMINI + 1 }; // ChatSource values, 0 unknown
+typedef uint32_t YearChats[STATS_SOURCES];       // by source
+typedef uint64_t YearMsgs[STATS_SOURCES];
+enum { STATS_YEARS = 200, STATS_TOP_MODELS = 8 }; // years 1970..2169
 
 static int cmd_stats(AppCtx *c, int argc, char **argv) {
     if (wants_help(argc, argv)) return fputs(usage_stats, stdout), APP_EXIT_OK;
@@ -393,46 +678,145 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
     if (!app_open_store(c, false)) return APP_EXIT_FAIL;
     ChatDbStats ds;
     ChatError err = {{0}};
-    if (!chat_db_stats(c->store->db, &ds, &err)) return fprintf(stderr, "chatlog: %s\n", err.msg), APP_EXIT_FAIL;
-    uint32_t by_source[CHAT_SOURCE_GEMINI + 1] = {0};
-    for (uint32_t h = 0; h < chat_store_count(c->store); h++) by_source[chat_store_meta(c->store, h)->source % (CHAT_SOURCE_GEMINI + 1)]++;
+    if (!chat_db_stats(c->store->db, &ds, &err)) return app_errorf("%s", err.msg), APP_EXIT_FAIL;
+    uint32_t n = chat_store_count(c->store);
+    uint32_t by_source[STATS_SOURCES] = {0};
+    uint64_t msgs_by_source[STATS_SOURCES] = {0}, visible = 0;
+    YearChats *year_chats = ak_push_array(c->arena, YearChats, STATS_YEARS);
+    YearMsgs *year_msgs = ak_push_array(c->arena, YearMsgs, STATS_YEARS);
+    AkStr *models = ak_push_array_nz(c->arena, AkStr, n + 1);
+    double first = INFINITY, last = -INFINITY;
+    for (uint32_t h = 0; h < n; h++) {
+        const ChatMeta *m = chat_store_meta(c->store, h);
+        unsigned src = m->source % STATS_SOURCES;
+        by_source[src]++;
+        msgs_by_source[src] += m->visible_count;
+        visible += m->visible_count;
+        models[h] = m->model;
+        double t = m->created >= 0 ? m->created : chat_time(m);
+        if (t >= 0) {
+            first = AK_MIN(first, t), last = AK_MAX(last, chat_time(m));
+            time_t secs = (time_t)t;
+            struct tm tm;
+            if (app_is_utc() ? gmtime_r(&secs, &tm) : localtime_r(&secs, &tm)) {
+                int y = tm.tm_year + 1900 - 1970;
+                if (y >= 0 && y < STATS_YEARS) year_chats[y][src]++, year_msgs[y][src] += m->visible_count;
+            }
+        }
+    }
+    // Models by the chats that use them, most first ("" is an export that names none).
+    qsort(models, n, sizeof *models, str_cmp);
+    ModelCount *mc = ak_push_array_nz(c->arena, ModelCount, n + 1);
+    uint32_t nm = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        if (nm && ak_str_eq(mc[nm - 1].model, models[k])) mc[nm - 1].chats++;
+        else mc[nm++] = (ModelCount){models[k], 1};
+    }
+    qsort(mc, nm, sizeof *mc, by_count_desc);
+
     ChatLruStats ls = chat_lru_stats(c->store->lru);
     AkMemStats total = ak_pool_totals(AK_POOL_KIND_COUNT);
     if (c->opt.json) {
         printf("{\"database\": ");
         app_json_str(stdout, ak_str_cstr(c->opt.db_path));
-        printf(", \"chats\": %llu, \"claude\": %u, \"chatgpt\": %u, \"claude_code\": %u, \"codex\": %u, \"gemini\": %u, \"messages\": %llu, \"parts\": %llu, "
-               "\"file_bytes\": %llu, \"wal_bytes\": %llu, \"schema\": %u,\n \"cache\": {\"active\": %u, \"total\": %u, "
-               "\"pinned\": %u, \"used\": %llu, \"budget\": %llu, \"evictions\": %llu},\n \"arenas\": {\"reserved\": %llu, "
-               "\"committed\": %llu, \"used\": %llu},\n \"pool\": ",
+        printf(", \"chats\": %llu, \"claude\": %u, \"chatgpt\": %u, \"claude_code\": %u, \"codex\": %u, \"gemini\": %u, "
+               "\"messages\": %llu, \"visible_messages\": %llu, \"parts\": %llu, \"file_bytes\": %llu, \"wal_bytes\": %llu, "
+               "\"schema\": %u,\n \"years\": [",
                (unsigned long long)ds.chats, by_source[CHAT_SOURCE_CLAUDE], by_source[CHAT_SOURCE_CHATGPT],
                by_source[CHAT_SOURCE_CLAUDE_CODE], by_source[CHAT_SOURCE_CODEX], by_source[CHAT_SOURCE_GEMINI],
-               (unsigned long long)ds.messages, (unsigned long long)ds.parts, (unsigned long long)ds.file_bytes,
-               (unsigned long long)ds.wal_bytes, ds.schema_version, ls.active, ls.total, ls.pinned,
-               (unsigned long long)ls.used, (unsigned long long)ls.budget, (unsigned long long)ls.evictions,
-               (unsigned long long)total.reserved, (unsigned long long)total.committed, (unsigned long long)total.used);
+               (unsigned long long)ds.messages, (unsigned long long)visible, (unsigned long long)ds.parts,
+               (unsigned long long)ds.file_bytes, (unsigned long long)ds.wal_bytes, ds.schema_version);
+        bool any = false;
+        for (int y = 0; y < STATS_YEARS; y++) {
+            bool year_any = false;
+            for (int k = 1; k < STATS_SOURCES; k++) {
+                if (!year_chats[y][k]) continue;
+                printf("%s{\"year\": %d, \"source\": \"%s\", \"chats\": %u, \"messages\": %llu}", any ? ", " : "",
+                       1970 + y, chat_source_name((ChatSource)k), year_chats[y][k], (unsigned long long)year_msgs[y][k]);
+                any = year_any = true;
+            }
+            (void)year_any;
+        }
+        printf("],\n \"models\": [");
+        for (uint32_t k = 0; k < nm; k++) {
+            printf("%s{\"model\": ", k ? ", " : "");
+            app_json_str(stdout, mc[k].model);
+            printf(", \"chats\": %u}", mc[k].chats);
+        }
+        printf("],\n \"cache\": {\"active\": %u, \"total\": %u, "
+               "\"pinned\": %u, \"used\": %llu, \"budget\": %llu, \"evictions\": %llu},\n \"arenas\": {\"reserved\": %llu, "
+               "\"committed\": %llu, \"used\": %llu},\n \"pool\": ",
+               ls.active, ls.total, ls.pinned, (unsigned long long)ls.used, (unsigned long long)ls.budget,
+               (unsigned long long)ls.evictions, (unsigned long long)total.reserved,
+               (unsigned long long)total.committed, (unsigned long long)total.used);
         ak_pool_report_json(stdout);
         printf("}\n");
         return APP_EXIT_OK;
     }
-    if (!memory_only) {
-        printf("database   %s (schema %u)\n", c->opt.db_path, ds.schema_version);
-        printf("chats      %llu (%u Claude, %u ChatGPT", (unsigned long long)ds.chats, by_source[CHAT_SOURCE_CLAUDE],
-               by_source[CHAT_SOURCE_CHATGPT]);
-        static const char *const more[] = {[CHAT_SOURCE_CLAUDE_CODE] = "Claude Code", [CHAT_SOURCE_CODEX] = "Codex",
-                                           [CHAT_SOURCE_GEMINI] = "Gemini"};
-        for (int k = CHAT_SOURCE_CLAUDE_CODE; k <= CHAT_SOURCE_GEMINI; k++) // the newer sources when present
-            if (by_source[k]) printf(", %u %s", by_source[k], more[k]);
-        printf(")\n");
-        printf("messages   %llu, with %llu structured parts\n", (unsigned long long)ds.messages, (unsigned long long)ds.parts);
-        printf("size       %.1f MB on disk (+ %.1f MB write-ahead log)\n\n", ds.file_bytes / 1048576.0,
-               ds.wal_bytes / 1048576.0);
+    if (memory_only) {
+        printf("memory: arenas reserve %.1f MB of address space, commit %.1f MB, use %.1f MB\n",
+               total.reserved / 1048576.0, total.committed / 1048576.0, total.used / 1048576.0);
+        printf("loaded chats: %u active of %u records, %u pinned; %.1f of %.1f MB budget; %llu evictions\n\n",
+               ls.active, ls.total, ls.pinned, ls.used / 1048576.0, ls.budget / 1048576.0,
+               (unsigned long long)ls.evictions);
+        ak_pool_report(stdout);
+        return APP_EXIT_OK;
     }
-    printf("memory: arenas reserve %.1f MB of address space, commit %.1f MB, use %.1f MB\n", total.reserved / 1048576.0,
-           total.committed / 1048576.0, total.used / 1048576.0);
-    printf("loaded chats: %u active of %u records, %u pinned; %.1f of %.1f MB budget; %llu evictions\n\n", ls.active,
-           ls.total, ls.pinned, ls.used / 1048576.0, ls.budget / 1048576.0, (unsigned long long)ls.evictions);
-    ak_pool_report(stdout);
+    static const char *const names[STATS_SOURCES] = {"other", "Claude", "ChatGPT", "Claude Code", "Codex", "Gemini"};
+    char t0[32], t1[32];
+    printf("database   ");
+    app_out_field(stdout, ak_str_cstr(c->opt.db_path));
+    printf(" (schema %u)\n", ds.schema_version);
+    printf("size       %.1f MB on disk (+ %.1f MB write-ahead log)\n", ds.file_bytes / 1048576.0, ds.wal_bytes / 1048576.0);
+    printf("chats      %llu (%u Claude, %u ChatGPT", (unsigned long long)ds.chats, by_source[CHAT_SOURCE_CLAUDE],
+           by_source[CHAT_SOURCE_CHATGPT]);
+    for (int k = CHAT_SOURCE_CLAUDE_CODE; k < STATS_SOURCES; k++) // the newer sources when present
+        if (by_source[k]) printf(", %u %s", by_source[k], names[k]);
+    printf(")");
+    if (first <= last) printf(", %s to %s", app_format_time(first, t0, sizeof t0), app_format_time(last, t1, sizeof t1));
+    printf("\nmessages   %llu on the visible threads (", (unsigned long long)visible);
+    for (int k = 1, shown = 0; k < STATS_SOURCES; k++)
+        if (by_source[k] || k <= CHAT_SOURCE_CHATGPT) printf("%s%llu %s", shown++ ? ", " : "", (unsigned long long)msgs_by_source[k], names[k]);
+    printf("); %llu stored with branches, %llu structured parts\n", (unsigned long long)ds.messages,
+           (unsigned long long)ds.parts);
+    // By year: one column per source present, "chats / messages" (by the chat's start).
+    bool header = false;
+    for (int y = 0; y < STATS_YEARS; y++) {
+        uint32_t chats = 0;
+        for (int k = 0; k < STATS_SOURCES; k++) chats += year_chats[y][k];
+        if (!chats) continue;
+        if (!header) {
+            app_sgr(stdout, "1");
+            printf("\n%-6s", "year");
+            for (int k = 1; k < STATS_SOURCES; k++)
+                if (by_source[k]) printf(" %17s", names[k]);
+            app_sgr(stdout, "0");
+            printf("   (chats / messages)\n");
+            header = true;
+        }
+        printf("%-6d", 1970 + y);
+        for (int k = 1; k < STATS_SOURCES; k++) {
+            if (!by_source[k]) continue;
+            char cell[40];
+            snprintf(cell, sizeof cell, "%u / %llu", year_chats[y][k], (unsigned long long)year_msgs[y][k]);
+            printf(" %17s", cell);
+        }
+        fputc('\n', stdout);
+    }
+    if (nm) {
+        app_sgr(stdout, "1");
+        printf("\n%-30s %6s", "top models", "chats");
+        app_sgr(stdout, "0");
+        fputc('\n', stdout);
+        for (uint32_t k = 0; k < nm && k < STATS_TOP_MODELS; k++) {
+            uint64_t used = 0;
+            AkStr name = mc[k].model.len ? mc[k].model : AK_STR("(not named in the export)");
+            app_out_field(stdout, name);
+            used = ak_utf8_width(name);
+            printf("%*s %6u\n", (int)(used < 30 ? 30 - used : 0), "", mc[k].chats);
+        }
+        if (nm > STATS_TOP_MODELS) printf("... and %u more\n", nm - STATS_TOP_MODELS);
+    }
     return APP_EXIT_OK;
 }
 
@@ -514,33 +898,107 @@ static const AppCommand commands[] = {
     {"browse", cmd_browse},
 };
 
+// Short flags for the common options, as a person types them: -n 20 (or -n20), -j, -q...
+static const struct { const char *s, *l; } short_flags[] = {
+    {"-n", "--limit"}, {"-j", "--json"},  {"-q", "--quiet"}, {"-o", "--output"},
+    {"-s", "--source"}, {"-t", "--title"}, {"-a", "--all"},   {"-V", "--version"},
+};
+
+// Takes the options every command shares out of argv wherever they stand (before or after
+// the command, up to a `--`), turns short flags into long ones, and leaves the command and its
+// own arguments in argv[0..*argc). Returns -1 to go on, else an exit status (help, version,
+// a usage error).
+static int take_global_options(AppCtx *c, int *argc, char **argv, AppColorMode *color) {
+    int n = 1;
+    bool rest = false;
+    for (int i = 1; i < *argc; i++) {
+        char *a = argv[i];
+        const char *v;
+        if (rest || a[0] != '-') {
+            argv[n++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) { // what follows is the command's words, even if they start with -
+            rest = true;
+            continue;
+        }
+        for (size_t k = 0; k < AK_ARRAY_COUNT(short_flags); k++)
+            if (!strcmp(a, short_flags[k].s)) a = argv[i] = (char *)short_flags[k].l;
+        if (a[1] == 'n' && a[2] >= '0' && a[2] <= '9') // -n20
+            a = argv[i] = (char *)ak_str_pushf(c->arena, "--limit=%s", a + 2).ptr;
+        if ((v = app_opt_value(*argc, argv, &i, "--db"))) c->opt.db_path = app_expand_home(c->arena, v);
+        else if ((v = app_opt_value(*argc, argv, &i, "--memory-budget"))) {
+            if (!app_parse_size(v, &c->opt.memory_budget) || c->opt.memory_budget < AK_MB(4))
+                return usage_error(usage_main, "--memory-budget needs a size of at least 4M, like 64M or 1G, not %s", v);
+        } else if ((v = app_opt_value(*argc, argv, &i, "--memory-trace"))) c->opt.trace_path = v;
+        else if (!strncmp(a, "--color=", 8) || !strcmp(a, "--colour") || !strncmp(a, "--colour=", 9) ||
+                 !strcmp(a, "--color")) {
+            const char *w = strchr(a, '=') ? strchr(a, '=') + 1 : "always";
+            // `--color never` (a separate word) too, when the word is one of the three.
+            AppColorMode m;
+            if (!strchr(a, '=') && i + 1 < *argc && app_parse_color(argv[i + 1], &m)) w = argv[++i];
+            if (!app_parse_color(w, color)) return usage_error(usage_main, "--color is auto, always or never, not %s", w);
+        } else if (!strcmp(a, "--no-color")) *color = APP_COLOR_NEVER;
+        else if (!strcmp(a, "--no-pager")) c->opt.no_pager = true;
+        else if (!strcmp(a, "--utc")) app_set_utc(true);
+        else if (!strcmp(a, "--version")) return printf("chatlog %s (arenakit %s)\n", APP_VERSION, APP_VERSION), APP_EXIT_OK;
+        else if (n == 1 && (!strcmp(a, "--help") || !strcmp(a, "-h"))) return fputs(usage_main, stdout), APP_EXIT_OK;
+        else if (n == 1) return usage_error(usage_main, "unknown option %s", a); // before any command
+        else if (app_opt_missing(a)) return usage_error(usage_main, "%s", a);
+        else argv[n++] = a; // the command's own option
+    }
+    *argc = n;
+    return -1;
+}
+
 int main(int argc, char **argv) {
     ak_leak_check_at_exit();
     AppCtx c = {0};
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        const char *v;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return fputs(usage_main, stdout), APP_EXIT_OK;
-        if ((v = app_opt_value(argc, argv, &i, "--db"))) c.opt.db_path = v;
-        else if ((v = app_opt_value(argc, argv, &i, "--memory-budget"))) {
-            if (!app_parse_size(v, &c.opt.memory_budget) || c.opt.memory_budget < AK_MB(4))
-                return usage_error(usage_main, "--memory-budget needs a size of at least 4M, like 64M or 1G, not %s", v);
-        } else if ((v = app_opt_value(argc, argv, &i, "--memory-trace"))) c.opt.trace_path = v;
-        else return usage_error(usage_main, "unknown option %s", argv[i]);
-    }
-    if (i >= argc) return usage_error(usage_main, "%s", "which command?");
-    const AppCommand *cmd = NULL;
-    for (size_t k = 0; k < AK_ARRAY_COUNT(commands); k++)
-        if (!strcmp(argv[i], commands[k].name)) cmd = &commands[k];
-    if (!cmd) return usage_error(usage_main, "unknown command %s", argv[i]);
     c.arena = ak_arena_create(.name = "command");
     if (!c.arena) return fprintf(stderr, "chatlog: %s\n", ak_arena_last_create_error()), APP_EXIT_FAIL;
     int rc = APP_EXIT_FAIL;
+    AppColorMode color = APP_COLOR_AUTO;
+    int early = take_global_options(&c, &argc, argv, &color);
+    if (early >= 0) {
+        rc = early;
+        goto done;
+    }
+    app_out_setup(color);
+    if (argc < 2) { // a bare `chatlog`: the whole usage is what a newcomer wants to see
+        fputs(usage_main, stderr);
+        rc = APP_EXIT_USAGE;
+        goto done;
+    }
+    int i = 1;
+    char *help_argv[3];
+    if (!strcmp(argv[i], "help")) { // `chatlog help` and `chatlog help CMD`
+        if (argc < 3) {
+            fputs(usage_main, stdout);
+            rc = APP_EXIT_OK;
+            goto done;
+        }
+        help_argv[0] = argv[2], help_argv[1] = "--help", help_argv[2] = NULL;
+        argv = help_argv, argc = 2, i = 0;
+    }
+    const AppCommand *cmd = NULL;
+    for (size_t k = 0; k < AK_ARRAY_COUNT(commands); k++)
+        if (!strcmp(argv[i], commands[k].name)) cmd = &commands[k];
+    if (!cmd) {
+        const char *names[AK_ARRAY_COUNT(commands) + 1];
+        for (size_t k = 0; k < AK_ARRAY_COUNT(commands); k++) names[k] = commands[k].name;
+        names[AK_ARRAY_COUNT(commands)] = "help";
+        const char *near = closest(argv[i], names, AK_ARRAY_COUNT(names));
+        if (near) app_errorf("unknown command %s (did you mean %s?); see `chatlog --help`", argv[i], near);
+        else app_errorf("unknown command %s; see `chatlog --help` for the commands", argv[i]);
+        rc = APP_EXIT_USAGE;
+        goto done;
+    }
     if (!app_load_config(&c.opt, c.arena)) goto done;
     uint64_t budget = c.opt.memory_budget ? c.opt.memory_budget : APP_DEFAULT_BUDGET;
     if (!app_memory_begin(budget)) goto done;
     if (c.opt.trace_path && !app_trace_open(c.opt.trace_path, argc, argv, budget)) {
-        fprintf(stderr, "chatlog: cannot write the memory trace %s\n", c.opt.trace_path);
+        app_errorf("cannot write the memory trace %s", c.opt.trace_path);
+        app_memory_end();
         goto done;
     }
     rc = cmd->run(&c, argc - i, argv + i);
@@ -549,6 +1007,8 @@ int main(int argc, char **argv) {
     app_trace_close();
     app_memory_end();
 done:
+    if (fflush(stdout) != 0 && rc == APP_EXIT_OK && errno != EPIPE) rc = APP_EXIT_FAIL;
+    app_pager_end();
     ak_arena_release(c.arena);
     ak_scratch_release_thread();
     return rc;

@@ -3,6 +3,7 @@
 #include "app/render.h"
 
 #include "app/cli.h"
+#include "app/out.h"
 
 #include <math.h>
 
@@ -33,50 +34,66 @@ const char *app_part_label(ChatPartKind k) {
 }
 
 static void render_title(FILE *out, const ChatMeta *meta, AppFormat fmt) {
-    char c[32], u[32];
+    char c[48], u[48];
     AkStr title = meta->title.len ? meta->title : AK_STR("(untitled)");
-    if (fmt == APP_FORMAT_MARKDOWN) fprintf(out, "# %.*s\n\n", AK_STR_FMT(title));
-    else fprintf(out, "%.*s\n", AK_STR_FMT(title));
-    fprintf(out, "%s%s · #%lld · %.*s · created %s · updated %s · %u messages%s\n\n",
-            fmt == APP_FORMAT_MARKDOWN ? "*" : "", chat_source_name(meta->source), (long long)meta->id,
-            AK_STR_FMT(meta->uuid), app_format_time(meta->created, c, sizeof c),
-            app_format_time(meta->updated, u, sizeof u), meta->visible_count, fmt == APP_FORMAT_MARKDOWN ? "*" : "");
+    if (fmt == APP_FORMAT_MARKDOWN) fputs("# ", out);
+    else app_sgr(out, "1");
+    app_out_field(out, title);
+    app_sgr(out, "0");
+    fputs(fmt == APP_FORMAT_MARKDOWN ? "\n\n" : "\n", out);
+    fprintf(out, "%s%s · #%lld · ", fmt == APP_FORMAT_MARKDOWN ? "*" : "", chat_source_name(meta->source),
+            (long long)meta->id);
+    app_out_field(out, meta->uuid);
+    if (meta->model.len) {
+        fputs(" · ", out);
+        app_out_field(out, meta->model);
+    }
+    fprintf(out, " · created %s · updated %s · %u messages%s\n\n", app_format_time_zone(meta->created, c, sizeof c),
+            app_format_time_zone(meta->updated, u, sizeof u), meta->visible_count, fmt == APP_FORMAT_MARKDOWN ? "*" : "");
 }
 
 static void render_part_plain(FILE *out, const ChatPart *p) {
     if (p->kind == CHAT_PART_TEXT) {
-        fprintf(out, "%.*s\n", AK_STR_FMT(p->text));
+        app_out_text(out, p->text);
+        fputc('\n', out);
         return;
     }
-    fprintf(out, "[%s%s%.*s%s]", app_part_label(p->kind), p->name.len ? ": " : "", AK_STR_FMT(p->name),
-            p->is_error ? " (error)" : "");
+    fprintf(out, "[%s%s", app_part_label(p->kind), p->name.len ? ": " : "");
+    app_out_field(out, p->name);
+    fprintf(out, "%s]", p->is_error ? " (error)" : "");
     if (p->kind == CHAT_PART_ATTACHMENT) fprintf(out, " %llu bytes of text\n", (unsigned long long)p->text.len);
     else if (p->kind == CHAT_PART_META || p->kind == CHAT_PART_MEDIA) // machinery: one line (export --json has it all)
         fprintf(out, " %llu bytes of JSON\n", (unsigned long long)p->text.len);
-    else if (p->text.len) fprintf(out, "\n%.*s\n", AK_STR_FMT(p->text));
+    else if (p->text.len) fputc('\n', out), app_out_text(out, p->text), fputc('\n', out);
     else fputc('\n', out);
 }
 
 static void render_part_markdown(FILE *out, const ChatPart *p) {
     switch (p->kind) {
     case CHAT_PART_TEXT:
-        fprintf(out, "%.*s\n\n", AK_STR_FMT(p->text));
+        app_out_text(out, p->text);
+        fputs("\n\n", out);
         return;
     case CHAT_PART_THINKING:
-        fprintf(out, "<details><summary>Thinking</summary>\n\n%.*s\n\n</details>\n\n", AK_STR_FMT(p->text));
+        fputs("<details><summary>Thinking</summary>\n\n", out);
+        app_out_text(out, p->text);
+        fputs("\n\n</details>\n\n", out);
         return;
     case CHAT_PART_FILE:
     case CHAT_PART_IMAGE:
     case CHAT_PART_MEDIA:
-        fprintf(out, "*%s: %.*s*\n\n", app_part_label(p->kind), AK_STR_FMT(p->name));
+        fprintf(out, "*%s: ", app_part_label(p->kind));
+        app_out_field(out, p->name);
+        fputs("*\n\n", out);
         return;
     case CHAT_PART_META: // machinery (block times, token budgets, citations): export --json has it
         return;
     default:
-        fprintf(out, "**%s%s%.*s%s**\n\n", app_part_label(p->kind), p->name.len ? ": " : "", AK_STR_FMT(p->name),
-                p->is_error ? " (error)" : "");
+        fprintf(out, "**%s%s", app_part_label(p->kind), p->name.len ? ": " : "");
+        app_out_field(out, p->name);
+        fprintf(out, "%s**\n\n", p->is_error ? " (error)" : "");
         // A fence longer than any backtick run inside keeps the block closed where it should be.
-        if (p->text.len) fprintf(out, "`````\n%.*s\n`````\n\n", AK_STR_FMT(p->text));
+        if (p->text.len) fputs("`````\n", out), app_out_text(out, p->text), fputs("\n`````\n\n", out);
     }
 }
 
@@ -144,15 +161,23 @@ static void render_message(FILE *out, const ChatMessage *m, AppFormat fmt, const
     if (m->sibling_count > 1) snprintf(branch, sizeof branch, " · version %u of %u", m->sibling_index, m->sibling_count);
     if (!m->visible) snprintf(branch + strlen(branch), sizeof branch - strlen(branch), m->hidden ? " · hidden" : " · off-thread");
     if (fmt == APP_FORMAT_MARKDOWN) fprintf(out, "## %s · %s%s\n\n", app_role_title(m->role), when, branch);
-    else fprintf(out, "── %s · %s%s ──\n", app_role_title(m->role), when, branch);
+    else {
+        app_sgr(out, m->role == CHAT_ROLE_USER ? "1;36" : "1;32");
+        fprintf(out, "── %s · %s%s ──", app_role_title(m->role), when, branch);
+        app_sgr(out, "0");
+        fputc('\n', out);
+    }
     if (ids) {
         AkStr parent = ids->parent_uuid.len ? ids->parent_uuid : AK_STR("(root)");
-        if (fmt == APP_FORMAT_MARKDOWN) fprintf(out, "*message `%.*s` · parent `%.*s`*\n\n", AK_STR_FMT(ids->uuid), AK_STR_FMT(parent));
-        else fprintf(out, "message %.*s · parent %.*s\n", AK_STR_FMT(ids->uuid), AK_STR_FMT(parent));
+        fputs(fmt == APP_FORMAT_MARKDOWN ? "*message `" : "message ", out);
+        app_out_field(out, ids->uuid);
+        fputs(fmt == APP_FORMAT_MARKDOWN ? "` · parent `" : " · parent ", out);
+        app_out_field(out, parent);
+        fputs(fmt == APP_FORMAT_MARKDOWN ? "`*\n\n" : "\n", out);
     }
     if (m->part_count == 0) {
-        if (fmt == APP_FORMAT_MARKDOWN) fprintf(out, "%.*s\n\n", AK_STR_FMT(m->text));
-        else fprintf(out, "%.*s\n", AK_STR_FMT(m->text));
+        app_out_text(out, m->text);
+        fputs(fmt == APP_FORMAT_MARKDOWN ? "\n\n" : "\n", out);
     }
     for (uint32_t i = 0; i < m->part_count; i++) {
         if (fmt == APP_FORMAT_MARKDOWN) render_part_markdown(out, &m->parts[i]);
