@@ -469,7 +469,10 @@ static int cmd_export(AppCtx *c, int argc, char **argv) {
             if (!v[0]) return usage_error(usage, "%s", "--search needs a query, not an empty one");
             query = v;
         } else if (argv[i][0] == '-' && argv[i][1]) return usage_error(usage, "unknown option %s", argv[i]);
-        else ak_str_list_push(c->arena, &keys, ak_str_cstr(argv[i]));
+        else if (!ak_str_list_push(c->arena, &keys, ak_str_cstr(argv[i]))) {
+            app_errorf("chatlog: out of memory for the list of chats to export\n");
+            return APP_EXIT_FAIL;
+        }
     }
     if (!keys.count && !all && !query) return usage_error(usage, "%s", "which chats? give numbers or uuids, --all or --search QUERY");
     if ((keys.count != 0) + all + (query != NULL) > 1)
