@@ -206,8 +206,16 @@ ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, int64_t chat_id, C
     }
     m = lru_take_record(lru);
     if (!m) return chat_fail(err, "cannot record chat #%lld: %s", (long long)chat_id, ak_arena_error(lru->arena)), NULL;
+    uint64_t reserve = AK_MAX(lru->cfg.arena_reserve, AK_ALIGN_UP(2 * size_hint + lru->cfg.arena_commit, AK_KB(64)));
+    if (m->arena && ak_arena_stats(m->arena).reserved < size_hint + lru->cfg.arena_commit) {
+        // Too small for this chat: it would chain a second block, and what the first block
+        // committed would come on top of the estimate. A fresh arena sized for the chat instead.
+        ak_arena_release(m->arena);
+        m->arena = NULL;
+        lru->st.used -= m->charged;
+        m->charged = 0;
+    }
     if (!m->arena) {
-        uint64_t reserve = AK_MAX(lru->cfg.arena_reserve, AK_ALIGN_UP(2 * size_hint + lru->cfg.arena_commit, AK_KB(64)));
         // The IO thread fills what it commits at once: prefaulting each step in one call beats
         // a page fault per 4 KB (the bulk of a cold open on a VM).
         m->arena = ak_arena_create(.name = "chat messages", .reserve = reserve, .commit = lru->cfg.arena_commit,
@@ -218,7 +226,6 @@ ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, int64_t chat_id, C
             return chat_fail(err, "cannot open chat #%lld: %s", (long long)chat_id, ak_arena_last_create_error()), NULL;
         }
     }
-    // A reused arena chains past its reserve if this chat is bigger than the last one.
     lru->st.used -= m->charged;
     m->handle = handle;
     m->chat_id = chat_id;

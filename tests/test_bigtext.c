@@ -1,0 +1,143 @@
+// Large texts in the chat store: loaded chats whose text parts are ranges of the message text
+// stay inside the loaded-chat budget (measured on the message arenas, not taken from the
+// LRU's own count), and search over a message with a match in every few words answers with a
+// snippet around a hit instead of scanning every match. Sizes follow AK_TEST_SCALE, so the
+// valgrind run stays short; under ASan the search message is 16 MB.
+#include "test.h"
+
+#include "arenakit/arenakit.h"
+#include "chat/db.h"
+#include "chat/store.h"
+
+#include <sys/stat.h>
+
+static char tmp_dir[256];
+
+static const char *tmp_path(const char *name) {
+    static char buf[4][512];
+    static int next;
+    char *p = buf[next++ % 4];
+    snprintf(p, 512, "%s/%s", tmp_dir, name);
+    return p;
+}
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint64_t rng(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+// `bytes` of words on `a`, with `word` every 8th word (so it matches all through the text).
+static AkStr words_text(AkArena *a, uint64_t bytes, const char *word) {
+    static const char *const pool[] = {"reserve", "commit", "page", "block", "list", "free", "chunk", "budget"};
+    char *p = ak_arena_push_nz(a, bytes + 64, 1);
+    if (!p) return ak_str("", 0);
+    uint64_t n = 0;
+    for (uint64_t w = 0; n < bytes; w++) {
+        const char *s = w % 8 == 5 && word ? word : pool[rng() % 8];
+        size_t len = strlen(s);
+        memcpy(p + n, s, len);
+        n += len;
+        if (w % 8 == 7) n += (uint64_t)snprintf(p + n, 16, "%u", (unsigned)(rng() % 100000));
+        p[n++] = ' ';
+    }
+    return ak_str(p, n);
+}
+
+// One message whose text is a big text part, a blank line and a short one, as the importers
+// join them: both parts are byte ranges of the message text, stored once (db.h).
+static ChatConv big_conv(AkArena *a, const char *uuid, AkStr body, ChatMsg *msg, ChatPart parts[2]) {
+    static const char tail[] = "the short second part";
+    uint64_t n = body.len + 2 + sizeof tail - 1;
+    char *t = ak_arena_push_nz(a, n, 1);
+    memcpy(t, body.ptr, body.len);
+    memcpy(t + body.len, "\n\n", 2);
+    memcpy(t + body.len + 2, tail, sizeof tail - 1);
+    parts[0] = (ChatPart){.kind = CHAT_PART_TEXT, .text = ak_str(t, body.len)};
+    parts[1] = (ChatPart){.kind = CHAT_PART_TEXT, .text = ak_str(t + body.len + 2, sizeof tail - 1)};
+    *msg = (ChatMsg){.uuid = ak_str_cstr("m1"), .role = CHAT_ROLE_USER, .created = 1.7e9, .text = ak_str(t, n),
+                     .parts = parts, .part_count = 2, .visible = true, .sibling_index = 1, .sibling_count = 1};
+    return (ChatConv){.source = CHAT_SOURCE_CLAUDE, .uuid = ak_str_cstr(uuid), .title = ak_str_cstr("Big"),
+                      .created = 1.7e9, .updated = 1.7e9, .msgs = msg, .msg_count = 1, .visible_count = 1};
+}
+
+// Committed bytes of every message arena (the LRU's records), read from the pool.
+static uint64_t message_arenas_committed(void) {
+    static AkPoolEntry e[AK_POOL_SLOTS];
+    uint32_t n = ak_pool_snapshot(e, AK_POOL_SLOTS);
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (e[i].name && !strcmp(e[i].name, "chat messages")) sum += e[i].stats.committed;
+    return sum;
+}
+
+// Chats of 30% to 90% of the budget each, walked twice (the second time reusing parked
+// arenas of other sizes): after every load the message arenas together hold at most the
+// budget, and a text part is a view into its message's text, not a second copy.
+static void test_loaded_budget_holds(void) {
+    const uint64_t budget = (uint64_t)(AK_MB(12) * test_scale()) + AK_MB(2);
+    const uint32_t chats = 8;
+    const char *path = tmp_path("budget.db");
+    ChatError err = {{0}};
+    ChatDb *db = chat_db_open(path, 0, &err);
+    REQUIRE(db);
+    AkArena *a = ak_arena_create(.name = "test", .reserve = AK_GB(1));
+    for (uint32_t i = 0; i < chats; i++) {
+        AkTemp t = ak_temp_begin(a);
+        uint64_t size = budget * (30 + (i * 37) % 61) / 100;
+        ChatMsg msg;
+        ChatPart parts[2];
+        char uuid[32];
+        snprintf(uuid, sizeof uuid, "chat-%u", i);
+        ChatConv c = big_conv(a, uuid, words_text(a, size, NULL), &msg, parts);
+        ChatPutResult r;
+        CHECK_MSG(chat_db_put(db, &c, &r, &err), "put %u: %s", i, err.msg);
+        ak_temp_end(t);
+    }
+    chat_db_close(db);
+
+    ChatStoreConfig cfg = {.path = path, .read_only = true, .lru = {.budget = budget}};
+    ChatStore *s = chat_store_open(&cfg, &err);
+    REQUIRE(s);
+    uint64_t peak = 0, peak_used = 0;
+    for (uint32_t round = 0; round < 2; round++) {
+        for (uint32_t k = 0; k < chats; k++) {
+            uint32_t h = round ? (k * 5 + 3) % chats : k;
+            ChatMessages *m = chat_store_open_chat(s, h, &err);
+            CHECK_MSG(m && chat_store_wait(s, m, &err), "open chat %u: %s", h, err.msg);
+            if (m && chat_messages_state(m) == CHAT_LOAD_READY) {
+                ChatMessage *msg = ChatMessageArray_get(&m->msgs, 0);
+                CHECK_EQ(msg->part_count, 2);
+                if (msg->part_count == 2) {
+                    CHECK(msg->parts[0].text.ptr == msg->text.ptr);
+                    CHECK(msg->parts[1].text.ptr == msg->text.ptr + msg->text.len - msg->parts[1].text.len);
+                    CHECK(ak_str_eq(msg->parts[1].text, ak_str_cstr("the short second part")));
+                }
+            }
+            peak = AK_MAX(peak, message_arenas_committed());
+            peak_used = AK_MAX(peak_used, chat_lru_stats(s->lru).used);
+            chat_store_close_chat(s, m);
+        }
+    }
+    CHECK_MSG(peak <= budget, "message arenas peaked at %llu bytes, over the budget of %llu",
+              (unsigned long long)peak, (unsigned long long)budget);
+    CHECK_MSG(peak_used <= budget, "the LRU counted %llu bytes, over the budget of %llu",
+              (unsigned long long)peak_used, (unsigned long long)budget);
+    printf("  budget %.1f MB: message arenas peaked at %.1f MB (LRU count %.1f MB)\n", budget / 1048576.0,
+           peak / 1048576.0, peak_used / 1048576.0);
+    chat_store_close(s);
+    ak_arena_release(a);
+}
+
+int main(void) {
+    snprintf(tmp_dir, sizeof tmp_dir, "%s/test_bigtext.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(tmp_dir)) { perror("mkdtemp"); return 1; }
+    RUN(test_loaded_budget_holds);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
+    if (system(cmd) != 0) printf("could not remove %s\n", tmp_dir);
+    ak_scratch_release_thread();
+    return test_finish();
+}
