@@ -5,6 +5,7 @@
 #  define _DEFAULT_SOURCE
 #endif
 #include "chat/db.h"
+#include "chat/snippet.h"
 #include "chat/sqlmem.h"
 
 #include <errno.h>
@@ -148,10 +149,10 @@ static const char *const stmt_sql[ST_COUNT] = {
         "  AND (?3 IS NULL OR coalesce(c.updated, c.created) >= ?3)"
         "  AND (?4 IS NULL OR coalesce(c.created, c.updated) <= ?4)"
         " ORDER BY h.score LIMIT ?6",
-    [ST_SNIP_MSG] = "SELECT snippet(msg_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role"
+    [ST_SNIP_MSG] = "SELECT chatlog_snippet(msg_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role"
                     " FROM msg_fts JOIN messages m ON m.id = msg_fts.rowid"
                     " WHERE msg_fts MATCH ?1 AND msg_fts.rowid = ?6",
-    [ST_SNIP_PART] = "SELECT snippet(part_fts, -1, ?2, ?3, ?4, ?5), p.chat_id, p.msg_ordinal, m.created, m.role,"
+    [ST_SNIP_PART] = "SELECT chatlog_snippet(part_fts, -1, ?2, ?3, ?4, ?5), p.chat_id, p.msg_ordinal, m.created, m.role,"
                      " p.ordinal, p.kind, p.name"
                      " FROM part_fts JOIN parts p ON p.id = part_fts.rowid"
                      " JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal"
@@ -374,6 +375,7 @@ static bool register_tokenizer(ChatDb *db, ChatError *err) {
     if (!api || api->iVersion < 2) return chat_fail(err, "%s: this SQLite's FTS5 is too old", db->path);
     if (api->xCreateTokenizer(api, "chatlog", api, &chat_tokenizer, NULL) != SQLITE_OK)
         return db_fail(db, err, "registering the tokenizer");
+    if (chat_snippet_register(api) != SQLITE_OK) return db_fail(db, err, "registering the snippet function");
     return true;
 }
 
