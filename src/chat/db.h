@@ -26,10 +26,11 @@
 // Times are seconds since the epoch (REAL), NULL when unknown. Sources, roles and part kinds
 // are stored as words ('claude', 'assistant', 'tool_use'), so the file reads well in sqlite3.
 //
-// The FTS tables use the tokenizer "chatlog" that chat_db_open registers: SQLite's unicode61
-// (case and diacritics folded) for scripts with spaces, and one token per character for Han,
-// kana and Hangul, so a quoted Chinese or Japanese word matches as a phrase of characters.
-// The sqlite3 shell can read every ordinary table but cannot query the FTS tables.
+// The FTS tables use the tokenizer "chatlog" that chat_db_open registers (tokenizer.h): SQLite's
+// unicode61 (case and diacritics folded) for scripts with spaces, and one token per character
+// for Han, kana and Hangul, so a quoted Chinese or Japanese word matches as a phrase of
+// characters. The sqlite3 shell, datasette and sqlite-utils read every ordinary table as is,
+// and the FTS tables once they load the extension chatlog_fts (tokenizer.h says how).
 #ifndef CHAT_DB_H
 #define CHAT_DB_H
 
