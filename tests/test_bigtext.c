@@ -157,11 +157,11 @@ static void test_search_huge_message(void) {
     REQUIRE(n == 1);
     CHECK_EQ(h[0].kind, CHAT_HIT_MESSAGE);
     CHECK_STR_CONTAINS(h[0].snippet.ptr, "[arena]");
+    CHECK_STR_CONTAINS(h[0].snippet.ptr, "...");
     CHECK_MSG(h[0].snippet.len < 400, "snippet of %llu bytes", (unsigned long long)h[0].snippet.len);
     REQUIRE(chat_db_search(db, a, "quokka", &o, &h, &n, &err));
     REQUIRE(n == 1);
     CHECK_STR_CONTAINS(h[0].snippet.ptr, "[quokka] marsupial");
-    CHECK_STR_CONTAINS(h[0].snippet.ptr, "...");
     REQUIRE(chat_db_search(db, a, "\"quokka marsupial\" arena", &o, &h, &n, &err));
     REQUIRE(n == 1);
     CHECK_STR_CONTAINS(h[0].snippet.ptr, "[quokka marsupial]");

@@ -67,13 +67,60 @@ enum {
     ST_MSG_EACH, ST_MSG_EACH_VISIBLE, ST_PART_EACH,
     ST_SEARCH_TOP, ST_SEARCH_FILTERED, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_TITLE,
     ST_COUNTS,
+    ST_SLICE_INSERT, ST_SLICE_NEXT_ID, ST_SLICE_FTS_BATCH, ST_SLICE_FTS_DELETE, ST_SLICE_DELETE, ST_SLICE_LEN,
+    ST_SLICE_EACH, ST_SNIP_SLICE, ST_SEARCH_TOP_SLICES, ST_SEARCH_FILTERED_SLICES,
     ST_COUNT
 };
 
 #define CHAT_COLS "id, source, source_uuid, title, model, created, updated, message_count," \
                   " visible_count, part_count, bytes, content_hash FROM chats"
 #define MSG_COLS "ordinal, uuid, parent_uuid, role, author, created, text, visible, hidden," \
-                 " sibling_index, sibling_count, part_count FROM messages"
+                 " sibling_index, sibling_count, part_count, id FROM messages"
+
+// Ranking first, (kind, rowid, score, message) only; chats, messages and snippets are read
+// for the kept hits afterwards. Without filters each index gives its own best ?6 (FTS5 ranks
+// and keeps the top rows itself); with filters every match is joined to its chat. Kind 3 is a
+// slice of a message too big to index whole (see "Slices"); `message` lets the slices of one
+// message count as one hit. The _SLICES variants run once the database has slices.
+#define SEARCH_TOP(slices) \
+    "SELECT kind, rid, score, msg FROM (" \
+    " SELECT * FROM (SELECT 1 AS kind, rowid AS rid, bm25(msg_fts) AS score, rowid AS msg FROM msg_fts" \
+    "  WHERE msg_fts MATCH ?1 ORDER BY rank LIMIT ?6)" \
+    " UNION ALL" \
+    " SELECT * FROM (SELECT 2, rowid, bm25(part_fts), 0 FROM part_fts WHERE part_fts MATCH ?1 ORDER BY rank LIMIT ?6)" \
+    " UNION ALL" \
+    " SELECT * FROM (SELECT 0, rowid, 2.0 * bm25(title_fts), 0 FROM title_fts WHERE title_fts MATCH ?1" \
+    "  ORDER BY rank LIMIT ?6)" \
+    slices \
+    ") ORDER BY score LIMIT ?6"
+#define SEARCH_TOP_SLICES \
+    " UNION ALL" \
+    " SELECT * FROM (SELECT 3, slice_fts.rowid, bm25(slice_fts), s.msg_id FROM slice_fts" \
+    "  JOIN message_slices s ON s.id = slice_fts.rowid WHERE slice_fts MATCH ?1 ORDER BY rank LIMIT ?6)"
+#define SEARCH_FILTERED(slices) \
+    "SELECT h.kind, h.rid, h.score, h.msg FROM (" \
+    " SELECT 1 AS kind, m.chat_id AS chat_id, msg_fts.rowid AS rid, bm25(msg_fts) AS score, m.id AS msg" \
+    "  FROM msg_fts JOIN messages m ON m.id = msg_fts.rowid" \
+    "  WHERE msg_fts MATCH ?1 AND (?5 = 0 OR m.visible)" \
+    " UNION ALL" \
+    " SELECT 2, p.chat_id, part_fts.rowid, bm25(part_fts), 0" \
+    "  FROM part_fts JOIN parts p ON p.id = part_fts.rowid" \
+    "  JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal" \
+    "  WHERE part_fts MATCH ?1 AND (?5 = 0 OR m.visible)" \
+    " UNION ALL" \
+    " SELECT 0, title_fts.rowid, title_fts.rowid, 2.0 * bm25(title_fts), 0" \
+    "  FROM title_fts WHERE title_fts MATCH ?1" \
+    slices \
+    ") h JOIN chats c ON c.id = h.chat_id" \
+    " WHERE (?2 = '' OR c.source = ?2)" \
+    "  AND (?3 IS NULL OR coalesce(c.updated, c.created) >= ?3)" \
+    "  AND (?4 IS NULL OR coalesce(c.created, c.updated) <= ?4)" \
+    " ORDER BY h.score LIMIT ?6"
+#define SEARCH_FILTERED_SLICES \
+    " UNION ALL" \
+    " SELECT 3, m.chat_id, slice_fts.rowid, bm25(slice_fts), m.id" \
+    "  FROM slice_fts JOIN message_slices s ON s.id = slice_fts.rowid JOIN messages m ON m.id = s.msg_id" \
+    "  WHERE slice_fts MATCH ?1 AND (?5 = 0 OR m.visible)"
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -118,37 +165,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_MSG_EACH_VISIBLE] = "SELECT " MSG_COLS " WHERE chat_id = ?1 AND visible ORDER BY ordinal",
     [ST_PART_EACH] = "SELECT msg_ordinal, kind, name, text, text_at, text_len, is_error FROM parts"
                      " WHERE chat_id = ?1 ORDER BY msg_ordinal, ordinal",
-    // Ranking first, (kind, rowid, score) only; chats, messages and snippets are read for the
-    // kept hits afterwards. Without filters each index gives its own best ?6 (FTS5 ranks and
-    // keeps the top rows itself); with filters every match is joined to its chat.
-    [ST_SEARCH_TOP] =
-        "SELECT kind, rid, score FROM ("
-        " SELECT * FROM (SELECT 1 AS kind, rowid AS rid, bm25(msg_fts) AS score FROM msg_fts"
-        "  WHERE msg_fts MATCH ?1 ORDER BY rank LIMIT ?6)"
-        " UNION ALL"
-        " SELECT * FROM (SELECT 2, rowid, bm25(part_fts) FROM part_fts WHERE part_fts MATCH ?1 ORDER BY rank LIMIT ?6)"
-        " UNION ALL"
-        " SELECT * FROM (SELECT 0, rowid, 2.0 * bm25(title_fts) FROM title_fts WHERE title_fts MATCH ?1"
-        "  ORDER BY rank LIMIT ?6)"
-        ") ORDER BY score LIMIT ?6",
-    [ST_SEARCH_FILTERED] =
-        "SELECT h.kind, h.rid, h.score FROM ("
-        " SELECT 1 AS kind, m.chat_id AS chat_id, msg_fts.rowid AS rid, bm25(msg_fts) AS score"
-        "  FROM msg_fts JOIN messages m ON m.id = msg_fts.rowid"
-        "  WHERE msg_fts MATCH ?1 AND (?5 = 0 OR m.visible)"
-        " UNION ALL"
-        " SELECT 2, p.chat_id, part_fts.rowid, bm25(part_fts)"
-        "  FROM part_fts JOIN parts p ON p.id = part_fts.rowid"
-        "  JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal"
-        "  WHERE part_fts MATCH ?1 AND (?5 = 0 OR m.visible)"
-        " UNION ALL"
-        " SELECT 0, title_fts.rowid, title_fts.rowid, 2.0 * bm25(title_fts)"
-        "  FROM title_fts WHERE title_fts MATCH ?1"
-        ") h JOIN chats c ON c.id = h.chat_id"
-        " WHERE (?2 = '' OR c.source = ?2)"
-        "  AND (?3 IS NULL OR coalesce(c.updated, c.created) >= ?3)"
-        "  AND (?4 IS NULL OR coalesce(c.created, c.updated) <= ?4)"
-        " ORDER BY h.score LIMIT ?6",
+    [ST_SEARCH_TOP] = SEARCH_TOP(""),
+    [ST_SEARCH_TOP_SLICES] = SEARCH_TOP(SEARCH_TOP_SLICES),
+    [ST_SEARCH_FILTERED] = SEARCH_FILTERED(""),
+    [ST_SEARCH_FILTERED_SLICES] = SEARCH_FILTERED(SEARCH_FILTERED_SLICES),
     [ST_SNIP_MSG] = "SELECT chatlog_snippet(msg_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role"
                     " FROM msg_fts JOIN messages m ON m.id = msg_fts.rowid"
                     " WHERE msg_fts MATCH ?1 AND msg_fts.rowid = ?6",
@@ -160,6 +180,18 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SNIP_TITLE] = "SELECT highlight(title_fts, 0, ?2, ?3), rowid FROM title_fts"
                       " WHERE title_fts MATCH ?1 AND rowid = ?6",
     [ST_COUNTS] = "SELECT count(*), coalesce(sum(message_count), 0), coalesce(sum(part_count), 0) FROM chats",
+    // Slices (see "Slices" below).
+    [ST_SLICE_INSERT] = "INSERT INTO message_slices(id, chat_id, msg_id, seq, len, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_SLICE_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM message_slices",
+    [ST_SLICE_FTS_BATCH] = "INSERT INTO slice_fts(rowid, text) SELECT id, text FROM message_slices WHERE id >= ?1 AND id < ?2",
+    [ST_SLICE_FTS_DELETE] = "INSERT INTO slice_fts(slice_fts, rowid, text) SELECT 'delete', id, text FROM message_slices"
+                            " WHERE chat_id = ?1 AND id < ?2",
+    [ST_SLICE_DELETE] = "DELETE FROM message_slices WHERE chat_id = ?1",
+    [ST_SLICE_LEN] = "SELECT coalesce(sum(len), 0), count(*) FROM message_slices WHERE msg_id = ?1",
+    [ST_SLICE_EACH] = "SELECT text FROM message_slices WHERE msg_id = ?1 ORDER BY seq",
+    [ST_SNIP_SLICE] = "SELECT chatlog_snippet(slice_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role"
+                      " FROM slice_fts JOIN message_slices s ON s.id = slice_fts.rowid JOIN messages m ON m.id = s.msg_id"
+                      " WHERE slice_fts MATCH ?1 AND slice_fts.rowid = ?6",
 };
 
 struct ChatDb {
@@ -172,7 +204,9 @@ struct ChatDb {
     // In a write transaction: messages and parts get ids from these counters, and rows with
     // ids at or above *_indexed are stored but not yet in the FTS index (see "Indexing").
     int64_t next_msg, next_part, msg_indexed, part_indexed;
+    int64_t next_slice, slice_indexed;
     uint64_t unindexed_bytes, index_batch;
+    int slices; // the slice tables exist: 1 yes, 2 no, 0 not looked yet (see "Slices")
     sqlite3_stmt *stmt[ST_COUNT];
 };
 
@@ -475,10 +509,12 @@ static bool index_range(ChatDb *db, int id, int64_t from, int64_t to, ChatError 
 
 static bool index_pending(ChatDb *db, ChatError *err) {
     if (!index_range(db, ST_MSG_FTS_BATCH, db->msg_indexed, db->next_msg, err) ||
-        !index_range(db, ST_PART_FTS_BATCH, db->part_indexed, db->next_part, err))
+        !index_range(db, ST_PART_FTS_BATCH, db->part_indexed, db->next_part, err) ||
+        !index_range(db, ST_SLICE_FTS_BATCH, db->slice_indexed, db->next_slice, err))
         return false;
     db->msg_indexed = db->next_msg;
     db->part_indexed = db->next_part;
+    db->slice_indexed = db->next_slice;
     db->unindexed_bytes = 0;
     return true;
 }
@@ -496,6 +532,7 @@ bool chat_db_begin(ChatDb *db, ChatError *err) {
     }
     db->msg_indexed = db->next_msg;
     db->part_indexed = db->next_part;
+    db->next_slice = db->slice_indexed = 0; // until the first sliced message (slices_begin)
     return true;
 }
 
@@ -520,6 +557,7 @@ void chat_db_rollback(ChatDb *db) {
     // already rolled back itself (a failed COMMIT), there is nothing left to do.
     for (int i = 0; i < ST_COUNT; i++) if (db->stmt[i]) sqlite3_reset(db->stmt[i]);
     if (!sqlite3_get_autocommit(db->sql)) stmt_exec(db, ST_ROLLBACK, "rolling back", NULL);
+    db->slices = 0; // the transaction may have made the slice tables: look again
     db->in_tx = false;
     db->tx_failed = false;
 }
@@ -599,6 +637,128 @@ static bool step_write(ChatDb *db, sqlite3_stmt *s, ChatError *err, const char *
     return db_fail(db, err, what);
 }
 
+// Slices: messages too big to index whole.
+//
+// FTS5 builds a document's whole index in memory before it can write any of it (a 50 MB
+// message of log lines took over 300 MB), and SQLite holds a value whole while it reads or
+// writes it. So a message text over CHAT_DB_SLICE_BYTES is stored in message_slices, cut at
+// whitespace into slices of at most that size, each its own row of slice_fts; its
+// messages.text is ''. Memory then follows the slice, not the message: SQLite never holds more
+// than one slice, and FTS5 writes its index out between slices. Readers put the slices back
+// together (chat_db_each_message) and a hit in a slice is a hit in its message. The price: a
+// phrase cut by a slice boundary is not found, and every word of a query must fall in one
+// slice. The tables are made by the first write transaction that needs them (a database
+// made by an older chatlog has none) and are not part of the schema version: an older
+// chatlog reads such a database and only misses hits in the sliced messages.
+// 1 MB: FTS5 then needs some 5 MB for a slice of the worst text (every other word unique).
+// Bigger slices cost more memory and were no faster: a 50 MB message imported in 4.5 s of CPU
+// with 1 MB slices, 6.1 s with 4 MB ones.
+#define CHAT_DB_SLICE_BYTES AK_MB(1)
+
+static const char slices_sql[] =
+    "CREATE TABLE IF NOT EXISTS message_slices("
+    " id INTEGER PRIMARY KEY, chat_id INTEGER NOT NULL, msg_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " len INTEGER NOT NULL, text TEXT NOT NULL);\n"
+    "CREATE INDEX IF NOT EXISTS message_slices_msg ON message_slices(msg_id, seq);\n"
+    "CREATE INDEX IF NOT EXISTS message_slices_chat ON message_slices(chat_id);\n"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS slice_fts USING fts5(text, content='message_slices', content_rowid='id',"
+    " tokenize='chatlog');\n";
+
+static bool slices_present(ChatDb *db, ChatError *err) {
+    if (db->slices) return db->slices == 1;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db->sql, "SELECT 1 FROM sqlite_master WHERE name = 'slice_fts'", -1, &s, NULL) != SQLITE_OK) {
+        db_fail(db, err, "looking for message slices");
+        return false;
+    }
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc == SQLITE_ROW) db->slices = 1;
+    else if (rc == SQLITE_DONE) db->slices = 2;
+    else db_fail(db, err, "looking for message slices");
+    return db->slices == 1;
+}
+
+// Before the first slice of a write transaction: the tables, and where new slice ids start.
+static bool slices_begin(ChatDb *db, ChatError *err) {
+    if (db->next_slice) return true;
+    if (db->slices != 1) {
+        if (!exec_sql(db, slices_sql, "creating the message slices", err)) return false;
+        db->slices = 1;
+    }
+    sqlite3_stmt *s = stmt_get(db, ST_SLICE_NEXT_ID, err);
+    if (!s) return false;
+    int rc = sqlite3_step(s);
+    db->next_slice = db->slice_indexed = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? true : db_fail(db, err, "counting message slices");
+}
+
+// Where the slice starting at `at` ends: at most CHAT_DB_SLICE_BYTES on, after the last
+// newline or space of its last quarter, else on a UTF-8 character boundary.
+static uint64_t slice_end(AkStr text, uint64_t at) {
+    uint64_t end = at + CHAT_DB_SLICE_BYTES;
+    if (end >= text.len) return text.len;
+    for (uint64_t i = end; i > end - CHAT_DB_SLICE_BYTES / 4; i--)
+        if (text.ptr[i - 1] == '\n' || text.ptr[i - 1] == ' ') return i;
+    while (end > at + 1 && ((unsigned char)text.ptr[end] & 0xC0) == 0x80) end--;
+    return end;
+}
+
+static bool slices_put(ChatDb *db, int64_t chat_id, int64_t msg_id, AkStr text, ChatError *err) {
+    sqlite3_stmt *s = slices_begin(db, err) ? stmt_get(db, ST_SLICE_INSERT, err) : NULL;
+    if (!s) return false;
+    int64_t seq = 0;
+    for (uint64_t at = 0; at < text.len; seq++) {
+        uint64_t end = slice_end(text, at);
+        sqlite3_bind_int64(s, 1, db->next_slice++);
+        sqlite3_bind_int64(s, 2, chat_id);
+        sqlite3_bind_int64(s, 3, msg_id);
+        sqlite3_bind_int64(s, 4, seq);
+        sqlite3_bind_int64(s, 5, (int64_t)(end - at));
+        sqlite3_bind_text64(s, 6, text.ptr + at, end - at, SQLITE_STATIC, SQLITE_UTF8);
+        if (!step_write(db, s, err, "storing slice %lld of a %.1f MB message", (long long)seq, text.len / 1048576.0))
+            return false;
+        at = end;
+    }
+    return true;
+}
+
+// The text of a sliced message, put together on `arena`; an empty text if it has no slices.
+static bool slices_read(ChatDb *db, AkArena *arena, int64_t msg_id, AkStr *out, ChatError *err) {
+    *out = ak_str("", 0);
+    if (!slices_present(db, err)) return db->slices == 2; // no slice tables: nothing sliced
+    sqlite3_stmt *s = stmt_get(db, ST_SLICE_LEN, err);
+    if (!s) return false;
+    sqlite3_bind_int64(s, 1, msg_id);
+    int rc = sqlite3_step(s);
+    int64_t len = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW) return db_fail(db, err, "reading the size of a sliced message");
+    if (len <= 0) return true;
+    char *p = ak_arena_push_nz(arena, (uint64_t)len + 1, 1);
+    if (!p)
+        return chat_fail(err, "%s: no memory to read a message of %.1f MB: %s", db->path, len / 1048576.0,
+                         ak_arena_error(arena));
+    if (!(s = stmt_get(db, ST_SLICE_EACH, err))) return false;
+    sqlite3_bind_int64(s, 1, msg_id);
+    uint64_t n = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        AkStr part = col_str(s, 0);
+        if (n + part.len > (uint64_t)len) { rc = SQLITE_CORRUPT; break; }
+        memcpy(p + n, part.ptr, part.len);
+        n += part.len;
+    }
+    sqlite3_reset(s);
+    if (rc == SQLITE_CORRUPT || (rc == SQLITE_DONE && n != (uint64_t)len))
+        return chat_fail(err, "%s: message %lld: its slices do not add up to %lld bytes (damaged database?)", db->path,
+                         (long long)msg_id, (long long)len);
+    if (rc != SQLITE_DONE) return db_fail(db, err, "reading a sliced message");
+    p[n] = 0;
+    *out = ak_str(p, n);
+    return true;
+}
+
 static bool put_messages(ChatDb *db, int64_t chat_id, const ChatConv *c, ChatError *err) {
     sqlite3_stmt *ms = stmt_get(db, ST_MSG_INSERT, err);
     sqlite3_stmt *ps = ms ? stmt_get(db, ST_PART_INSERT, err) : NULL;
@@ -613,14 +773,17 @@ static bool put_messages(ChatDb *db, int64_t chat_id, const ChatConv *c, ChatErr
         sqlite3_bind_text(ms, 5, chat_role_name(m->role), -1, SQLITE_STATIC);
         bind_str(ms, 6, m->author);
         bind_time(ms, 7, m->created);
-        bind_str(ms, 8, m->text);
+        bool sliced = m->text.len > CHAT_DB_SLICE_BYTES; // stored in message_slices instead (see "Slices")
+        bind_str(ms, 8, sliced ? ak_str("", 0) : m->text);
         sqlite3_bind_int(ms, 9, m->visible);
         sqlite3_bind_int(ms, 10, m->hidden);
         sqlite3_bind_int64(ms, 11, m->sibling_index);
         sqlite3_bind_int64(ms, 12, m->sibling_count);
         sqlite3_bind_int64(ms, 13, m->part_count);
-        sqlite3_bind_int64(ms, 14, db->next_msg++);
+        int64_t msg_id = db->next_msg++;
+        sqlite3_bind_int64(ms, 14, msg_id);
         if (!step_write(db, ms, err, "storing message %u of conversation %.*s", i, u, c->uuid.ptr)) return false;
+        if (sliced && !slices_put(db, chat_id, msg_id, m->text, err)) return false;
         db->unindexed_bytes += m->text.len;
         uint64_t from = 0;
         for (uint32_t j = 0; j < m->part_count; j++) {
@@ -697,11 +860,15 @@ static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult
     if (id) {
         // Out of the indexes while the old rows still hold the indexed values (only rows below
         // the *_indexed marks were indexed), then the rows themselves.
+        bool slices = slices_present(db, err);
+        if (!slices && db->slices != 2) return false;
         const struct { int stmt; int64_t below; } steps[] = {
             {ST_PART_FTS_DELETE, db->part_indexed}, {ST_MSG_FTS_DELETE, db->msg_indexed},
-            {ST_TITLE_FTS_DELETE, 0}, {ST_PART_DELETE, 0}, {ST_MSG_DELETE, 0},
+            {ST_SLICE_FTS_DELETE, db->next_slice ? db->slice_indexed : INT64_MAX}, {ST_TITLE_FTS_DELETE, 0},
+            {ST_PART_DELETE, 0}, {ST_SLICE_DELETE, 0}, {ST_MSG_DELETE, 0},
         };
         for (size_t i = 0; i < AK_ARRAY_COUNT(steps); i++) {
+            if (!slices && (steps[i].stmt == ST_SLICE_FTS_DELETE || steps[i].stmt == ST_SLICE_DELETE)) continue;
             sqlite3_stmt *d = stmt_get(db, steps[i].stmt, err);
             if (!d) return false;
             sqlite3_bind_int64(d, 1, id);
@@ -867,8 +1034,10 @@ bool chat_db_each_message(ChatDb *db, int64_t chat_id, bool visible_only, ChatMs
         uint32_t want = (uint32_t)sqlite3_column_int64(ms, 11);
         while (prc == SQLITE_ROW && sqlite3_column_int64(ps, 0) < ordinal) prc = sqlite3_step(ps);
         AkTemp t = ak_temp_begin(db->arena);
-        m.parts = want ? ak_push_array(db->arena, ChatPart, want) : NULL;
-        if (want && !m.parts)
+        // An empty text may be a message stored in slices: put it back together.
+        if (m.text.len == 0) ok = slices_read(db, db->arena, sqlite3_column_int64(ms, 12), &m.text, err);
+        m.parts = ok && want ? ak_push_array(db->arena, ChatPart, want) : NULL;
+        if (ok && want && !m.parts)
             ok = chat_fail(err, "%s: no memory for %u parts: %s", db->path, want, ak_arena_error(db->arena));
         for (; ok && prc == SQLITE_ROW && sqlite3_column_int64(ps, 0) == ordinal; prc = sqlite3_step(ps)) {
             if (m.part_count == want) continue; // more rows than counted: ignore the surplus
@@ -960,15 +1129,16 @@ static int match_expr(const char *q, char *out) {
 
 // What step 1 keeps per hit; step 2 turns it into a ChatHit.
 typedef struct ChatHitRef {
-    int kind; // 0 title, 1 message, 2 part: the order of ChatHitKind
+    int kind; // 0 title, 1 message, 2 part: the order of ChatHitKind; 3 a slice of a message
     int64_t rowid;
     double score;
+    int64_t msg; // kind 3: the sliced message
 } ChatHitRef;
 
 static bool hit_fill(ChatDb *db, AkArena *arena, const char *expr, const ChatSearchOpts *o, const ChatHitRef *r,
                      ChatHit *h, ChatError *err) {
-    static const int stmt_for[] = {ST_SNIP_TITLE, ST_SNIP_MSG, ST_SNIP_PART};
-    *h = (ChatHit){.kind = (ChatHitKind)r->kind, .ordinal = -1, .part = -1, .score = r->score,
+    static const int stmt_for[] = {ST_SNIP_TITLE, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_SLICE};
+    *h = (ChatHit){.kind = r->kind == 3 ? CHAT_HIT_MESSAGE : (ChatHitKind)r->kind, .ordinal = -1, .part = -1, .score = r->score,
                    .role = CHAT_ROLE_OTHER, .part_kind = CHAT_PART_TEXT};
     sqlite3_stmt *s = stmt_get(db, stmt_for[r->kind], err);
     if (!s) return false;
@@ -1039,8 +1209,13 @@ bool chat_db_search(ChatDb *db, AkArena *arena, const char *query, const ChatSea
     }
     bool opened;
     bool filtered = o.source || o.since > 0 || o.until > 0 || o.visible_only;
-    sqlite3_stmt *s = read_begin(db, &opened, err) ? stmt_get(db, filtered ? ST_SEARCH_FILTERED : ST_SEARCH_TOP, err)
-                                                   : NULL;
+    sqlite3_stmt *s = NULL;
+    if (read_begin(db, &opened, err)) {
+        bool slices = slices_present(db, err);
+        if (slices || db->slices == 2)
+            s = stmt_get(db, filtered ? (slices ? ST_SEARCH_FILTERED_SLICES : ST_SEARCH_FILTERED)
+                                      : (slices ? ST_SEARCH_TOP_SLICES : ST_SEARCH_TOP), err);
+    }
     if (!s) { read_end(db, opened); ak_temp_end(t); return false; }
     sqlite3_bind_text(s, 1, expr, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 6, o.limit);
@@ -1054,8 +1229,14 @@ bool chat_db_search(ChatDb *db, AkArena *arena, const char *query, const ChatSea
     int rc = SQLITE_DONE;
     while (n < o.limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         int kind = sqlite3_column_int(s, 0);
-        if (kind < 0 || kind > 2) continue;
-        refs[n++] = (ChatHitRef){kind, sqlite3_column_int64(s, 1), sqlite3_column_double(s, 2)};
+        if (kind < 0 || kind > 3) continue;
+        // The slices of one message are one hit, the best slice's (rows come best first).
+        int64_t msg = sqlite3_column_int64(s, 3);
+        bool seen = false;
+        for (uint32_t k = 0; kind == 3 && k < n && !seen; k++)
+            seen = refs[k].kind == 3 && refs[k].msg == msg;
+        if (seen) continue;
+        refs[n++] = (ChatHitRef){kind, sqlite3_column_int64(s, 1), sqlite3_column_double(s, 2), msg};
     }
     bool ok = n == o.limit || rc == SQLITE_DONE ? true : db_fail(db, err, "searching");
     sqlite3_reset(s);
