@@ -1,13 +1,18 @@
-// Large texts in the chat store: loaded chats whose text parts are ranges of the message text
-// stay inside the loaded-chat budget (measured on the message arenas, not taken from the
-// LRU's own count), and search over a message with a match in every few words answers with a
-// snippet around a hit instead of scanning every match. Sizes follow AK_TEST_SCALE, so the
-// valgrind run stays short; under ASan the search message is 16 MB.
+// Large texts in the chat store: a 50 MB message and a big attachment import, open and are
+// found under chatlog's default budget (256 MB, a quarter of it for SQLite), and re-importing
+// a changed version replaces their slices; loaded chats whose text parts are ranges of the
+// message text stay inside the loaded-chat budget (measured on the message arenas, not taken
+// from the LRU's own count); search over a message with a match in every few words answers
+// with a snippet around a hit instead of scanning every match. Sizes follow AK_TEST_SCALE, so
+// the valgrind run stays short; under ASan the messages are 50 and 16 MB.
 #include "test.h"
 
 #include "arenakit/arenakit.h"
 #include "chat/db.h"
+#include "chat/sqlmem.h"
 #include "chat/store.h"
+
+#include <sqlite3.h>
 
 #include <sys/stat.h>
 
@@ -172,9 +177,127 @@ static void test_search_huge_message(void) {
     ak_arena_release(a);
 }
 
+// Words into a JSON string (no escaping needed), `word` every 8th word.
+static void put_words(FILE *f, uint64_t bytes, const char *word) {
+    static const char *const pool[] = {"reserve", "commit", "page", "block", "list", "free", "chunk", "budget"};
+    uint64_t n = 0;
+    for (uint64_t w = 0; n < bytes; w++) {
+        const char *s = w % 8 == 5 && word ? word : pool[rng() % 8];
+        n += (uint64_t)fprintf(f, w % 8 == 7 ? "%s%u " : "%s ", s, (unsigned)(rng() % 100000));
+    }
+}
+
+// A Claude export of one chat: a message of `msg_bytes` with `tail` at its end, and an
+// attachment of `att_bytes` with `att_tail` at its end.
+static void write_export(const char *path, const char *updated, uint64_t msg_bytes, const char *tail,
+                         uint64_t att_bytes, const char *att_tail) {
+    FILE *f = fopen(path, "w");
+    fprintf(f, "[{\"uuid\": \"big-1\", \"name\": \"Huge paste\", \"created_at\": \"2025-01-01T00:00:00Z\","
+               " \"updated_at\": \"%s\", \"account\": {\"uuid\": \"a\"}, \"chat_messages\": ["
+               "{\"uuid\": \"m1\", \"sender\": \"human\", \"created_at\": \"2025-01-01T00:00:00Z\", \"text\": \"\","
+               " \"content\": [{\"type\": \"text\", \"text\": \"", updated);
+    put_words(f, msg_bytes, "arena");
+    fprintf(f, "%s\"}], \"attachments\": [{\"file_name\": \"log.txt\", \"file_type\": \"txt\", \"file_size\": 1,"
+               " \"extracted_content\": \"", tail);
+    put_words(f, att_bytes, NULL);
+    fprintf(f, "%s\"}], \"files\": []},"
+               "{\"uuid\": \"m2\", \"parent_message_uuid\": \"m1\", \"sender\": \"assistant\","
+               " \"created_at\": \"2025-01-01T00:00:01Z\", \"text\": \"A short answer.\", \"attachments\": [],"
+               " \"files\": []}]}]", att_tail);
+    fclose(f);
+}
+
+static uint32_t hits_of(ChatStore *s, AkArena *a, const char *q, ChatHitKind *kind, AkStr *snippet) {
+    ChatHit *h = NULL;
+    uint32_t n = 0;
+    ChatError err = {{0}};
+    CHECK_MSG(chat_db_search(s->db, a, q, &(ChatSearchOpts){.limit = 50}, &h, &n, &err), "search %s: %s", q, err.msg);
+    if (n && kind) *kind = h[0].kind;
+    if (n && snippet) *snippet = h[0].snippet;
+    return n;
+}
+
+static int64_t count_rows(ChatStore *s, const char *sql) {
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(chat_db_handle(s->db), sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+// chatlog's default budget: 256 MB for the process, SQLite's heap limited to 64 MB of it. A
+// 50 MB message and a 6 MB attachment import (FTS5 used to run out of memory past ~20 MB at
+// any budget), the chat opens whole, both texts are found with a snippet at the hit, and an
+// updated export replaces the texts, their slices and their index entries.
+static void test_huge_text_default_budget(void) {
+    ChatError err = {{0}};
+    ak_os_set_commit_limit(AK_MB(256));
+    REQUIRE(chat_sqlmem_install(AK_MB(64), &err));
+    const uint64_t msg_bytes = (uint64_t)(AK_MB(50) * test_scale()), att_bytes = (uint64_t)(AK_MB(6) * test_scale());
+    const char *json = tmp_path("huge.json"), *path = tmp_path("huge.db");
+    write_export(json, "2025-01-01T00:00:00Z", msg_bytes, " wombat", att_bytes, " numbat");
+    AkArena *a = ak_arena_create(.name = "test import", .reserve = AK_GB(1));
+    ChatStoreConfig cfg = {.path = path};
+    ChatStore *s = chat_store_open(&cfg, &err);
+    CHECK_MSG(s, "open: %s", err.msg);
+    ChatStoreImport res;
+    if (s) CHECK_MSG(chat_store_import(s, a, json, NULL, &res, &err), "import: %s", err.msg);
+    if (s && chat_store_refresh(s, &err)) {
+        CHECK_EQ(chat_store_count(s), 1);
+        CHECK(count_rows(s, "SELECT count(*) FROM text_slices") >= 2);
+        ChatMessages *m = chat_store_open_chat(s, 0, &err);
+        CHECK_MSG(m && chat_store_wait(s, m, &err), "open chat: %s", err.msg);
+        if (m && chat_messages_state(m) == CHAT_LOAD_READY) {
+            ChatMessage *first = ChatMessageArray_get(&m->msgs, 0);
+            CHECK(first->text.len >= msg_bytes);
+            CHECK(ak_str_ends_with(first->text, ak_str_cstr(" wombat")));
+            bool att = false;
+            for (uint32_t i = 0; i < first->part_count; i++)
+                if (first->parts[i].kind == CHAT_PART_ATTACHMENT)
+                    att = first->parts[i].text.len >= att_bytes &&
+                          ak_str_ends_with(first->parts[i].text, ak_str_cstr(" numbat"));
+            CHECK(att);
+        }
+        chat_store_close_chat(s, m);
+        ChatHitKind kind = CHAT_HIT_TITLE;
+        AkStr snip = {0};
+        CHECK_EQ(hits_of(s, a, "wombat", &kind, &snip), 1);
+        CHECK_EQ(kind, CHAT_HIT_MESSAGE);
+        if (snip.ptr) CHECK_STR_CONTAINS(snip.ptr, "[wombat]");
+        CHECK_EQ(hits_of(s, a, "numbat", &kind, &snip), 1);
+        CHECK_EQ(kind, CHAT_HIT_PART);
+        if (snip.ptr) CHECK_STR_CONTAINS(snip.ptr, "[numbat]");
+        CHECK_EQ(hits_of(s, a, "arena", NULL, NULL), 1); // in every slice, one hit
+        CHECK(chat_db_check(s->db, &err));
+    }
+    chat_store_close(s);
+
+    // A newer export with other last words: the old ones are gone from the index.
+    write_export(json, "2025-02-01T00:00:00Z", msg_bytes, " quagga", att_bytes, " dugong");
+    s = chat_store_open(&cfg, &err);
+    CHECK_MSG(s, "reopen: %s", err.msg);
+    if (s) CHECK_MSG(chat_store_import(s, a, json, NULL, &res, &err), "import 2: %s", err.msg);
+    if (s) {
+        CHECK_EQ(res.updated, 1);
+        CHECK_EQ(hits_of(s, a, "wombat", NULL, NULL), 0);
+        CHECK_EQ(hits_of(s, a, "numbat", NULL, NULL), 0);
+        CHECK_EQ(hits_of(s, a, "quagga", NULL, NULL), 1);
+        CHECK_EQ(hits_of(s, a, "dugong", NULL, NULL), 1);
+        CHECK(sqlite3_exec(chat_db_handle(s->db), "INSERT INTO slice_fts(slice_fts, rank) VALUES('integrity-check', 1)",
+                           NULL, NULL, NULL) == SQLITE_OK);
+        CHECK_EQ(count_rows(s, "SELECT count(DISTINCT doc) FROM text_slices"), 2);
+    }
+    chat_store_close(s);
+    ak_arena_release(a);
+    chat_sqlmem_uninstall();
+    ak_os_set_commit_limit(0);
+}
+
 int main(void) {
     snprintf(tmp_dir, sizeof tmp_dir, "%s/test_bigtext.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(tmp_dir)) { perror("mkdtemp"); return 1; }
+    RUN(test_huge_text_default_budget); // first: SQLite's allocator is set before SQLite starts
     RUN(test_loaded_budget_holds);
     RUN(test_search_huge_message);
     char cmd[600];

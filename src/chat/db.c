@@ -68,7 +68,7 @@ enum {
     ST_SEARCH_TOP, ST_SEARCH_FILTERED, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_TITLE,
     ST_COUNTS,
     ST_SLICE_INSERT, ST_SLICE_NEXT_ID, ST_SLICE_FTS_BATCH, ST_SLICE_FTS_DELETE, ST_SLICE_DELETE, ST_SLICE_LEN,
-    ST_SLICE_EACH, ST_SNIP_SLICE, ST_SEARCH_TOP_SLICES, ST_SEARCH_FILTERED_SLICES,
+    ST_SLICE_EACH, ST_SNIP_SLICE, ST_SNIP_PART_SLICE, ST_SEARCH_TOP_SLICES, ST_SEARCH_FILTERED_SLICES,
     ST_COUNT
 };
 
@@ -95,8 +95,8 @@ enum {
     ") ORDER BY score LIMIT ?6"
 #define SEARCH_TOP_SLICES \
     " UNION ALL" \
-    " SELECT * FROM (SELECT 3, slice_fts.rowid, bm25(slice_fts), s.msg_id FROM slice_fts" \
-    "  JOIN message_slices s ON s.id = slice_fts.rowid WHERE slice_fts MATCH ?1 ORDER BY rank LIMIT ?6)"
+    " SELECT * FROM (SELECT CASE WHEN s.doc > 0 THEN 3 ELSE 4 END, slice_fts.rowid, bm25(slice_fts), s.doc" \
+    "  FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid WHERE slice_fts MATCH ?1 ORDER BY rank LIMIT ?6)"
 #define SEARCH_FILTERED(slices) \
     "SELECT h.kind, h.rid, h.score, h.msg FROM (" \
     " SELECT 1 AS kind, m.chat_id AS chat_id, msg_fts.rowid AS rid, bm25(msg_fts) AS score, m.id AS msg" \
@@ -118,8 +118,13 @@ enum {
     " ORDER BY h.score LIMIT ?6"
 #define SEARCH_FILTERED_SLICES \
     " UNION ALL" \
-    " SELECT 3, m.chat_id, slice_fts.rowid, bm25(slice_fts), m.id" \
-    "  FROM slice_fts JOIN message_slices s ON s.id = slice_fts.rowid JOIN messages m ON m.id = s.msg_id" \
+    " SELECT 3, m.chat_id, slice_fts.rowid, bm25(slice_fts), s.doc" \
+    "  FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid JOIN messages m ON m.id = s.doc" \
+    "  WHERE slice_fts MATCH ?1 AND (?5 = 0 OR m.visible)" \
+    " UNION ALL" \
+    " SELECT 4, p.chat_id, slice_fts.rowid, bm25(slice_fts), s.doc" \
+    "  FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid JOIN parts p ON p.id = -s.doc" \
+    "  JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal" \
     "  WHERE slice_fts MATCH ?1 AND (?5 = 0 OR m.visible)"
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -163,7 +168,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                         " ORDER BY source_uuid LIMIT 3",
     [ST_MSG_EACH] = "SELECT " MSG_COLS " WHERE chat_id = ?1 ORDER BY ordinal",
     [ST_MSG_EACH_VISIBLE] = "SELECT " MSG_COLS " WHERE chat_id = ?1 AND visible ORDER BY ordinal",
-    [ST_PART_EACH] = "SELECT msg_ordinal, kind, name, text, text_at, text_len, is_error FROM parts"
+    [ST_PART_EACH] = "SELECT msg_ordinal, kind, name, text, text_at, text_len, is_error, id FROM parts"
                      " WHERE chat_id = ?1 ORDER BY msg_ordinal, ordinal",
     [ST_SEARCH_TOP] = SEARCH_TOP(""),
     [ST_SEARCH_TOP_SLICES] = SEARCH_TOP(SEARCH_TOP_SLICES),
@@ -181,17 +186,22 @@ static const char *const stmt_sql[ST_COUNT] = {
                       " WHERE title_fts MATCH ?1 AND rowid = ?6",
     [ST_COUNTS] = "SELECT count(*), coalesce(sum(message_count), 0), coalesce(sum(part_count), 0) FROM chats",
     // Slices (see "Slices" below).
-    [ST_SLICE_INSERT] = "INSERT INTO message_slices(id, chat_id, msg_id, seq, len, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_SLICE_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM message_slices",
-    [ST_SLICE_FTS_BATCH] = "INSERT INTO slice_fts(rowid, text) SELECT id, text FROM message_slices WHERE id >= ?1 AND id < ?2",
-    [ST_SLICE_FTS_DELETE] = "INSERT INTO slice_fts(slice_fts, rowid, text) SELECT 'delete', id, text FROM message_slices"
+    [ST_SLICE_INSERT] = "INSERT INTO text_slices(id, chat_id, doc, seq, len, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_SLICE_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM text_slices",
+    [ST_SLICE_FTS_BATCH] = "INSERT INTO slice_fts(rowid, text) SELECT id, text FROM text_slices WHERE id >= ?1 AND id < ?2",
+    [ST_SLICE_FTS_DELETE] = "INSERT INTO slice_fts(slice_fts, rowid, text) SELECT 'delete', id, text FROM text_slices"
                             " WHERE chat_id = ?1 AND id < ?2",
-    [ST_SLICE_DELETE] = "DELETE FROM message_slices WHERE chat_id = ?1",
-    [ST_SLICE_LEN] = "SELECT coalesce(sum(len), 0), count(*) FROM message_slices WHERE msg_id = ?1",
-    [ST_SLICE_EACH] = "SELECT text FROM message_slices WHERE msg_id = ?1 ORDER BY seq",
+    [ST_SLICE_DELETE] = "DELETE FROM text_slices WHERE chat_id = ?1",
+    [ST_SLICE_LEN] = "SELECT coalesce(sum(len), 0), count(*) FROM text_slices WHERE doc = ?1",
+    [ST_SLICE_EACH] = "SELECT text FROM text_slices WHERE doc = ?1 ORDER BY seq",
     [ST_SNIP_SLICE] = "SELECT chatlog_snippet(slice_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role"
-                      " FROM slice_fts JOIN message_slices s ON s.id = slice_fts.rowid JOIN messages m ON m.id = s.msg_id"
+                      " FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid JOIN messages m ON m.id = s.doc"
                       " WHERE slice_fts MATCH ?1 AND slice_fts.rowid = ?6",
+    [ST_SNIP_PART_SLICE] = "SELECT chatlog_snippet(slice_fts, 0, ?2, ?3, ?4, ?5), p.chat_id, p.msg_ordinal, m.created,"
+                           " m.role, p.ordinal, p.kind, p.name"
+                           " FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid JOIN parts p ON p.id = -s.doc"
+                           " JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal"
+                           " WHERE slice_fts MATCH ?1 AND slice_fts.rowid = ?6",
 };
 
 struct ChatDb {
@@ -637,31 +647,33 @@ static bool step_write(ChatDb *db, sqlite3_stmt *s, ChatError *err, const char *
     return db_fail(db, err, what);
 }
 
-// Slices: messages too big to index whole.
+// Slices: texts too big to index whole.
 //
 // FTS5 builds a document's whole index in memory before it can write any of it (a 50 MB
 // message of log lines took over 300 MB), and SQLite holds a value whole while it reads or
-// writes it. So a message text over CHAT_DB_SLICE_BYTES is stored in message_slices, cut at
+// writes it. So a message text, or a part text stored on its own (an attachment's extracted
+// content, a tool result), over CHAT_DB_SLICE_BYTES is stored in text_slices, cut at
 // whitespace into slices of at most that size, each its own row of slice_fts; its
-// messages.text is ''. Memory then follows the slice, not the message: SQLite never holds more
-// than one slice, and FTS5 writes its index out between slices. Readers put the slices back
-// together (chat_db_each_message) and a hit in a slice is a hit in its message. The price: a
-// phrase cut by a slice boundary is not found, and every word of a query must fall in one
-// slice. The tables are made by the first write transaction that needs them (a database
-// made by an older chatlog has none) and are not part of the schema version: an older
-// chatlog reads such a database and only misses hits in the sliced messages.
+// messages.text or parts.text is ''. A slice's `doc` says whose it is: a message id, or
+// minus a part id. Memory then follows the slice, not the text: SQLite never holds more than
+// one slice, and FTS5 writes its index out between slices. Readers put the slices back
+// together (chat_db_each_message) and a hit in a slice is a hit in its message or part. The
+// price: a phrase cut by a slice boundary is not found, and every word of a query must fall
+// in one slice. The tables are made by the first write transaction that needs them (a
+// database made by an older chatlog has none) and are not part of the schema version: an
+// older chatlog reads such a database and only misses the sliced texts.
 // 1 MB: FTS5 then needs some 5 MB for a slice of the worst text (every other word unique).
 // Bigger slices cost more memory and were no faster: a 50 MB message imported in 4.5 s of CPU
 // with 1 MB slices, 6.1 s with 4 MB ones.
 #define CHAT_DB_SLICE_BYTES AK_MB(1)
 
 static const char slices_sql[] =
-    "CREATE TABLE IF NOT EXISTS message_slices("
-    " id INTEGER PRIMARY KEY, chat_id INTEGER NOT NULL, msg_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    "CREATE TABLE IF NOT EXISTS text_slices("
+    " id INTEGER PRIMARY KEY, chat_id INTEGER NOT NULL, doc INTEGER NOT NULL, seq INTEGER NOT NULL,"
     " len INTEGER NOT NULL, text TEXT NOT NULL);\n"
-    "CREATE INDEX IF NOT EXISTS message_slices_msg ON message_slices(msg_id, seq);\n"
-    "CREATE INDEX IF NOT EXISTS message_slices_chat ON message_slices(chat_id);\n"
-    "CREATE VIRTUAL TABLE IF NOT EXISTS slice_fts USING fts5(text, content='message_slices', content_rowid='id',"
+    "CREATE INDEX IF NOT EXISTS text_slices_doc ON text_slices(doc, seq);\n"
+    "CREATE INDEX IF NOT EXISTS text_slices_chat ON text_slices(chat_id);\n"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS slice_fts USING fts5(text, content='text_slices', content_rowid='id',"
     " tokenize='chatlog');\n";
 
 static bool slices_present(ChatDb *db, ChatError *err) {
@@ -705,7 +717,7 @@ static uint64_t slice_end(AkStr text, uint64_t at) {
     return end;
 }
 
-static bool slices_put(ChatDb *db, int64_t chat_id, int64_t msg_id, AkStr text, ChatError *err) {
+static bool slices_put(ChatDb *db, int64_t chat_id, int64_t doc, AkStr text, ChatError *err) {
     sqlite3_stmt *s = slices_begin(db, err) ? stmt_get(db, ST_SLICE_INSERT, err) : NULL;
     if (!s) return false;
     int64_t seq = 0;
@@ -713,24 +725,25 @@ static bool slices_put(ChatDb *db, int64_t chat_id, int64_t msg_id, AkStr text, 
         uint64_t end = slice_end(text, at);
         sqlite3_bind_int64(s, 1, db->next_slice++);
         sqlite3_bind_int64(s, 2, chat_id);
-        sqlite3_bind_int64(s, 3, msg_id);
+        sqlite3_bind_int64(s, 3, doc);
         sqlite3_bind_int64(s, 4, seq);
         sqlite3_bind_int64(s, 5, (int64_t)(end - at));
         sqlite3_bind_text64(s, 6, text.ptr + at, end - at, SQLITE_STATIC, SQLITE_UTF8);
-        if (!step_write(db, s, err, "storing slice %lld of a %.1f MB message", (long long)seq, text.len / 1048576.0))
+        if (!step_write(db, s, err, "storing slice %lld of a %.1f MB text", (long long)seq, text.len / 1048576.0))
             return false;
         at = end;
     }
     return true;
 }
 
-// The text of a sliced message, put together on `arena`; an empty text if it has no slices.
-static bool slices_read(ChatDb *db, AkArena *arena, int64_t msg_id, AkStr *out, ChatError *err) {
+// The text of a sliced document (see slices_doc), put together on `arena`; an empty text if it
+// has no slices.
+static bool slices_read(ChatDb *db, AkArena *arena, int64_t doc, AkStr *out, ChatError *err) {
     *out = ak_str("", 0);
     if (!slices_present(db, err)) return db->slices == 2; // no slice tables: nothing sliced
     sqlite3_stmt *s = stmt_get(db, ST_SLICE_LEN, err);
     if (!s) return false;
-    sqlite3_bind_int64(s, 1, msg_id);
+    sqlite3_bind_int64(s, 1, doc);
     int rc = sqlite3_step(s);
     int64_t len = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
@@ -741,7 +754,7 @@ static bool slices_read(ChatDb *db, AkArena *arena, int64_t msg_id, AkStr *out, 
         return chat_fail(err, "%s: no memory to read a message of %.1f MB: %s", db->path, len / 1048576.0,
                          ak_arena_error(arena));
     if (!(s = stmt_get(db, ST_SLICE_EACH, err))) return false;
-    sqlite3_bind_int64(s, 1, msg_id);
+    sqlite3_bind_int64(s, 1, doc);
     uint64_t n = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         AkStr part = col_str(s, 0);
@@ -751,8 +764,8 @@ static bool slices_read(ChatDb *db, AkArena *arena, int64_t msg_id, AkStr *out, 
     }
     sqlite3_reset(s);
     if (rc == SQLITE_CORRUPT || (rc == SQLITE_DONE && n != (uint64_t)len))
-        return chat_fail(err, "%s: message %lld: its slices do not add up to %lld bytes (damaged database?)", db->path,
-                         (long long)msg_id, (long long)len);
+        return chat_fail(err, "%s: %s %lld: its slices do not add up to %lld bytes (damaged database?)", db->path,
+                         doc > 0 ? "message" : "part", (long long)(doc > 0 ? doc : -doc), (long long)len);
     if (rc != SQLITE_DONE) return db_fail(db, err, "reading a sliced message");
     p[n] = 0;
     *out = ak_str(p, n);
@@ -773,7 +786,7 @@ static bool put_messages(ChatDb *db, int64_t chat_id, const ChatConv *c, ChatErr
         sqlite3_bind_text(ms, 5, chat_role_name(m->role), -1, SQLITE_STATIC);
         bind_str(ms, 6, m->author);
         bind_time(ms, 7, m->created);
-        bool sliced = m->text.len > CHAT_DB_SLICE_BYTES; // stored in message_slices instead (see "Slices")
+        bool sliced = m->text.len > CHAT_DB_SLICE_BYTES; // stored in text_slices instead (see "Slices")
         bind_str(ms, 8, sliced ? ak_str("", 0) : m->text);
         sqlite3_bind_int(ms, 9, m->visible);
         sqlite3_bind_int(ms, 10, m->hidden);
@@ -801,14 +814,17 @@ static bool put_messages(ChatDb *db, int64_t chat_id, const ChatConv *c, ChatErr
                 sqlite3_bind_int64(ps, 7, at);
                 sqlite3_bind_int64(ps, 8, (int64_t)p->text.len);
             } else {
-                bind_str(ps, 6, p->text);
+                bind_str(ps, 6, p->text.len > CHAT_DB_SLICE_BYTES ? ak_str("", 0) : p->text); // else in slices
                 sqlite3_bind_null(ps, 7);
                 sqlite3_bind_null(ps, 8);
                 db->unindexed_bytes += p->text.len;
             }
+            int64_t part_id = db->next_part++;
             sqlite3_bind_int(ps, 9, p->is_error);
-            sqlite3_bind_int64(ps, 10, db->next_part++);
+            sqlite3_bind_int64(ps, 10, part_id);
             if (!step_write(db, ps, err, "storing part %u of message %u of conversation %.*s", j, i, u, c->uuid.ptr))
+                return false;
+            if (at < 0 && p->text.len > CHAT_DB_SLICE_BYTES && !slices_put(db, chat_id, -part_id, p->text, err))
                 return false;
         }
     }
@@ -1048,6 +1064,7 @@ bool chat_db_each_message(ChatDb *db, int64_t chat_id, bool visible_only, ChatMs
             p->is_error = sqlite3_column_int(ps, 6) != 0;
             if (sqlite3_column_type(ps, 3) != SQLITE_NULL) {
                 p->text = str_copy(db->arena, col_str(ps, 3));
+                if (p->text.len == 0) ok = slices_read(db, db->arena, -sqlite3_column_int64(ps, 7), &p->text, err);
                 continue;
             }
             // A byte range of the message's text, which stays valid during the callback.
@@ -1129,16 +1146,17 @@ static int match_expr(const char *q, char *out) {
 
 // What step 1 keeps per hit; step 2 turns it into a ChatHit.
 typedef struct ChatHitRef {
-    int kind; // 0 title, 1 message, 2 part: the order of ChatHitKind; 3 a slice of a message
+    int kind; // 0 title, 1 message, 2 part: the order of ChatHitKind; 3, 4 a slice of a message, a part
     int64_t rowid;
     double score;
-    int64_t msg; // kind 3: the sliced message
+    int64_t msg; // kinds 3 and 4: the sliced document (slices_doc)
 } ChatHitRef;
 
 static bool hit_fill(ChatDb *db, AkArena *arena, const char *expr, const ChatSearchOpts *o, const ChatHitRef *r,
                      ChatHit *h, ChatError *err) {
-    static const int stmt_for[] = {ST_SNIP_TITLE, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_SLICE};
-    *h = (ChatHit){.kind = r->kind == 3 ? CHAT_HIT_MESSAGE : (ChatHitKind)r->kind, .ordinal = -1, .part = -1, .score = r->score,
+    static const int stmt_for[] = {ST_SNIP_TITLE, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_SLICE, ST_SNIP_PART_SLICE};
+    static const ChatHitKind kind_for[] = {CHAT_HIT_TITLE, CHAT_HIT_MESSAGE, CHAT_HIT_PART, CHAT_HIT_MESSAGE, CHAT_HIT_PART};
+    *h = (ChatHit){.kind = kind_for[r->kind], .ordinal = -1, .part = -1, .score = r->score,
                    .role = CHAT_ROLE_OTHER, .part_kind = CHAT_PART_TEXT};
     sqlite3_stmt *s = stmt_get(db, stmt_for[r->kind], err);
     if (!s) return false;
@@ -1160,7 +1178,7 @@ static bool hit_fill(ChatDb *db, AkArena *arena, const char *expr, const ChatSea
             h->role = (ChatRole)name_lookup(role_names, (int)AK_ARRAY_COUNT(role_names), sqlite3_column_text(s, 4),
                                             CHAT_ROLE_OTHER);
         }
-        if (r->kind == 2) {
+        if (h->kind == CHAT_HIT_PART) {
             h->part = sqlite3_column_int(s, 5);
             h->part_kind = (ChatPartKind)name_lookup(kind_names, (int)AK_ARRAY_COUNT(kind_names),
                                                      sqlite3_column_text(s, 6), CHAT_PART_UNKNOWN);
@@ -1229,12 +1247,12 @@ bool chat_db_search(ChatDb *db, AkArena *arena, const char *query, const ChatSea
     int rc = SQLITE_DONE;
     while (n < o.limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         int kind = sqlite3_column_int(s, 0);
-        if (kind < 0 || kind > 3) continue;
-        // The slices of one message are one hit, the best slice's (rows come best first).
+        if (kind < 0 || kind > 4) continue;
+        // The slices of one text are one hit, the best slice's (rows come best first).
         int64_t msg = sqlite3_column_int64(s, 3);
         bool seen = false;
-        for (uint32_t k = 0; kind == 3 && k < n && !seen; k++)
-            seen = refs[k].kind == 3 && refs[k].msg == msg;
+        for (uint32_t k = 0; kind >= 3 && k < n && !seen; k++)
+            seen = refs[k].kind >= 3 && refs[k].msg == msg;
         if (seen) continue;
         refs[n++] = (ChatHitRef){kind, sqlite3_column_int64(s, 1), sqlite3_column_double(s, 2), msg};
     }
