@@ -234,7 +234,9 @@ static void test_huge_text_default_budget(void) {
     ChatError err = {{0}};
     ak_os_set_commit_limit(AK_MB(256));
     REQUIRE(chat_sqlmem_install(AK_MB(64), &err));
-    const uint64_t msg_bytes = (uint64_t)(AK_MB(50) * test_scale()), att_bytes = (uint64_t)(AK_MB(6) * test_scale());
+    // At least two slices each, at any scale.
+    const uint64_t msg_bytes = AK_MAX((uint64_t)(AK_MB(50) * test_scale()), AK_MB(2) + 1000);
+    const uint64_t att_bytes = AK_MAX((uint64_t)(AK_MB(6) * test_scale()), AK_MB(1) + 1000);
     const char *json = tmp_path("huge.json"), *path = tmp_path("huge.db");
     write_export(json, "2025-01-01T00:00:00Z", msg_bytes, " wombat", att_bytes, " numbat");
     AkArena *a = ak_arena_create(.name = "test import", .reserve = AK_GB(1));

@@ -5,6 +5,7 @@
 #  define _DEFAULT_SOURCE
 #endif
 #include "chat/db.h"
+#include "arenakit/os.h"
 #include "chat/tokenizer.h"
 #include "chat/sqlmem.h"
 
@@ -506,6 +507,20 @@ static bool next_id(ChatDb *db, int id, int64_t *out, ChatError *err) {
     return rc == SQLITE_ROW ? true : db_fail(db, err, "starting a transaction");
 }
 
+// SQLite's heap (sqlmem.h) refused: name the budget it is a share of, and what would do.
+static bool index_nomem(ChatDb *db, ChatError *err) {
+    uint64_t share = chat_sqlmem_limit(), budget = ak_os_commit_limit();
+    if (!share) return db_fail(db, err, "updating the search index");
+    if (budget && budget < AK_MB(256))
+        return chat_fail(err, "%s: updating the search index: out of memory: SQLite's share of the memory budget "
+                         "(%.0f MB, a quarter of %.0f MB) is too small for this import; raise --memory-budget to "
+                         "%.0f MB or more", db->path, share / 1048576.0, budget / 1048576.0,
+                         AK_MIN(2 * budget, AK_MB(256)) / 1048576.0);
+    return chat_fail(err, "%s: updating the search index: out of memory: SQLite's %.0f MB share of the memory "
+                     "budget is not enough for this import; import the export in smaller parts",
+                     db->path, share / 1048576.0);
+}
+
 static bool index_range(ChatDb *db, int id, int64_t from, int64_t to, ChatError *err) {
     if (from >= to) return true;
     sqlite3_stmt *s = stmt_get(db, id, err);
@@ -514,7 +529,8 @@ static bool index_range(ChatDb *db, int id, int64_t from, int64_t to, ChatError 
     sqlite3_bind_int64(s, 2, to);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? true : db_fail(db, err, "updating the search index");
+    if (rc == SQLITE_DONE) return true;
+    return (rc & 0xFF) == SQLITE_NOMEM ? index_nomem(db, err) : db_fail(db, err, "updating the search index");
 }
 
 static bool index_pending(ChatDb *db, ChatError *err) {

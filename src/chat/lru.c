@@ -10,6 +10,9 @@
 // against the budget, and they are the first memory given back when room is needed.
 #include "chat/lru.h"
 
+#include "arenakit/os.h"
+
+#include <math.h>
 #include <stdio.h>
 
 typedef struct LruRecord {
@@ -181,6 +184,14 @@ ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, int64_t chat_id, C
     uint64_t need = lru_estimate(lru, size_hint);
     if (need > lru->cfg.budget) {
         lru->st.refusals++;
+        // Under a process budget the message budget is what it leaves (store.h), less a 1/16
+        // margin and SQLite's quarter: name the process budget that would make room.
+        uint64_t limit = ak_os_commit_limit();
+        if (limit)
+            return chat_fail(err, "chat #%lld needs about %.1f MB, more than the whole message budget of %.1f MB; "
+                             "raise --memory-budget to %.0f MB or more", (long long)chat_id, need / 1048576.0,
+                             lru->cfg.budget / 1048576.0,
+                             ceil((limit + (need - lru->cfg.budget) * 16 / 11) / 1048576.0) + 1), NULL;
         return chat_fail(err, "chat #%lld needs about %.1f MB, more than the whole message budget of %.1f MB",
                          (long long)chat_id, need / 1048576.0, lru->cfg.budget / 1048576.0), NULL;
     }
