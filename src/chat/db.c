@@ -322,6 +322,7 @@ static void read_end(ChatDb *db, bool opened) {
 static bool register_tokenizer(ChatDb *db, ChatError *err) {
     int rc = chat_fts_register(db->sql);
     if (rc == SQLITE_ERROR) return chat_fail(err, "%s: this SQLite has no FTS5, or one too old (before 3.20)", db->path);
+    if (rc == SQLITE_NOMEM) return chat_fail(err, "%s: registering the tokenizer: out of memory", db->path);
     if (rc != SQLITE_OK) return db_fail(db, err, "registering the tokenizer");
     return true;
 }

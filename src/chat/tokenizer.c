@@ -103,11 +103,13 @@ static fts5_tokenizer chat_tokenizer = {tok_create, tok_delete, tok_run};
 int chat_fts_register(sqlite3 *db) {
     fts5_api *api = NULL;
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK) return SQLITE_ERROR;
+    int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &s, NULL);
+    if (rc != SQLITE_OK) return (rc & 0xFF) == SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR; // else: no fts5()
     sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
-    sqlite3_step(s);
+    rc = sqlite3_step(s);
     sqlite3_finalize(s);
+    if (rc != SQLITE_ROW) return (rc & 0xFF) == SQLITE_NOMEM ? SQLITE_NOMEM : rc;
     if (!api || api->iVersion < 2) return SQLITE_ERROR;
-    int rc = api->xCreateTokenizer(api, "chatlog", api, &chat_tokenizer, NULL);
+    rc = api->xCreateTokenizer(api, "chatlog", api, &chat_tokenizer, NULL);
     return rc == SQLITE_OK ? chat_snippet_register(api) : rc;
 }

@@ -17,8 +17,8 @@
 #include <sqlite3.h>
 
 // Registers the "chatlog" tokenizer and chatlog_snippet() (snippet.h) with the connection's
-// FTS5. SQLITE_OK, SQLITE_ERROR when the SQLite has no FTS5 (or one before 3.20), or the
-// code FTS5 gave.
+// FTS5. SQLITE_OK, SQLITE_ERROR when the SQLite has no FTS5 (or one before 3.20), else the
+// code SQLite gave (SQLITE_NOMEM when its allocator refused).
 int chat_fts_register(sqlite3 *db);
 
 #endif
