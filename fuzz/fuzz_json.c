@@ -6,12 +6,15 @@
 //    gives the same text (so numbers and escapes survive);
 //  - each object item either normalizes or fails with a message, and a normalized conversation
 //    keeps its invariants: the visible thread first, sibling positions in range, every part
-//    readable and valid UTF-8; the driver over the whole input agrees with the item count.
+//    readable and valid UTF-8; the driver over the whole input agrees with the item count in
+//    each mode (default: bad conversations skipped; skip_bad: also salvage before a syntax
+//    fault; strict: all or nothing).
 //
 //   make fuzz && build/fuzz/fuzz/fuzz_json -max_total_time=300 CORPUS_DIR ../shared/samples/*/
 #include "arenakit/arenakit.h"
 #include "arenakit/utf8.h"
 #include "chat/import.h"
+#include "chat/sources.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +101,7 @@ static AkStr read_all(ChatJsonReader *r, uint32_t *objects, uint32_t *good) {
         FUZZ_CHECK(ak_str_eq(chat_json_write(arena, again), w));
         ak_str_builder_append(&b, w);
         ak_str_builder_append(&b, AK_STR("\n"));
-        if (objects && v->kind == CHAT_JSON_OBJECT) {
+        if (objects) { // every item: the driver counts a non-object one as a bad conversation
             ChatConv conv;
             (*objects)++;
             if (chat_import_conv(arena, v, &conv, &e)) {
@@ -134,14 +137,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         abort();
     }
 
-    // The driver sees the same document: with skip_bad every normalizable object reaches the
-    // sink when the syntax holds.
+    // The driver sees the same document. By default a syntax fault fails the import and bad
+    // conversations are skipped; with skip_bad the fault is listed instead, and the objects
+    // before it still reach the sink; strict fails on any bad conversation too.
+    // Documents the driver hands to the newer sources (JSON Lines, Gemini; decided on the
+    // same first bytes) are fuzz_sources' to check.
+    if (chat_sources_sniff((const char *)data, size < sizeof(((ChatSourcePeek *)0)->head) ? size : sizeof(((ChatSourcePeek *)0)->head)) !=
+        CHAT_SOURCE_KIND_EXPORT)
+        return 0;
     ChatImportReport rep;
-    ChatImportOptions opt = {.skip_bad = true};
+    ChatImportOptions opt = {0};
     sunk = 0;
     bool ok = chat_import_memory(arena, "fuzz", (const char *)data, size, &opt, fuzz_sink, NULL, &rep, &err);
     FUZZ_CHECK(ok == whole_ok);
-    if (ok) FUZZ_CHECK(sunk == good && rep.chats == good);
+    if (ok) FUZZ_CHECK(sunk == good && rep.chats == good && rep.bad == objects - good && rep.broken_files == 0);
+    if (!ok) FUZZ_CHECK(err.msg[0] != 0);
+
+    opt = (ChatImportOptions){.skip_bad = true};
+    sunk = 0;
+    ok = chat_import_memory(arena, "fuzz", (const char *)data, size, &opt, fuzz_sink, NULL, &rep, &err);
+    FUZZ_CHECK(ok); // nothing but a sink failure is fatal, and this sink never fails
+    FUZZ_CHECK(sunk == good && rep.chats == good && rep.broken_files == (whole_ok ? 0u : 1u));
+    FUZZ_CHECK(whole_ok || (rep.bad_listed > 0 && rep.bad_list[rep.bad_listed - 1].len > 0));
+
+    opt = (ChatImportOptions){.strict = true};
+    ok = chat_import_memory(arena, "fuzz", (const char *)data, size, &opt, fuzz_sink, NULL, &rep, &err);
+    FUZZ_CHECK(ok == (whole_ok && good == objects));
     if (!ok) FUZZ_CHECK(err.msg[0] != 0);
     return 0;
 }

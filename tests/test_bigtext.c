@@ -271,7 +271,14 @@ static void test_huge_text_default_budget(void) {
         CHECK_EQ(kind, CHAT_HIT_PART);
         if (snip.ptr) CHECK_STR_CONTAINS(snip.ptr, "[numbat]");
         CHECK_EQ(hits_of(s, a, "arena", NULL, NULL), 1); // in every slice, one hit
-        CHECK(chat_db_check(s->db, &err));
+        CHECK_MSG(chat_db_check(s->db, &err), "check: %s", err.msg);
+        // A slice that lost a byte is damage `chatlog check` names.
+        sqlite3 *h = chat_db_handle(s->db);
+        REQUIRE(sqlite3_exec(h, "UPDATE text_slices SET len = len + 1 WHERE seq = 0", NULL, NULL, NULL) == SQLITE_OK);
+        CHECK(!chat_db_check(s->db, &err));
+        CHECK_STR_CONTAINS(err.msg, "slice");
+        REQUIRE(sqlite3_exec(h, "UPDATE text_slices SET len = len - 1 WHERE seq = 0", NULL, NULL, NULL) == SQLITE_OK);
+        CHECK_MSG(chat_db_check(s->db, &err), "check: %s", err.msg);
     }
     chat_store_close(s);
 

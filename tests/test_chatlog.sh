@@ -93,7 +93,10 @@ check_broken() { # file, text expected in the error
 }
 check_broken truncated.json "3590"
 check_broken not-json.json "byte 0"
-check_broken wrong-types.json "a3c5e7f9-1b2d-4f46-8a8c-9e0f1a2b3c4d"
+# Well-formed, but no conversation can be read: each is skipped and named, none imported, exit 3.
+expect "broken wrong-types.json skips all three" 3 run import --quiet "$samples/broken/wrong-types.json"
+contains "broken wrong-types.json names the first" "$tmp/err" "a3c5e7f9-1b2d-4f46-8a8c-9e0f1a2b3c4d"
+expect "broken wrong-types.json --strict fails" 1 run import --quiet --strict "$samples/broken/wrong-types.json"
 check_broken bad-utf8.json "699"
 check_broken deep-nesting.json "nesting"
 check_broken empty.json "empty file"
@@ -103,7 +106,7 @@ expect "empty array is fine" 0 run import --quiet "$samples/broken/empty-array.j
 contains "empty array says 0" "$tmp/out" "0 chats"
 expect "missing file" 1 run import --quiet "$tmp/nope.json"
 [ "$(run list --json | md5sum)" = "$sum_before" ] && ok "database unchanged by broken imports" || bad "database unchanged" "listing differs"
-expect "skip-bad imports the good ones" 0 run import --quiet --skip-bad "$samples/broken/wrong-types.json"
+expect "skip-bad imports the good ones, exit 3" 3 run import --quiet --skip-bad "$samples/broken/wrong-types.json"
 contains "skip-bad lists the bad" "$tmp/err" "skipped"
 
 # A file that is not a database is refused and left alone.

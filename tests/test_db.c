@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 static char tmp_dir[256];
 
@@ -362,6 +363,7 @@ static void test_put_statuses(void) {
     // A single field change is noticed too.
     ChatConv c1v3 = c1v2;
     c1v3.msgs[3].visible = false;
+    c1v3.visible_count--; // as an importer counts it (chatlog check compares the two)
     REQUIRE(chat_db_put(db, &c1v3, &r, &err));
     CHECK_EQ(r.status, CHAT_PUT_UPDATED);
     REQUIRE(chat_db_put(db, &c1v3, &r, &err));
@@ -379,6 +381,78 @@ static void test_put_statuses(void) {
     bad.uuid = ak_str("", 0);
     CHECK(!chat_db_put(db, &bad, &r, &err));
     CHECK_STR_CONTAINS(err.msg, "no uuid");
+    chat_db_close(db);
+    ak_arena_release(a);
+}
+
+// An older copy never replaces a newer one (issue 13 item 2): the update time decides, then the
+// message count; the older copy is reported as kept newer and search keeps the new words. A
+// uuid twice in one transaction keeps its newest copy and says it is a duplicate.
+static void test_older_copy_kept_newer(void) {
+    AkArena *a = ak_arena_create(.name = "test");
+    ChatDb *db = open_fresh("older.db");
+    REQUIRE(db);
+    ChatError err = {{0}};
+    ChatPutResult r;
+    ChatConv v2 = make_conv(a, CHAT_SOURCE_CLAUDE, "o-1", "Newer", 6, 2);
+    v2.updated = 1800000000.0;
+    REQUIRE(chat_db_put(db, &v2, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_ADDED);
+    CHECK(!r.duplicate);
+    int64_t id = r.chat_id;
+    ChatConv v1 = make_conv(a, CHAT_SOURCE_CLAUDE, "o-1", "Older", 9, 1); // more messages, but older
+    v1.updated = 1700000000.0;
+    REQUIRE(chat_db_put(db, &v1, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_KEPT_NEWER);
+    CHECK_EQ(r.chat_id, id);
+    ChatRow row;
+    REQUIRE(chat_db_get_chat(db, a, id, &row, &err));
+    CHECK(str_is(row.title, "Newer"));
+    CHECK_EQ(row.message_count, 6);
+    CHECK_EQ(search_count(db, a, "\"o-1 version 2\"", NULL), 6);
+    CHECK_EQ(search_count(db, a, "\"o-1 version 1\"", NULL), 0);
+    // Same time: fewer messages is older, as many or more is not.
+    ChatConv fewer = make_conv(a, CHAT_SOURCE_CLAUDE, "o-1", "Fewer", 4, 3);
+    fewer.updated = v2.updated;
+    REQUIRE(chat_db_put(db, &fewer, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_KEPT_NEWER);
+    ChatConv more = make_conv(a, CHAT_SOURCE_CLAUDE, "o-1", "More", 7, 4);
+    more.updated = v2.updated;
+    REQUIRE(chat_db_put(db, &more, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_UPDATED);
+    // An unknown time falls back to the message count.
+    ChatConv unknown = make_conv(a, CHAT_SOURCE_CLAUDE, "o-1", "Unknown time", 5, 5);
+    unknown.updated = CHAT_TIME_UNKNOWN;
+    REQUIRE(chat_db_put(db, &unknown, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_KEPT_NEWER);
+    REQUIRE(chat_db_get_chat(db, a, id, &row, &err));
+    CHECK(str_is(row.title, "More"));
+    CHECK(chat_db_check(db, &err));
+
+    // Duplicates in one transaction: old, newest, older again: the newest stays.
+    REQUIRE(chat_db_begin(db, &err));
+    ChatConv d1 = make_conv(a, CHAT_SOURCE_CHATGPT, "dup", "First copy", 3, 1);
+    ChatConv d2 = make_conv(a, CHAT_SOURCE_CHATGPT, "dup", "Newest copy", 5, 2);
+    d2.updated = d1.updated + 100;
+    REQUIRE(chat_db_put(db, &d1, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_ADDED);
+    CHECK(!r.duplicate);
+    REQUIRE(chat_db_put(db, &d2, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_UPDATED);
+    CHECK(r.duplicate);
+    REQUIRE(chat_db_put(db, &d1, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_KEPT_NEWER);
+    CHECK(r.duplicate);
+    REQUIRE(chat_db_commit(db, &err));
+    REQUIRE(chat_db_get_chat(db, a, r.chat_id, &row, &err));
+    CHECK(str_is(row.title, "Newest copy"));
+    // The next transaction starts afresh: the same chat again is no duplicate.
+    REQUIRE(chat_db_begin(db, &err));
+    REQUIRE(chat_db_put(db, &d2, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_UNCHANGED);
+    CHECK(!r.duplicate);
+    REQUIRE(chat_db_commit(db, &err));
+    CHECK(chat_db_check(db, &err));
     chat_db_close(db);
     ak_arena_release(a);
 }
@@ -645,6 +719,111 @@ static void test_bad_files(void) {
     remove_db(p), remove_db(real), remove_db(half), remove_db(newer), remove_db(foreign);
 }
 
+// A process killed in the middle of a rollback-journal commit (issue 13 item 3): the file holds
+// half-written pages (a new database: pages of zeros, no header yet) and a hot -journal. Opening
+// must let SQLite roll the journal back, not call the file damaged or foreign forever.
+static void kill_mid_commit(const char *path, bool fresh) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        sqlite3 *s;
+        if (sqlite3_open(path, &s) != SQLITE_OK) _exit(2);
+        sqlite3_exec(s, fresh ? "PRAGMA page_size=16384" : "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+        // A tiny cache spills the transaction's pages into the file before the commit.
+        sqlite3_exec(s, "PRAGMA cache_size=2; BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (fresh) sqlite3_exec(s, "PRAGMA application_id=1128811591; PRAGMA user_version=1", NULL, NULL, NULL);
+        sqlite3_exec(s, "CREATE TABLE filler(x)", NULL, NULL, NULL);
+        for (int i = 0; i < 200; i++)
+            sqlite3_exec(s, "INSERT INTO filler VALUES (randomblob(3000))", NULL, NULL, NULL);
+        if (!fresh) sqlite3_exec(s, "DELETE FROM chats", NULL, NULL, NULL);
+        raise(SIGKILL);
+        _exit(3);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+}
+
+static void test_hot_journal(void) {
+    ChatError err = {{0}};
+    char journal[600];
+    // A first open killed while creating: zeros and a hot journal. Read-only: SQLite rolls it
+    // back to empty, which says "import first"; writing: a new database.
+    const char *p = tmp_path("killed-new.db");
+    remove_db(p);
+    kill_mid_commit(p, true);
+    snprintf(journal, sizeof journal, "%s-journal", p);
+    REQUIRE(exists(journal));
+    size_t len;
+    char *b = read_file(p, &len);
+    REQUIRE(b);
+    CHECK_MSG(len >= 16384 && b[0] == 0, "the simulated crash left %zu bytes starting %02x", len, (unsigned char)b[0]);
+    free(b);
+    CHECK(chat_db_open(p, CHAT_DB_READONLY, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "empty");
+    CHECK(!exists(journal));
+    kill_mid_commit(p, true);
+    ChatDb *db = chat_db_open(p, 0, &err);
+    CHECK_MSG(db != NULL, "%s", err.msg);
+    chat_db_close(db);
+
+    // Our database killed mid-commit (chats deleted, pages spilled): the 50 chats come back,
+    // for a reader as for a writer.
+    p = tmp_path("killed-real.db");
+    make_real_db(p, 50);
+    kill_mid_commit(p, false);
+    snprintf(journal, sizeof journal, "%s-journal", p);
+    CHECK(exists(journal));
+    REQUIRE((db = chat_db_open(p, CHAT_DB_READONLY, &err)));
+    ChatDbStats st;
+    CHECK(chat_db_stats(db, &st, &err));
+    CHECK_EQ(st.chats, 50);
+    CHECK_MSG(chat_db_check(db, &err), "%s", err.msg);
+    chat_db_close(db);
+    REQUIRE((db = chat_db_open(p, 0, &err)));
+    CHECK(chat_db_stats(db, &st, &err));
+    CHECK_EQ(st.chats, 50);
+    CHECK_MSG(chat_db_check(db, &err), "%s", err.msg);
+    chat_db_close(db);
+    remove_db(p);
+    remove_db(tmp_path("killed-new.db"));
+}
+
+// Undoing a failed first import (issue 13 item 3): the database goes only while it holds no
+// chat, and a handle still open on the removed file is told so at its next transaction
+// instead of committing into a file that is gone.
+static void test_remove_if_empty(void) {
+    AkArena *a = ak_arena_create(.name = "test");
+    ChatError err = {{0}};
+    const char *p = tmp_path("first.db");
+    remove_db(p);
+    ChatDb *waiting = chat_db_open(p, 0, &err); // another import that opened the new file
+    REQUIRE(waiting);
+    bool removed = false;
+    CHECK(chat_db_remove_if_empty(p, &removed, &err));
+    CHECK(removed);
+    CHECK(!exists(p));
+    char side[600];
+    snprintf(side, sizeof side, "%s-wal", p);
+    CHECK(!exists(side));
+    CHECK(!chat_db_begin(waiting, &err));
+    CHECK_STR_CONTAINS(err.msg, "removed or replaced");
+    ChatConv c = make_conv(a, CHAT_SOURCE_CLAUDE, "k-1", "Kept", 2, 1);
+    ChatPutResult r;
+    CHECK(!chat_db_put(waiting, &c, &r, &err));
+    chat_db_close(waiting);
+    CHECK(!exists(p));
+    // A database with a chat stays.
+    ChatDb *db = chat_db_open(p, 0, &err);
+    REQUIRE(db);
+    CHECK(chat_db_put(db, &c, &r, &err));
+    chat_db_close(db);
+    CHECK(chat_db_remove_if_empty(p, &removed, &err));
+    CHECK(!removed);
+    CHECK(exists(p));
+    remove_db(p);
+    ak_arena_release(a);
+}
+
 // Damage the check can see: an index entry with no row, a page overwritten.
 static void test_check_finds_damage(void) {
     ChatError err = {{0}};
@@ -660,7 +839,33 @@ static void test_check_finds_damage(void) {
     CHECK(!chat_db_check(db, &err));
     CHECK_STR_CONTAINS(err.msg, "message index");
     chat_db_close(db);
-    ak_arena_release(a);
+
+    // The store's own rules: counts, ordinals, text ranges. Each broken one is a finding.
+    ChatConv c2 = make_conv(a, CHAT_SOURCE_CLAUDE, "d-2", "Rules", 6, 1);
+    REQUIRE((db = open_fresh("rules.db")));
+    REQUIRE(chat_db_put(db, &c2, &r, &err));
+    sqlite3 *h = chat_db_handle(db);
+    uint32_t n = 0;
+    CHECK(chat_db_check_run(db, true, NULL, NULL, &n, &err));
+    CHECK_EQ(n, 0);
+    static const struct { const char *sql, *finding; } rules[] = {
+        {"UPDATE chats SET message_count = 99", "message_count says 99, 6 messages stored"},
+        {"UPDATE chats SET visible_count = 2", "visible_count says 2"},
+        {"UPDATE messages SET ordinal = 40 WHERE ordinal = 5", "ordinals run 0..40"},
+        {"UPDATE parts SET text_len = 100000 WHERE text IS NULL AND msg_ordinal = 0", "lies outside the message text"},
+        {"UPDATE messages SET part_count = 7 WHERE ordinal = 3", "message 3: part_count says 7"},
+    };
+    REQUIRE(sqlite3_exec(h, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL) == SQLITE_OK); // damage as it comes
+    for (size_t i = 0; i < AK_ARRAY_COUNT(rules); i++) {
+        REQUIRE(sqlite3_exec(h, "SAVEPOINT t", NULL, NULL, NULL) == SQLITE_OK);
+        // Writes that skip the FTS tables: chats' title and messages' text stay as indexed.
+        CHECK_MSG(sqlite3_exec(h, rules[i].sql, NULL, NULL, NULL) == SQLITE_OK, "%s: %s", rules[i].sql, sqlite3_errmsg(h));
+        CHECK(!chat_db_check(db, &err));
+        CHECK_STR_CONTAINS(err.msg, rules[i].finding);
+        REQUIRE(sqlite3_exec(h, "ROLLBACK TO t; RELEASE t", NULL, NULL, NULL) == SQLITE_OK);
+    }
+    CHECK_MSG(chat_db_check(db, &err), "%s", err.msg);
+    chat_db_close(db);
 
     // Garbage over a page in the middle of a closed database: open succeeds (the header is
     // fine), reading the damaged page fails with SQLite's own reason and the path.
@@ -678,6 +883,7 @@ static void test_check_finds_damage(void) {
     CHECK_STR_CONTAINS(err.msg, p);
     chat_db_close(db);
     remove_db(p);
+    ak_arena_release(a);
 }
 
 static void test_rollback(void) {
@@ -864,11 +1070,14 @@ int main(void) {
     RUN(test_create_and_reopen);
     RUN(test_round_trip);
     RUN(test_put_statuses);
+    RUN(test_older_copy_kept_newer);
     RUN(test_search);
     RUN(test_search_visible_only);
     RUN(test_search_hostile_input);
     RUN(test_bad_files);
     RUN(test_check_finds_damage);
+    RUN(test_hot_journal);
+    RUN(test_remove_if_empty);
     RUN(test_rollback);
     RUN(test_batched_index);
     RUN(test_find_chat);

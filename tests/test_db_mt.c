@@ -7,7 +7,9 @@
 #include "arenakit/arenakit.h"
 #include "chat/db.h"
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/wait.h>
 #include <stdatomic.h>
 
 enum { READERS = 2 };
@@ -240,12 +242,47 @@ static void test_writer_and_readers(void) {
     chat_db_close(db);
 }
 
+// Opening more connections beside one that exists must not drop its locks (issue 13 item 1):
+// on POSIX, closing any descriptor of a file releases every lock the process holds on it, so
+// chat_db_open must never open and close the database file itself. A WAL connection holds a
+// shared lock on the file while it is open (that is how the last one to close knows it is
+// the last, and only then deletes the -wal and -shm); another process asks the kernel
+// whether that lock is still there after this process opened two more handles, as the
+// store does for its IO thread and the readers above do.
+static void test_open_beside_connections_keeps_locks(void) {
+    ChatError err = {{0}};
+    ChatDb *a = chat_db_open(db_path, 0, &err);
+    REQUIRE(a);
+    ChatDbStats st;
+    REQUIRE(chat_db_stats(a, &st, &err)); // a read: the connection takes its shared lock
+    ChatDb *b = chat_db_open(db_path, CHAT_DB_READONLY, &err);
+    ChatDb *c = chat_db_open(db_path, 0, &err);
+    CHECK(b && c);
+    chat_db_close(b);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(db_path, O_RDWR);
+        // SQLite's unix locking: shared locks are read locks on 510 bytes past 1 GB + 2.
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0x40000000 + 2, .l_len = 510};
+        if (fd < 0 || fcntl(fd, F_GETLK, &fl) != 0) _exit(2);
+        _exit(fl.l_type == F_UNLCK ? 1 : 0);
+    }
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "the first connection's shared lock is gone after opening others (child status %d)", status);
+    chat_db_close(c);
+    chat_db_close(a);
+}
+
 int main(void) {
     char dir[256];
     snprintf(dir, sizeof dir, "%s/test_db_mt.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     snprintf(db_path, sizeof db_path, "%s/mt.db", dir);
     RUN(test_writer_and_readers);
+    RUN(test_open_beside_connections_keeps_locks);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) printf("could not remove %s\n", dir);

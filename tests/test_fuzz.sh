@@ -16,6 +16,7 @@ for t in build/fuzz/fuzz/*; do
   mkdir -p "$corpus"
   # Every target gets the samples as seeds: JSON for the reader, bytes for the others.
   find "$samples" -type f -name '*.json' -size -200k -exec cp {} "$corpus"/ \; 2>/dev/null
+  find tests/data -type f -size -200k -exec sh -c 'cp "$1" "$2/data-$(echo "$1" | md5sum | cut -c1-12)"' _ {} "$corpus" \; 2>/dev/null
   if "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 "$corpus" >"$corpus.log" 2>&1; then
     ok "$name ($(grep -oE 'DONE.*' "$corpus.log" | head -1))"
   else

@@ -87,14 +87,18 @@ static bool have_samples(void) {
     return f != NULL;
 }
 
-static bool import(const char *path, bool skip_bad, Got *g, ChatImportReport *rep, ChatError *err) {
-    ChatImportOptions opt = {.skip_bad = skip_bad};
+// How an import treats what it cannot read: the default skips bad conversations and fails on
+// a syntax fault; SKIP_BAD also salvages before a syntax fault; STRICT is all or nothing.
+enum { DEFAULT = 0, SKIP_BAD = 1, STRICT = 2 };
+
+static bool import(const char *path, int mode, Got *g, ChatImportReport *rep, ChatError *err) {
+    ChatImportOptions opt = {.skip_bad = mode & SKIP_BAD, .strict = mode & STRICT};
     memset(err, 0, sizeof *err);
     return chat_import_path(arena, path, &opt, keep_sink, g, rep, err);
 }
 
-static bool import_mem(const char *doc, bool skip_bad, Got *g, ChatImportReport *rep, ChatError *err) {
-    ChatImportOptions opt = {.skip_bad = skip_bad};
+static bool import_mem(const char *doc, int mode, Got *g, ChatImportReport *rep, ChatError *err) {
+    ChatImportOptions opt = {.skip_bad = mode & SKIP_BAD, .strict = mode & STRICT};
     memset(err, 0, sizeof *err);
     return chat_import_memory(arena, "mem.json", doc, strlen(doc), &opt, keep_sink, g, rep, err);
 }
@@ -138,19 +142,28 @@ static void check_claude_convs(const Got *g) {
     REQUIRE(m);
     CHECK(part_of(m, CHAT_PART_THINKING, 0) && has(part_of(m, CHAT_PART_THINKING, 0)->text, "second-level index"));
     const ChatPart *p = part_of(m, CHAT_PART_TOOL_USE, 0);
-    CHECK(p && str_is(p->name, "repl") && has(p->text, "\"code\":\"const sizes = [48, 80, 128];\\n"));
+    // The call and its result carry the tool id (tool_use.id = tool_result.tool_use_id).
+    CHECK(p && str_is(p->name, "repl #toolu_01Hq7XbN3wR5tYk2PzLm8vDc") && has(p->text, "\"code\":\"const sizes = [48, 80, 128];\\n"));
     p = part_of(m, CHAT_PART_TOOL_RESULT, 0);
     CHECK(p && !p->is_error && has(p->text, "{\"status\":\"success\",\"logs\":[\"[ 1, 3, 6 ]\"]}"));
+    CHECK(p && ak_str_ends_with(p->name, AK_STR(" #toolu_01Hq7XbN3wR5tYk2PzLm8vDc")));
+    // Thinking summaries are searchable thinking text.
+    CHECK(part_of(m, CHAT_PART_THINKING, 1) && str_is(part_of(m, CHAT_PART_THINKING, 1)->name, "summary") &&
+          str_is(part_of(m, CHAT_PART_THINKING, 1)->text, "Suspecting a mismatch between insert and search size classes."));
     p = part_of(m, CHAT_PART_UNKNOWN, 0);
     CHECK(p && str_is(p->name, "future_block_type") && has(p->text, "\"payload\":{\"note\":\"a block type this importer has never seen\"}"));
-    CHECK(m->parts[m->part_count - 1].kind == CHAT_PART_UNKNOWN); // export order kept
+    CHECK(m->parts[m->part_count - 2].kind == CHAT_PART_UNKNOWN); // export order kept, then the block times
+    // Per-block start/stop times, one pair per block (the unknown block has none).
+    p = part_of(m, CHAT_PART_META, 0);
+    CHECK(p && str_is(p->name, "block_times") && has(p->text, "[[\"2025-06-03T19:40:07.902215Z\",") && ak_str_ends_with(p->text, AK_STR(",[null,null]]")));
     CHECK(has(m->text, "second-level list 3") && !has(m->text, "free count drops")); // text parts only
     bool error_result = false;
     for (uint32_t i = 0; i < c->msg_count; i++)
         for (uint32_t k = 0; k < c->msgs[i].part_count; k++)
             error_result |= c->msgs[i].parts[k].kind == CHAT_PART_TOOL_RESULT && c->msgs[i].parts[k].is_error;
     CHECK(error_result);
-    CHECK(c->msgs[0].text.len > 0 && c->msgs[0].part_count == 1); // "text": "" with the body in a block
+    CHECK(c->msgs[0].text.len > 0 && c->msgs[0].part_count == 2); // "text": "" with the body in a block, + times
+    CHECK(part_of(&c->msgs[0], CHAT_PART_TEXT, 0) && part_of(&c->msgs[0], CHAT_PART_META, 0)); // no empty citations part
 
     // Attachments are searchable text; files are names; 2024 style text stored once.
     c = conv_by(g, "c27a5e90-3d14-4b8f-a6c2-f0e9d8b7a615");
@@ -200,7 +213,7 @@ static void test_claude_sample(void) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    bool ok = import(sample("claude/conversations.json"), false, &g, &rep, &err);
+    bool ok = import(sample("claude/conversations.json"), DEFAULT, &g, &rep, &err);
     REQUIRE(ok);
     CHECK_EQ(rep.files, 1);
     CHECK_EQ(rep.chats, 8);
@@ -217,7 +230,7 @@ static void test_claude_zip(void) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    bool ok = import(sample("zips/claude-export.zip"), false, &g, &rep, &err);
+    bool ok = import(sample("zips/claude-export.zip"), DEFAULT, &g, &rep, &err);
     CHECK_MSG(ok, "%s", err.msg);
     CHECK_EQ(rep.files, 1); // users.json and projects.json are not read
     CHECK_EQ(rep.chats, 8);
@@ -233,7 +246,7 @@ static void test_chatgpt_sample(void) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    bool ok = import(sample("chatgpt/conversations.json"), false, &g, &rep, &err);
+    bool ok = import(sample("chatgpt/conversations.json"), DEFAULT, &g, &rep, &err);
     CHECK_MSG(ok, "%s", err.msg);
     CHECK_EQ(rep.chats, 8);
     CHECK_EQ(rep.visible_messages, 29);
@@ -344,7 +357,7 @@ static void test_chatgpt_split(void) {
         Got g = {0};
         ChatImportReport rep;
         ChatError err;
-        bool ok = import(sample(paths[i]), false, &g, &rep, &err);
+        bool ok = import(sample(paths[i]), DEFAULT, &g, &rep, &err);
         CHECK_MSG(ok, "%s: %s", paths[i], err.msg);
         CHECK_EQ(rep.files, 2);
         CHECK_EQ(rep.chats, 5);
@@ -364,7 +377,7 @@ static void test_chatgpt_split(void) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    CHECK(import(sample("chatgpt-split/conversations-001.json"), false, &g, &rep, &err));
+    CHECK(import(sample("chatgpt-split/conversations-001.json"), DEFAULT, &g, &rep, &err));
     CHECK_EQ(rep.chats, 3);
 }
 
@@ -398,52 +411,94 @@ static void test_progress(void) {
 
 // ---- broken files --------------------------------------------------------------------------
 
-static void expect_fail(const char *rel, bool skip_bad, const char *const *needles, size_t n) {
+static void expect_fail(const char *rel, int mode, const char *const *needles, size_t n) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    bool ok = import(sample(rel), skip_bad, &g, &rep, &err);
+    bool ok = import(sample(rel), mode, &g, &rep, &err);
     CHECK_MSG(!ok, "%s imported", rel);
     for (size_t i = 0; i < n; i++) CHECK_MSG(strstr(err.msg, needles[i]), "%s: \"%s\" lacks \"%s\"", rel, err.msg, needles[i]);
 }
-#define EXPECT_FAIL(rel, skip, ...) do { \
+#define EXPECT_FAIL(rel, mode, ...) do { \
     const char *n_[] = {__VA_ARGS__}; \
-    expect_fail(rel, skip, n_, AK_ARRAY_COUNT(n_)); \
+    expect_fail(rel, mode, n_, AK_ARRAY_COUNT(n_)); \
 } while (0)
 
-static void test_broken(void) {
-    if (!have_samples()) return;
-    for (int skip = 0; skip <= 1; skip++) { // syntax errors are fatal with skip_bad too
-        EXPECT_FAIL("broken/truncated.json", skip, "broken/truncated.json: unexpected end of input at byte 3590, inside a string that opens at byte 3560",
-                    "in conversation 9d2f4b61-c8e3-4a7f-b0d5-61e2a9c73f08 (message 01973a1e-9a41-7c05-8f2e-b3d7e1a4c962)");
-        EXPECT_FAIL("broken/not-json.json", skip, "not a JSON array or object: 'H' at byte 0 (expected '[' or '{')");
-        EXPECT_FAIL("broken/bad-utf8.json", skip, "invalid UTF-8 at byte 699: FF is a byte that never appears in UTF-8",
-                    "in conversation e7a9c1d3-5f6b-4d8a-9e0c-3c4d5e6f7a81 (message 09c1e3f5-7b8d-4fa0-9a2e-5e6f7a8b9ca3)");
-        EXPECT_FAIL("broken/deep-nesting.json", skip, "nesting deeper than 512 levels at byte 512");
-        EXPECT_FAIL("broken/empty.json", skip, "broken/empty.json: empty file");
-        EXPECT_FAIL("broken/trailing-garbage.json", skip, "unexpected data after the top-level value at byte 3976: ']'");
-        EXPECT_FAIL("broken/nul-byte.json", skip, "control character 0x00 in a string at byte 300",
-                    "in conversation 1a3c5e7f-9b0d-4f22-8b4c-6d7e8f9a0b1c");
-    }
-    // Wrong types: every bad conversation named, with field, expected and found type, offset.
-    EXPECT_FAIL("broken/wrong-types.json", false, "3 bad conversations",
-                "conversation a3c5e7f9-1b2d-4f46-8a8c-9e0f1a2b3c4d: field \"chat_messages\" at byte 297: expected array, found string",
-                "conversation b4d6f8a0-2c3e-4a57-9b9d-0f1a2b3c4d5e: field \"created_at\" at byte 476: expected string or null, found number",
-                "conversation c5e7a9b1-3d4f-4b68-8cae-1a2b3c4d5e6f, message d6f8b0c2-4e5a-4c79-9dbf-2b3c4d5e6f70: field \"sender\" is missing (expected string) in the object at byte 976");
+// With skip_bad a syntax fault is listed, not fatal: `kept` complete conversations before it
+// reach the sink and the listed line says what the error says without it.
+static void expect_salvaged(const char *rel, uint32_t kept, const char *const *needles, size_t n) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    CHECK(import(sample("broken/wrong-types.json"), true, &g, &rep, &err));
-    CHECK_EQ(rep.chats, 0);
-    CHECK_EQ(rep.bad, 3);
-    CHECK_EQ(rep.bad_listed, 3);
-    CHECK(rep.bad_listed == 3 && has(rep.bad_list[2], "broken/wrong-types.json: conversation c5e7a9b1"));
+    bool ok = import(sample(rel), SKIP_BAD, &g, &rep, &err);
+    CHECK_MSG(ok, "%s: %s", rel, err.msg);
+    CHECK_MSG(g.count == kept && rep.chats == kept, "%s: %u kept, wanted %u", rel, g.count, kept);
+    CHECK_MSG(rep.broken_files == 1 && rep.bad == 0 && rep.bad_listed == 1, "%s: broken %u bad %u listed %u", rel,
+              rep.broken_files, rep.bad, rep.bad_listed);
+    for (size_t i = 0; ok && rep.bad_listed && i < n; i++)
+        CHECK_MSG(has(rep.bad_list[0], needles[i]), "%s: \"%.*s\" lacks \"%s\"", rel, AK_STR_FMT(rep.bad_list[0]), needles[i]);
+    if (rep.bad_listed) CHECK(has(rep.bad_list[0], "the rest of the file was skipped"));
+}
+#define EXPECT_SALVAGED(rel, kept, ...) do { \
+    const char *n_[] = {__VA_ARGS__}; \
+    expect_salvaged(rel, kept, n_, AK_ARRAY_COUNT(n_)); \
+} while (0)
+
+#define SYNTAX_CASES(X) \
+    X("broken/truncated.json", 1, "broken/truncated.json: unexpected end of input at byte 3590, inside a string that opens at byte 3560", \
+      "in conversation 9d2f4b61-c8e3-4a7f-b0d5-61e2a9c73f08 (message 01973a1e-9a41-7c05-8f2e-b3d7e1a4c962)") \
+    X("broken/not-json.json", 0, "not a JSON array or object: 'H' at byte 0 (expected '[' or '{')") \
+    X("broken/bad-utf8.json", 0, "invalid UTF-8 at byte 699: FF is a byte that never appears in UTF-8", \
+      "in conversation e7a9c1d3-5f6b-4d8a-9e0c-3c4d5e6f7a81 (message 09c1e3f5-7b8d-4fa0-9a2e-5e6f7a8b9ca3)") \
+    X("broken/deep-nesting.json", 0, "nesting deeper than 512 levels at byte 512") \
+    X("broken/empty.json", 0, "broken/empty.json: empty file") \
+    X("broken/trailing-garbage.json", 2, "unexpected data after the top-level value at byte 3976: ']'") \
+    X("broken/nul-byte.json", 0, "control character 0x00 in a string at byte 300", "in conversation 1a3c5e7f-9b0d-4f22-8b4c-6d7e8f9a0b1c")
+
+static void test_broken(void) {
+    if (!have_samples()) return;
+    // A file that is not valid JSON imports nothing, by default and with strict ...
+#define FAILS(rel, kept, ...) EXPECT_FAIL(rel, DEFAULT, __VA_ARGS__); EXPECT_FAIL(rel, STRICT, __VA_ARGS__);
+    SYNTAX_CASES(FAILS)
+    // ... and skip_bad keeps the complete conversations before the fault (truncated.json: the
+    // one before the cut; trailing-garbage.json: the whole array before the extra bytes).
+#define SALVAGED(rel, kept, ...) EXPECT_SALVAGED(rel, kept, __VA_ARGS__);
+    SYNTAX_CASES(SALVAGED)
+    {
+        Got g = {0};
+        ChatImportReport rep;
+        ChatError err;
+        CHECK(import(sample("broken/truncated.json"), SKIP_BAD, &g, &rep, &err));
+        CHECK(g.count == 1 && str_is(g.convs[0].uuid, "4e0c6a1f-7b2d-4f51-9a3e-2c8d51e0b7a4"));
+        CHECK(rep.bad_listed == 1 && has(rep.bad_list[0], "(1 complete conversation before it kept)"));
+    }
+    // Wrong types, strict: every bad conversation named, with field, expected and found type, offset.
+    EXPECT_FAIL("broken/wrong-types.json", STRICT, "3 bad conversations",
+                "conversation a3c5e7f9-1b2d-4f46-8a8c-9e0f1a2b3c4d: field \"chat_messages\" at byte 297: expected array, found string",
+                "conversation b4d6f8a0-2c3e-4a57-9b9d-0f1a2b3c4d5e: field \"created_at\" at byte 476: expected string or null, found number",
+                "conversation c5e7a9b1-3d4f-4b68-8cae-1a2b3c4d5e6f, message d6f8b0c2-4e5a-4c79-9dbf-2b3c4d5e6f70: field \"sender\" is missing (expected string) in the object at byte 976");
+    // By default (and with skip_bad) each is skipped and listed; the import itself succeeds.
+    for (int mode = DEFAULT; mode <= SKIP_BAD; mode++) {
+        Got g = {0};
+        ChatImportReport rep;
+        ChatError err;
+        CHECK_MSG(import(sample("broken/wrong-types.json"), mode, &g, &rep, &err), "%s", err.msg);
+        CHECK_EQ(rep.chats, 0);
+        CHECK_EQ(rep.bad, 3);
+        CHECK_EQ(rep.broken_files, 0);
+        CHECK_EQ(rep.bad_listed, 3);
+        CHECK(rep.bad_listed == 3 && has(rep.bad_list[0], "broken/wrong-types.json: conversation a3c5e7f9-1b2d-4f46-8a8c-9e0f1a2b3c4d: field \"chat_messages\" at byte 297"));
+        CHECK(rep.bad_listed == 3 && has(rep.bad_list[2], "broken/wrong-types.json: conversation c5e7a9b1"));
+    }
+    Got g = {0};
+    ChatImportReport rep;
+    ChatError err;
     // An empty array is a valid export of nothing.
-    CHECK(import(sample("broken/empty-array.json"), false, &g, &rep, &err));
+    CHECK(import(sample("broken/empty-array.json"), DEFAULT, &g, &rep, &err));
     CHECK(rep.files == 1 && rep.chats == 0 && rep.bad == 0);
     // A folder or path without any conversations file is an error, never "0 chats".
-    EXPECT_FAIL("broken", false, "no conversations.json or conversations-NNN.json in this folder (it holds ");
-    EXPECT_FAIL("does-not-exist.json", false, "does-not-exist.json: No such file or directory");
+    EXPECT_FAIL("broken", DEFAULT, "no conversations.json or conversations-NNN.json in this folder (it holds ");
+    EXPECT_FAIL("does-not-exist.json", DEFAULT, "does-not-exist.json: No such file or directory");
 }
 
 // A zip written with libarchive: names[i] holding texts[i].
@@ -477,25 +532,32 @@ static void test_archives(void) {
     const char *names[] = {"export/users.json", "export/projects.json", "export/conversations.json.index"};
     const char *texts[] = {"[]", "[]", "{}"};
     write_zip(path, names, texts, 3);
-    CHECK(!import(path, false, &g, &rep, &err));
+    CHECK(!import(path, DEFAULT, &g, &rep, &err));
     CHECK_STR_CONTAINS(err.msg, "no conversations.json or conversations-NNN.json in this archive (it holds export/users.json, export/projects.json");
     // Shards in a subfolder, stored out of order, with a bad one: natural order, and the error names the member.
     const char *n2[] = {"x/conversations-10.json", "x/conversations-9.json", "x/chat.html"};
     const char *t2[] = {"[{\"uuid\":\"ten\",\"chat_messages\":[]}]", "[{\"uuid\":\"nine\",\"chat_messages\":[]}]", "<html>"};
     write_zip(path, n2, t2, 3);
-    CHECK_MSG(import(path, false, &g, &rep, &err), "%s", err.msg);
+    CHECK_MSG(import(path, DEFAULT, &g, &rep, &err), "%s", err.msg);
     CHECK(rep.files == 2 && g.count == 2 && str_is(g.convs[0].uuid, "nine") && str_is(g.convs[1].uuid, "ten"));
     t2[0] = "[{\"uuid\":\"ten\",\"chat_messages\":[]}";
     write_zip(path, n2, t2, 3);
-    CHECK(!import(path, false, &g, &rep, &err));
+    CHECK(!import(path, DEFAULT, &g, &rep, &err));
     CHECK_STR_CONTAINS(err.msg, "x/conversations-10.json in ");
     CHECK_STR_CONTAINS(err.msg, ": unexpected end of input at byte 34, inside the top-level array that opens at byte 0");
+    // skip_bad: the cut shard keeps its complete conversation, the fault is listed by member,
+    // and the other shard is read too.
+    memset(&g, 0, sizeof g);
+    CHECK_MSG(import(path, SKIP_BAD, &g, &rep, &err), "%s", err.msg);
+    CHECK(rep.files == 2 && g.count == 2 && rep.broken_files == 1 && rep.bad_listed == 1);
+    CHECK(rep.bad_listed == 1 && has(rep.bad_list[0], "x/conversations-10.json in ") &&
+          has(rep.bad_list[0], "(1 complete conversation before it kept)"));
     // A zip cut short.
     FILE *f = fopen(path, "r+b");
     REQUIRE(f);
     CHECK(ftruncate(fileno(f), 60) == 0);
     fclose(f);
-    CHECK(!import(path, false, &g, &rep, &err));
+    CHECK(!import(path, DEFAULT, &g, &rep, &err));
     CHECK_MSG(strstr(err.msg, path) != NULL && err.msg[strlen(path)] == ':', "%s", err.msg);
     unlink(path);
 }
@@ -510,10 +572,12 @@ static void test_bad_list_is_bounded(void) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    CHECK(import_mem(doc.ptr, true, &g, &rep, &err));
+    CHECK(import_mem(doc.ptr, SKIP_BAD, &g, &rep, &err));
     CHECK(rep.bad == 150 && rep.bad_listed == CHAT_IMPORT_BAD_LIST_MAX && rep.chats == 1);
     CHECK(has(rep.bad_list[99], "conversation b99: field \"chat_messages\""));
-    CHECK(!import_mem(doc.ptr, false, &g, &rep, &err));
+    CHECK(import_mem(doc.ptr, DEFAULT, &g, &rep, &err));
+    CHECK(rep.bad == 150 && rep.bad_listed == CHAT_IMPORT_BAD_LIST_MAX && rep.chats == 1);
+    CHECK(!import_mem(doc.ptr, STRICT, &g, &rep, &err));
     CHECK_STR_CONTAINS(err.msg, "mem.json: 150 bad conversations: conversation b0:");
     CHECK(strlen(err.msg) < sizeof err.msg);
 }
@@ -529,30 +593,54 @@ static void test_skip_bad_and_sink_failure(void) {
     Got g = {0};
     ChatImportReport rep;
     ChatError err;
-    CHECK(!import_mem(doc, false, &g, &rep, &err));
+    CHECK(!import_mem(doc, STRICT, &g, &rep, &err));
     CHECK_EQ(g.count, 1); // not called after the first bad one: the caller rolls back anyway
     CHECK_EQ(rep.bad, 3);
     CHECK_STR_CONTAINS(err.msg, "mem.json: 3 bad conversations: conversation bad-1, message m: field \"sender\" at byte");
     CHECK_STR_CONTAINS(err.msg, "expected string, found number");
-    CHECK_STR_CONTAINS(err.msg, "the object at byte 134 is not a conversation: it has neither chat_messages (Claude) nor mapping (ChatGPT)");
-    CHECK_STR_CONTAINS(err.msg, "the element at byte 154 is a number, expected a conversation object");
+    CHECK_STR_CONTAINS(err.msg, "element 4: the object at byte 134 is not a conversation: it has neither chat_messages (Claude) nor mapping (ChatGPT)");
+    CHECK_STR_CONTAINS(err.msg, "element 5: the element at byte 154 is a number, expected a conversation object");
 
+    // The default: the good ones in, the bad ones listed by uuid or by their place in the array.
+    for (int mode = DEFAULT; mode <= SKIP_BAD; mode++) {
+        memset(&g, 0, sizeof g);
+        CHECK(import_mem(doc, mode, &g, &rep, &err));
+        CHECK_EQ(g.count, 2);
+        CHECK(rep.chats == 2 && rep.bad == 3 && rep.bad_listed == 3 && rep.broken_files == 0);
+        CHECK(str_is(g.convs[1].uuid, "good-2"));
+        CHECK(rep.bad_listed == 3 && has(rep.bad_list[0], "mem.json: conversation bad-1, message m: field \"sender\""));
+        CHECK(rep.bad_listed == 3 && has(rep.bad_list[1], "mem.json: element 4: the object at byte 134 is not a conversation"));
+        CHECK(rep.bad_listed == 3 && has(rep.bad_list[2], "mem.json: element 5: the element at byte 154 is a number"));
+    }
+
+    // Records seen in real exports and other projects' fixtures: no chat_messages and no
+    // mapping, no id, mapping null, and one with no `account` (which is fine: it is not needed).
+    const char *odd = "[{\"uuid\":\"only-meta\",\"name\":\"x\",\"account\":{\"uuid\":\"u\"}},"
+                      "{\"name\":\"no id\",\"chat_messages\":[]},"
+                      "{\"id\":\"g-null\",\"title\":\"t\",\"mapping\":null},"
+                      "{\"title\":\"no id either\",\"mapping\":{}},"
+                      "{\"uuid\":\"no-account\",\"name\":\"fine\",\"chat_messages\":[{\"uuid\":\"m\",\"sender\":\"human\",\"text\":\"hello\"}]}]";
     memset(&g, 0, sizeof g);
-    CHECK(import_mem(doc, true, &g, &rep, &err));
-    CHECK_EQ(g.count, 2);
-    CHECK(rep.chats == 2 && rep.bad == 3 && rep.bad_listed == 3);
-    CHECK(str_is(g.convs[1].uuid, "good-2"));
+    CHECK_MSG(import_mem(odd, DEFAULT, &g, &rep, &err), "%s", err.msg);
+    CHECK(g.count == 1 && str_is(g.convs[0].uuid, "no-account") && g.convs[0].visible_count == 1);
+    CHECK(rep.bad == 4 && rep.bad_listed == 4);
+    CHECK(rep.bad_listed == 4 && has(rep.bad_list[0], "conversation only-meta: the object at byte 1 has neither chat_messages"));
+    CHECK(rep.bad_listed == 4 && has(rep.bad_list[1], "element 2: conversation at byte"));
+    CHECK(rep.bad_listed == 4 && has(rep.bad_list[2], "conversation g-null: field \"mapping\""));
+    CHECK(rep.bad_listed == 4 && has(rep.bad_list[3], "element 4: conversation at byte"));
+    CHECK(!import_mem(odd, STRICT, &g, &rep, &err));
+    CHECK_STR_CONTAINS(err.msg, "mem.json: 4 bad conversations: conversation only-meta");
 
     memset(&g, 0, sizeof g);
     g.fail_on = 2;
-    CHECK(!import_mem("[{\"uuid\":\"a\",\"chat_messages\":[]},{\"uuid\":\"b\",\"chat_messages\":[]}]", false, &g, &rep, &err));
+    CHECK(!import_mem("[{\"uuid\":\"a\",\"chat_messages\":[]},{\"uuid\":\"b\",\"chat_messages\":[]}]", DEFAULT, &g, &rep, &err));
     CHECK_STR_CONTAINS(err.msg, "mem.json: conversation b: disk full (test)");
 
     // A single conversation object as the whole document is accepted.
     memset(&g, 0, sizeof g);
-    CHECK(import_mem("{\"uuid\":\"solo\",\"chat_messages\":[{\"uuid\":\"m1\",\"sender\":\"human\",\"text\":\"hi\"}]}", false, &g, &rep, &err));
+    CHECK(import_mem("{\"uuid\":\"solo\",\"chat_messages\":[{\"uuid\":\"m1\",\"sender\":\"human\",\"text\":\"hi\"}]}", DEFAULT, &g, &rep, &err));
     CHECK(g.count == 1 && g.convs[0].visible_count == 1);
-    CHECK(!import_mem("\"just a string\"", false, &g, &rep, &err));
+    CHECK(!import_mem("\"just a string\"", DEFAULT, &g, &rep, &err));
     CHECK_STR_CONTAINS(err.msg, "not a JSON array or object");
 }
 
@@ -570,7 +658,7 @@ static void test_claude_edge_cases(void) {
         "{\"uuid\":\"o\",\"sender\":\"robot\",\"parent_message_uuid\":\"nowhere\",\"content\":[\"str\",{\"type\":\"text\",\"text\":5},"
         "{\"type\":\"image\",\"source\":{}},{\"type\":\"text\",\"text\":\"one\"},{\"type\":\"text\",\"text\":\"two\"}],"
         "\"attachments\":null,\"files\":[{\"file_name\":\"f\"}],\"created_at\":\"2024-01-01 00:00:05\"}]}]";
-    CHECK_MSG(import_mem(doc, false, &g, &rep, &err), "%s", err.msg);
+    CHECK_MSG(import_mem(doc, DEFAULT, &g, &rep, &err), "%s", err.msg);
     REQUIRE(g.count == 1);
     const ChatConv *c = &g.convs[0];
     CHECK_EQ(c->msg_count, 4);
@@ -609,7 +697,189 @@ static void test_claude_edge_cases(void) {
     };
     for (size_t i = 0; i < AK_ARRAY_COUNT(bad); i++) {
         memset(&g, 0, sizeof g);
-        CHECK_MSG(!import_mem(bad[i][0], false, &g, &rep, &err), "case %zu imported", i);
+        CHECK_MSG(!import_mem(bad[i][0], STRICT, &g, &rep, &err), "case %zu imported", i);
+        CHECK_STR_CONTAINS(err.msg, bad[i][1]);
+    }
+}
+
+// Item 10 of issue 13: no parent_message_uuid anywhere (older exports) and chat_messages listed
+// out of time order, as real 2024 exports do: the thread is by created_at, stable (equal times
+// keep array order), and a message without a time stays after the one before it in the array.
+static void test_claude_time_order(void) {
+    Got g = {0};
+    ChatImportReport rep;
+    ChatError err;
+    const char *doc =
+        "[{\"uuid\":\"old\",\"name\":\"out of order\",\"chat_messages\":["
+        "{\"uuid\":\"m4\",\"sender\":\"assistant\",\"text\":\"fourth\",\"created_at\":\"2024-03-05T03:37:10.000000Z\"},"
+        "{\"uuid\":\"m1\",\"sender\":\"human\",\"text\":\"first\",\"created_at\":\"2024-03-05T03:28:00.000000Z\"},"
+        "{\"uuid\":\"m3\",\"sender\":\"human\",\"text\":\"third\",\"created_at\":\"2024-03-05T03:37:10.000000Z\"},"
+        "{\"uuid\":\"m5\",\"sender\":\"human\",\"text\":\"fifth, no time\",\"created_at\":null},"
+        "{\"uuid\":\"m2\",\"sender\":\"assistant\",\"text\":\"second\",\"created_at\":\"2024-03-05T03:28:30Z\"},"
+        "{\"uuid\":\"m6\",\"sender\":\"assistant\",\"text\":\"sixth\",\"created_at\":\"2024-03-05T03:40:00Z\",\"parent_message_uuid\":\"00000000-0000-4000-8000-000000000000\"}"
+        "]}]";
+    CHECK_MSG(import_mem(doc, DEFAULT, &g, &rep, &err), "%s", err.msg);
+    REQUIRE(g.count == 1);
+    const ChatConv *c = &g.convs[0];
+    REQUIRE(c->msg_count == 6);
+    CHECK_EQ(c->visible_count, 6);
+    // m4 and m3 share a time: array order (m4 first). m5 has none: right after m3, its array predecessor.
+    const char *want[] = {"m1", "m2", "m4", "m3", "m5", "m6"};
+    for (uint32_t i = 0; i < 6; i++) {
+        CHECK_MSG(str_is(c->msgs[i].uuid, want[i]), "position %u: %.*s, wanted %s", i, AK_STR_FMT(c->msgs[i].uuid), want[i]);
+        CHECK(c->msgs[i].visible && c->msgs[i].sibling_count == 1);
+        if (i) CHECK(ak_str_eq(c->msgs[i].parent_uuid, c->msgs[i - 1].uuid));
+    }
+    CHECK(c->msgs[0].parent_uuid.len == 0);
+}
+
+// tests/data, next to this file (the tests run from the repository's root).
+static const char *test_data(const char *name) {
+    static char path[1024];
+    const char *src = __FILE__, *slash = strrchr(src, '/');
+    snprintf(path, sizeof path, "%.*s/data/%s", slash ? (int)(slash - src) : 1, slash ? src : ".", name);
+    return path;
+}
+
+static const ChatPart *part_named(const ChatMsg *m, ChatPartKind kind, const char *name) {
+    for (uint32_t i = 0; m && i < m->part_count; i++)
+        if (m->parts[i].kind == kind && str_is(m->parts[i].name, name)) return &m->parts[i];
+    return NULL;
+}
+
+// Item 12 of issue 13: content seen in 2025-2026 Claude exports (tests/data/claude-2025.json,
+// written from the format's description): every block kept, none of them unknown, the visible
+// thread from current_leaf_message_uuid, and times with minutes only or a date alone.
+static void test_claude_2025_content(void) {
+    Got g = {0};
+    ChatImportReport rep;
+    ChatError err;
+    CHECK_MSG(import(test_data("claude-2025.json"), DEFAULT, &g, &rep, &err), "%s", err.msg);
+    CHECK_EQ(g.count, 2);
+    CHECK_EQ(rep.unknown_parts, 0);
+    // An impossible date (2025-02-29) makes its conversation unreadable, and only that one.
+    CHECK(rep.bad == 1 && rep.bad_listed == 1 &&
+          has(rep.bad_list[0], "conversation 7a1b2c3d-0000-4000-8000-00000000c003: field \"created_at\" at byte") &&
+          has(rep.bad_list[0], "expected an ISO 8601 time, found \"2025-02-29T10:00:00.000000Z\""));
+    const ChatConv *c = conv_by(&g, "7a1b2c3d-0000-4000-8000-00000000c001");
+    REQUIRE(c && c->msg_count == 5);
+    // current_leaf_message_uuid picks the thread even though the other branch is newer.
+    CHECK_EQ(c->visible_count, 4);
+    CHECK(str_is(c->msgs[3].uuid, "019a4b00-0004-7000-8000-000000000004") && c->msgs[3].visible);
+    const ChatMsg *later = msg_by(c, "019a4b00-0005");
+    CHECK(later && !later->visible && later->sibling_count == 2);
+
+    const ChatMsg *m = msg_by(c, "019a4b00-0001");
+    REQUIRE(m);
+    const ChatPart *p = part_named(m, CHAT_PART_CONTEXT, "memory");
+    CHECK(p && has(p->text, "marmosetfjord"));
+    CHECK(str_is(m->text, "Draft a haiku about arenas.")); // injected context is not the person's text
+
+    m = msg_by(c, "019a4b00-0002");
+    REQUIRE(m);
+    CHECK(part_named(m, CHAT_PART_THINKING, "summary") && str_is(part_named(m, CHAT_PART_THINKING, "summary")->text, "Counting syllables carefully."));
+    p = part_named(m, CHAT_PART_META, "token_budget");
+    CHECK(p && has(p->text, "\"remaining\":12000"));
+    p = part_named(m, CHAT_PART_TOOL_USE, "artifacts #toolu_01ArtifactHaiku000000001");
+    CHECK(p && str_is(p->text, "Bump the pointer on\nfree it all at once at dusk\nno leaks, only calm")); // the body, decoded
+    p = part_named(m, CHAT_PART_META, "artifacts input");
+    CHECK(p && has(p->text, "\"title\":\"Arena haiku\"") && has(p->text, "\"command\":\"create\"") && !has(p->text, "Bump"));
+    p = part_named(m, CHAT_PART_TOOL_RESULT, "artifacts #toolu_01ArtifactHaiku000000001");
+    CHECK(p && str_is(p->text, "OK"));
+    p = part_named(m, CHAT_PART_META, "citations");
+    CHECK(p && has(p->text, "https://example.org/arena-poems"));
+    p = part_named(m, CHAT_PART_META, "block_times");
+    CHECK(p && has(p->text, "[\"2025-11-02T10:00:01.000000Z\",\"2025-11-02T10:00:03.000000Z\"],[null,null],"));
+
+    m = msg_by(c, "019a4b00-0004");
+    REQUIRE(m);
+    p = part_named(m, CHAT_PART_TOOL_RESULT, "web_search #toolu_01WebSearch0000000000002");
+    CHECK(p && has(p->text, "Region-based memory management\n\nA region, also called a zone or arena") && has(p->text, "tapirglade") &&
+          has(p->text, "https://en.example.org/wiki/Region-based_memory_management"));
+    p = part_named(m, CHAT_PART_TOOL_RESULT, "https://example.org/notes"); // a knowledge block of its own
+    CHECK(p && has(p->text, "ocelotprism"));
+    CHECK(str_is(m->text, "Regions are arenas by another name."));
+
+    c = conv_by(&g, "7a1b2c3d-0000-4000-8000-00000000c002");
+    REQUIRE(c && c->msg_count == 1);
+    CHECK_EQ((int64_t)c->created, 1762112400); // 2025-11-02T19:40Z
+    CHECK_EQ((int64_t)c->updated, 1762128000); // 2025-11-03
+    CHECK_EQ((int64_t)c->msgs[0].created, 1762112400);
+}
+
+// The same for ChatGPT (tests/data/chatgpt-2025.json): sonic_webpage as a content and inside
+// parts, audio parts in multimodal_text, reasoning_recap with parts, web.run with real_author.
+static void test_chatgpt_2025_content(void) {
+    Got g = {0};
+    ChatImportReport rep;
+    ChatError err;
+    CHECK_MSG(import(test_data("chatgpt-2025.json"), DEFAULT, &g, &rep, &err), "%s", err.msg);
+    REQUIRE(g.count == 1);
+    CHECK_EQ(rep.unknown_parts, 0);
+    CHECK_EQ(rep.bad, 0);
+    const ChatConv *c = &g.convs[0];
+    CHECK_EQ(c->msg_count, 6);
+    CHECK_EQ(c->visible_count, 6);
+    const ChatMsg *m = msg_by(c, "u1");
+    REQUIRE(m);
+    CHECK(str_is(m->text, "tell me about pangolinquartz")); // the transcription is the text
+    CHECK(part_named(m, CHAT_PART_MEDIA, "sediment://file_00000000audio1") &&
+          has(part_named(m, CHAT_PART_MEDIA, "sediment://file_00000000audio1")->text, "\"format\":\"wav\""));
+    CHECK(part_named(m, CHAT_PART_MEDIA, "sediment://file_00000000audio2") &&
+          has(part_named(m, CHAT_PART_MEDIA, "sediment://file_00000000audio2")->text, "real_time_user_audio_video_asset_pointer"));
+    m = msg_by(c, "t1");
+    REQUIRE(m);
+    CHECK(m->role == CHAT_ROLE_TOOL && str_is(m->author, "tool:web.run (real author: tool:web)"));
+    const ChatPart *p = part_named(m, CHAT_PART_TOOL_RESULT, "https://example.com/pangolin");
+    CHECK(p && str_is(p->text, "Pangolins\n\nPangolins are scaly mammals (jacarandaveil)."));
+    m = msg_by(c, "t2");
+    p = part_named(m, CHAT_PART_TOOL_RESULT, "https://example.net/pangolin-2");
+    CHECK(p && has(p->text, "wolverinecobalt")); // the snippet when the page has no text
+    m = msg_by(c, "r1");
+    CHECK(m && part_of(m, CHAT_PART_THINKING, 0) && str_is(part_of(m, CHAT_PART_THINKING, 0)->text, "Thought for 8s about otterlumen"));
+    CHECK(m && m->text.len == 0); // a recap is thinking, not the answer
+    m = msg_by(c, "a1");
+    CHECK(m && part_named(m, CHAT_PART_TOOL_USE, "web.run"));
+}
+
+// Item 13 of issue 13: chatlog's own export format reads back as written (flags, branch
+// positions, exact times, parts), and what it cannot hold is refused with the place.
+static void test_native_format(void) {
+    Got g = {0};
+    ChatImportReport rep;
+    ChatError err;
+    const char *doc =
+        "{\"id\": 9, \"source\": \"chatgpt\", \"uuid\": \"n1\", \"title\": \"T\", \"model\": \"\", \"created\": \"2025-11-02T10:00:00.123Z\","
+        " \"updated\": null, \"created_epoch\": 1762077600.1234567, \"updated_epoch\": null, \"chatlog_export\": 1, \"messages\": ["
+        "{\"ordinal\": 0, \"uuid\": \"a\", \"parent_uuid\": \"\", \"role\": \"user\", \"author\": \"user\", \"created_epoch\": 5.5,"
+        " \"visible\": true, \"hidden\": false, \"branch\": [1, 1], \"text\": \"hi\", \"parts\": [{\"kind\": \"text\", \"name\": \"\", \"text\": \"hi\", \"is_error\": false}]},"
+        "{\"ordinal\": 1, \"uuid\": \"s\", \"parent_uuid\": \"a\", \"role\": \"system\", \"author\": \"system\", \"created\": null,"
+        " \"visible\": false, \"hidden\": true, \"branch\": [1, 2], \"text\": \"\", \"parts\": [{\"kind\": \"meta\", \"name\": \"x\", \"text\": \"{}\", \"is_error\": true}]},"
+        "{\"ordinal\": 2, \"uuid\": \"b\", \"parent_uuid\": \"a\", \"role\": \"tool\", \"author\": \"tool:web.run\", \"created\": \"2025-11-02T10:00:00Z\","
+        " \"visible\": false, \"hidden\": false, \"branch\": [2, 2], \"text\": \"\", \"parts\": []}]}";
+    CHECK_MSG(import_mem(doc, DEFAULT, &g, &rep, &err), "%s", err.msg);
+    REQUIRE(g.count == 1);
+    const ChatConv *c = &g.convs[0];
+    CHECK(c->source == CHAT_SOURCE_CHATGPT && str_is(c->uuid, "n1") && c->created == 1762077600.1234567 && c->updated == CHAT_TIME_UNKNOWN);
+    CHECK(c->msg_count == 3 && c->visible_count == 1);
+    CHECK(c->msgs[0].created == 5.5 && c->msgs[0].visible && str_is(c->msgs[0].text, "hi") && c->msgs[0].part_count == 1);
+    CHECK(c->msgs[1].hidden && !c->msgs[1].visible && c->msgs[1].sibling_index == 1 && c->msgs[1].sibling_count == 2);
+    CHECK(c->msgs[1].parts[0].kind == CHAT_PART_META && c->msgs[1].parts[0].is_error && c->msgs[1].created == CHAT_TIME_UNKNOWN);
+    CHECK(c->msgs[2].role == CHAT_ROLE_TOOL && str_is(c->msgs[2].parent_uuid, "a") && c->msgs[2].created == 1762077600);
+
+    const char *bad[][2] = {
+        {"{\"uuid\":\"n\",\"source\":\"claude\",\"chatlog_export\":2,\"messages\":[]}", "conversation n: chatlog export format 2; this chatlog reads format 1"},
+        {"{\"uuid\":\"n\",\"source\":\"gemini\",\"chatlog_export\":1,\"messages\":[]}", "conversation n: source \"gemini\" is not claude or chatgpt"},
+        {"{\"uuid\":\"n\",\"source\":\"claude\",\"chatlog_export\":1,\"messages\":[{\"uuid\":\"m\",\"role\":\"robot\"}]}", "conversation n, message m: role \"robot\" is not user"},
+        {"{\"uuid\":\"n\",\"source\":\"claude\",\"chatlog_export\":1,\"messages\":[{\"uuid\":\"m\",\"role\":\"user\",\"parts\":[{\"kind\":\"hologram\"}]}]}", "kind \"hologram\" is not one this chatlog knows"},
+        {"{\"uuid\":\"n\",\"source\":\"claude\",\"chatlog_export\":1,\"messages\":[{\"uuid\":\"m\",\"role\":\"user\",\"branch\":[0,1]}]}", "branch[0] at byte"},
+        {"{\"uuid\":\"n\",\"source\":\"claude\",\"chatlog_export\":1,\"messages\":[{\"uuid\":\"m\",\"role\":\"user\"},{\"uuid\":\"v\",\"role\":\"user\",\"visible\":true}]}",
+         "conversation n, message v: a visible message after an off-thread one"},
+        {"{\"source\":\"claude\",\"chatlog_export\":1,\"messages\":[]}", "field \"uuid\" is missing"},
+    };
+    for (size_t i = 0; i < AK_ARRAY_COUNT(bad); i++) {
+        memset(&g, 0, sizeof g);
+        CHECK_MSG(!import_mem(bad[i][0], STRICT, &g, &rep, &err), "case %zu imported", i);
         CHECK_STR_CONTAINS(err.msg, bad[i][1]);
     }
 }
@@ -630,7 +900,7 @@ static void test_chatgpt_edge_cases(void) {
         "\"x\":{\"message\":{\"id\":\"x\",\"author\":{\"role\":\"critic\"},\"content\":{\"content_type\":\"text\",\"parts\":[\"loop\"]}},\"parent\":\"y\"},"
         "\"y\":{\"message\":{\"id\":\"y\",\"author\":{\"role\":\"critic\"}},\"parent\":\"x\"}"
         "}}]";
-    CHECK_MSG(import_mem(doc, false, &g, &rep, &err), "%s", err.msg);
+    CHECK_MSG(import_mem(doc, DEFAULT, &g, &rep, &err), "%s", err.msg);
     REQUIRE(g.count == 1);
     const ChatConv *c = &g.convs[0];
     CHECK_EQ(c->msg_count, 5);
@@ -642,7 +912,8 @@ static void test_chatgpt_edge_cases(void) {
     CHECK(a1 && !a1->visible && a1->sibling_index == 1 && a1->sibling_count == 2);
     CHECK(a1 && part_of(a1, CHAT_PART_UNKNOWN, 0) && str_is(part_of(a1, CHAT_PART_UNKNOWN, 0)->name, "brand_new_type") &&
           str_is(part_of(a1, CHAT_PART_UNKNOWN, 0)->text, "{\"content_type\":\"brand_new_type\",\"x\":[1]}"));
-    CHECK_EQ(c->unknown_parts, 2);
+    CHECK_EQ(c->unknown_parts, 1); // the audio/video pointer is known now (a media part)
+    CHECK(part_of(&c->msgs[0], CHAT_PART_MEDIA, 0));
     CHECK(msg_by(c, "x") && msg_by(c, "x")->role == CHAT_ROLE_OTHER);
 
     const char *bad[][2] = {
@@ -656,7 +927,7 @@ static void test_chatgpt_edge_cases(void) {
     };
     for (size_t i = 0; i < AK_ARRAY_COUNT(bad); i++) {
         memset(&g, 0, sizeof g);
-        CHECK_MSG(!import_mem(bad[i][0], false, &g, &rep, &err), "case %zu imported", i);
+        CHECK_MSG(!import_mem(bad[i][0], STRICT, &g, &rep, &err), "case %zu imported", i);
         CHECK_STR_CONTAINS(err.msg, bad[i][1]);
     }
 }
@@ -668,7 +939,15 @@ static void test_iso_times(void) {
     CHECK(chat_parse_iso_time(AK_STR("1969-12-31T23:59:59Z"), &t) && t == -1);
     CHECK(chat_parse_iso_time(AK_STR("2025-06-03T21:40:05.471002+02:00"), &t) && fabs(t - 1748979605.471002) < 1e-6);
     CHECK(chat_parse_iso_time(AK_STR("2025-06-03T18:40:05-0100"), &t) && t == 1748979605);
-    const char *bad[] = {"2025-06-03", "2025-13-01T00:00:00Z", "2025-06-03T24:00:00Z", "2025-06-03T00:00:00.Z",
+    // Seconds are optional (2025-06-03T19:40Z, as some exports write them); a date alone is
+    // midnight UTC; a leap day only in a leap year.
+    CHECK(chat_parse_iso_time(AK_STR("2025-06-03T19:40Z"), &t) && t == 1748979600);
+    CHECK(chat_parse_iso_time(AK_STR("2025-06-03T21:40+02:00"), &t) && t == 1748979600);
+    CHECK(chat_parse_iso_time(AK_STR("2025-06-03"), &t) && t == 1748908800);
+    CHECK(chat_parse_iso_time(AK_STR("2024-02-29T00:00:00Z"), &t) && t == 1709164800);
+    CHECK(chat_parse_iso_time(AK_STR("2000-02-29"), &t) && t == 951782400);
+    const char *bad[] = {"2025-02-29T00:00:00Z", "2025-02-29", "1900-02-29", "2025-06-03T19Z", "2025-06-03T19:4Z",
+                         "2025-06-03T19:40:5Z", "2025-06-03T19:40.5Z", "2025-06-03Z", "2025-06-3", "2025-13-01T00:00:00Z", "2025-06-03T24:00:00Z", "2025-06-03T00:00:00.Z",
                          "2025-06-03T00:00:00Zjunk", "2025-06-03T00:00:00+2", "2025-06-31T00:00:00Z", "20x5-06-03T00:00:00Z"};
     for (size_t i = 0; i < AK_ARRAY_COUNT(bad); i++) CHECK_MSG(!chat_parse_iso_time(ak_str_cstr(bad[i]), &t), "%s", bad[i]);
 }
@@ -780,6 +1059,10 @@ int main(int argc, char **argv) {
     RUN(test_archives);
     RUN(test_bad_list_is_bounded);
     RUN(test_skip_bad_and_sink_failure);
+    RUN(test_claude_time_order);
+    RUN(test_claude_2025_content);
+    RUN(test_chatgpt_2025_content);
+    RUN(test_native_format);
     RUN(test_claude_edge_cases);
     RUN(test_chatgpt_edge_cases);
     RUN(test_iso_times);

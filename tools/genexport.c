@@ -1180,7 +1180,7 @@ static void gen_body(Sink *k, const Body *b)
 /* ------------------------------------------------------------------------------------ */
 /* Conversation skeletons.                                                               */
 
-enum { FMT_CLAUDE, FMT_CHATGPT };
+enum { FMT_CLAUDE, FMT_CHATGPT, FMT_CLAUDE_CODE, FMT_CODEX, FMT_GEMINI };
 
 /* Node kinds.  Claude uses only K_USER_TEXT and K_ASSIST_TEXT. */
 enum {
@@ -2994,6 +2994,414 @@ static int write_manifest(const Gen *g)
     return 0;
 }
 
+
+/* ------------------------------------------------------------------------------------ */
+/* Coding agents and Gemini: --format claude-code | codex | gemini write a folder tree      */
+/* shaped like ~/.claude/projects (one JSON Lines session per file, 8 projects), like      */
+/* ~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl, or like a Takeout's My Activity/Gemini     */
+/* Apps/MyActivity.json (one array, newest first, each chat's prompts minutes apart and   */
+/* chats hours apart, so the importer's 30-minute rule finds them all). The shapes follow  */
+/* the public descriptions the importers are written from (src/chat/import_*.c); text     */
+/* comes from the same generators as the exports. --target-mb scales the turns per chat.   */
+
+typedef struct {
+    const Options *o;
+    Writer *w;
+    double factor;      /* turns per chat multiplier (target-mb) */
+    uint64_t chats, messages, hidden, files, bytes;
+} Agents;
+
+static void ag_text(Writer *w, Rng *r, int nmin, int nmax)
+{
+    Sink k = { .w = w };
+    w_pre_value(w);
+    w_raw(w, "\"", 1);
+    paragraph(r, &k, 0, nmin, nmax);
+    sink_flush(&k);
+    w_raw(w, "\"", 1);
+}
+
+static void ag_kv(Writer *w, const char *k, const char *v)
+{
+    w_key(w, k);
+    if (v)
+        w_str(w, v);
+    else
+        w_lit(w, "null");
+}
+
+static int ag_mkdirs(const char *path)
+{
+    char b[4096];
+    snprintf(b, sizeof b, "%s", path);
+    for (char *p = b + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(b, 0777) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(b, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static FILE *ag_open(Agents *a, const char *dir, const char *name)
+{
+    char path[4096];
+    if (!a->w->fp && a->o->out == NULL)
+        return NULL;
+    if (ag_mkdirs(dir) != 0) {
+        fprintf(stderr, "genexport: cannot create directory %s: %s\n", dir, strerror(errno));
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "wb");
+    if (!fp)
+        fprintf(stderr, "genexport: cannot write %s: %s\n", path, strerror(errno));
+    return fp;
+}
+
+static long ag_turns(Agents *a, Rng *r)
+{
+    long t = (long)((double)rng_range(r, 2, 24) * a->factor + 0.5);
+    return t < 1 ? 1 : t;
+}
+
+/* One line: the record is one object on its own line (the writer is minified). */
+static void ag_end_line(Writer *w)
+{
+    w_close(w);
+    w_raw(w, "\n", 1);
+}
+
+static void ag_claude_code(Agents *a, long i, int write)
+{
+    Writer *w = a->w;
+    Rng r;
+    rng_seed(&r, mix2(a->o->seed, 0xCC00000000ULL + (uint64_t)i));
+    char sid[40], dir[4096], name[64], cwd[64], prev[40] = "", cur[40], ts[40], tool[40];
+    fmt_uuid(uuid_v4(&r), sid);
+    snprintf(cwd, sizeof cwd, "/home/dev/src/project%ld", i % 8);
+    snprintf(dir, sizeof dir, "%s/projects/-home-dev-src-project%ld", a->o->out ? a->o->out : ".", i % 8);
+    snprintf(name, sizeof name, "%s.jsonl", sid);
+    FILE *fp = write ? ag_open(a, dir, name) : NULL;
+    if (write && !fp)
+        return;
+    writer_start(w, fp);
+    int64_t t = date_ticks(2025, 6, 1) + SEC(3600) * i;
+    if (rng_pct(&r, 50)) {
+        w_open(w, 0);
+        ag_kv(w, "type", "summary");
+        w_key(w, "summary");
+        ag_text(w, &r, 1, 1);
+        ag_kv(w, "leafUuid", sid);
+        ag_end_line(w);
+    }
+    long turns = ag_turns(a, &r);
+    for (long k = 0; k < turns; k++) {
+        int tooled = rng_pct(&r, 40);
+        int steps = tooled ? 4 : 2;
+        for (int s = 0; s < steps; s++) {
+            int user = s == 0 || s == 2;
+            fmt_uuid(uuid_v4(&r), cur);
+            t += SEC(rng_range(&r, 1, 90));
+            fmt_iso(t, ts);
+            w_open(w, 0);
+            ag_kv(w, "parentUuid", prev[0] ? prev : NULL);
+            w_key(w, "isSidechain");
+            w_lit(w, "false");
+            ag_kv(w, "userType", "external");
+            ag_kv(w, "cwd", cwd);
+            ag_kv(w, "sessionId", sid);
+            ag_kv(w, "version", "2.0.14");
+            ag_kv(w, "gitBranch", "main");
+            ag_kv(w, "type", user ? "user" : "assistant");
+            w_key(w, "message");
+            w_open(w, 0);
+            ag_kv(w, "role", user ? "user" : "assistant");
+            if (!user)
+                ag_kv(w, "model", "claude-sonnet-4-5-20250929");
+            w_key(w, "content");
+            if (s == 0) {
+                ag_text(w, &r, 1, 3);
+            } else {
+                w_open(w, 1);
+                w_open(w, 0);
+                if (s == 1 && tooled) {
+                    snprintf(tool, sizeof tool, "toolu_%016llx", (unsigned long long)rng_next(&r));
+                    ag_kv(w, "type", "tool_use");
+                    ag_kv(w, "id", tool);
+                    ag_kv(w, "name", "Bash");
+                    w_key(w, "input");
+                    w_open(w, 0);
+                    ag_kv(w, "command", "make -j2 test");
+                    w_close(w);
+                } else if (s == 2) {
+                    ag_kv(w, "tool_use_id", tool);
+                    ag_kv(w, "type", "tool_result");
+                    w_key(w, "content");
+                    ag_text(w, &r, 1, 4);
+                } else {
+                    ag_kv(w, "type", "text");
+                    w_key(w, "text");
+                    ag_text(w, &r, 2, 8);
+                }
+                w_close(w);
+                w_close(w);
+            }
+            w_close(w);
+            ag_kv(w, "uuid", cur);
+            ag_kv(w, "timestamp", ts);
+            ag_end_line(w);
+            memcpy(prev, cur, sizeof prev);
+            a->messages++;
+        }
+        if (rng_pct(&r, 10)) {
+            w_open(w, 0);
+            ag_kv(w, "type", "file-history-snapshot");
+            ag_kv(w, "messageId", prev);
+            w_key(w, "snapshot");
+            w_open(w, 0);
+            w_key(w, "trackedFileBackups");
+            w_open(w, 0);
+            w_close(w);
+            w_close(w);
+            ag_end_line(w);
+        }
+    }
+    w_flush(w);
+    a->bytes += w->bytes;
+    w->bytes = 0;
+    if (fp && (w->ioerr || fclose(fp) != 0))
+        fprintf(stderr, "genexport: write error in %s: %s\n", dir, strerror(errno));
+}
+
+static void ag_codex_msg(Writer *w, Rng *r, const char *ts, const char *role, const char *text)
+{
+    w_open(w, 0);
+    ag_kv(w, "timestamp", ts);
+    ag_kv(w, "type", "response_item");
+    w_key(w, "payload");
+    w_open(w, 0);
+    ag_kv(w, "type", "message");
+    ag_kv(w, "role", role);
+    w_key(w, "content");
+    w_open(w, 1);
+    w_open(w, 0);
+    ag_kv(w, "type", strcmp(role, "assistant") == 0 ? "output_text" : "input_text");
+    w_key(w, "text");
+    if (text)
+        w_str(w, text);
+    else
+        ag_text(w, r, 1, strcmp(role, "assistant") == 0 ? 8 : 3);
+    w_close(w);
+    w_close(w);
+    w_close(w);
+    ag_end_line(w);
+}
+
+static void ag_codex(Agents *a, long i, int write)
+{
+    Writer *w = a->w;
+    Rng r;
+    rng_seed(&r, mix2(a->o->seed, 0xC0DE000000ULL + (uint64_t)i));
+    char sid[40], dir[4096], name[128], ts[40], call[40];
+    fmt_uuid(uuid_v4(&r), sid);
+    int64_t t = date_ticks(2025, 9, 1) + SEC(5400) * i;
+    fmt_iso(t, ts);
+    int y;
+    unsigned m, d;
+    civil_from_days(t / TICKS_PER_SEC / 86400, &y, &m, &d);
+    snprintf(dir, sizeof dir, "%s/sessions/%04d/%02u/%02u", a->o->out ? a->o->out : ".", y, m, d);
+    snprintf(name, sizeof name, "rollout-%.10s-%s.jsonl", ts, sid);
+    FILE *fp = write ? ag_open(a, dir, name) : NULL;
+    if (write && !fp)
+        return;
+    writer_start(w, fp);
+    w_open(w, 0);
+    ag_kv(w, "timestamp", ts);
+    ag_kv(w, "type", "session_meta");
+    w_key(w, "payload");
+    w_open(w, 0);
+    ag_kv(w, "id", sid);
+    ag_kv(w, "timestamp", ts);
+    ag_kv(w, "cwd", "/home/dev/src/service");
+    ag_kv(w, "originator", "codex_cli_rs");
+    ag_kv(w, "cli_version", "0.46.0");
+    w_close(w);
+    ag_end_line(w);
+    ag_codex_msg(w, &r, ts, "user", "<environment_context>\n  <cwd>/home/dev/src/service</cwd>\n</environment_context>");
+    a->messages++, a->hidden++;
+    long turns = ag_turns(a, &r);
+    for (long k = 0; k < turns; k++) {
+        t += SEC(rng_range(&r, 5, 120));
+        fmt_iso(t, ts);
+        ag_codex_msg(w, &r, ts, "user", NULL);
+        w_open(w, 0);
+        ag_kv(w, "timestamp", ts);
+        ag_kv(w, "type", "turn_context");
+        w_key(w, "payload");
+        w_open(w, 0);
+        ag_kv(w, "model", "gpt-5-codex");
+        w_close(w);
+        ag_end_line(w);
+        a->messages++;
+        if (rng_pct(&r, 50)) {
+            snprintf(call, sizeof call, "call_%016llx", (unsigned long long)rng_next(&r));
+            w_open(w, 0);
+            ag_kv(w, "timestamp", ts);
+            ag_kv(w, "type", "response_item");
+            w_key(w, "payload");
+            w_open(w, 0);
+            ag_kv(w, "type", "function_call");
+            ag_kv(w, "name", "shell");
+            ag_kv(w, "arguments", "{\"command\":[\"make\",\"test\"]}");
+            ag_kv(w, "call_id", call);
+            w_close(w);
+            ag_end_line(w);
+            w_open(w, 0);
+            ag_kv(w, "timestamp", ts);
+            ag_kv(w, "type", "response_item");
+            w_key(w, "payload");
+            w_open(w, 0);
+            ag_kv(w, "type", "function_call_output");
+            ag_kv(w, "call_id", call);
+            w_key(w, "output");
+            ag_text(w, &r, 1, 3);
+            w_close(w);
+            ag_end_line(w);
+            a->messages += 2;
+        }
+        ag_codex_msg(w, &r, ts, "assistant", NULL);
+        a->messages++;
+    }
+    w_flush(w);
+    a->bytes += w->bytes;
+    w->bytes = 0;
+    if (fp && (w->ioerr || fclose(fp) != 0))
+        fprintf(stderr, "genexport: write error in %s: %s\n", dir, strerror(errno));
+}
+
+/* Gemini: all chats in one array, newest chat first and within it the newest prompt first. */
+static void ag_gemini(Agents *a, int write)
+{
+    Writer *w = a->w;
+    char dir[4096], ts[40], title[64];
+    snprintf(dir, sizeof dir, "%s/Takeout/My Activity/Gemini Apps", a->o->out ? a->o->out : ".");
+    FILE *fp = write ? ag_open(a, dir, "MyActivity.json") : NULL;
+    if (write && !fp)
+        return;
+    writer_start(w, fp);
+    w_open(w, 1);
+    int64_t cursor = date_ticks(2025, 10, 1); /* the newest prompt of the chat being written */
+    for (long i = 0; i < a->o->chats; i++) {
+        Rng r;
+        rng_seed(&r, mix2(a->o->seed, 0x6E6E000000ULL + (uint64_t)i));
+        long turns = ag_turns(a, &r);
+        int64_t start = cursor - SEC(60) * 5 * (turns - 1); /* prompts 5 min apart */
+        cursor = start - SEC(3600);                        /* chats an hour apart */
+        for (long k = turns - 1; k >= 0; k--) {
+            Rng tr;
+            rng_seed(&tr, mix2(a->o->seed, 0x6E6F000000ULL + (uint64_t)i * 1000003 + (uint64_t)k));
+            fmt_iso(start + SEC(60) * 5 * k, ts);
+            w_open(w, 0);
+            ag_kv(w, "header", rng_pct(&tr, 5) ? "Bard" : "Gemini Apps");
+            w_key(w, "title");
+            {
+                Sink s = { .w = w };
+                w_pre_value(w);
+                w_raw(w, "\"Prompted ", 10);
+                snprintf(title, sizeof title, "chat %ld turn %ld: ", i, k);
+                putz(&s, title);
+                paragraph(&tr, &s, 0, 1, 2);
+                sink_flush(&s);
+                w_raw(w, "\"", 1);
+            }
+            ag_kv(w, "time", ts);
+            w_key(w, "products");
+            w_open(w, 1);
+            w_str(w, "Gemini Apps");
+            w_close(w);
+            w_key(w, "safeHtmlItem");
+            w_open(w, 1);
+            w_open(w, 0);
+            w_key(w, "html");
+            {
+                Sink s = { .w = w };
+                w_pre_value(w);
+                w_raw(w, "\"", 1);
+                putz(&s, "<p>");
+                paragraph(&tr, &s, 0, 2, 6);
+                putz(&s, "</p><ul><li>");
+                paragraph(&tr, &s, 0, 1, 1);
+                putz(&s, "</li></ul>");
+                sink_flush(&s);
+                w_raw(w, "\"", 1);
+            }
+            w_close(w);
+            w_close(w);
+            w_close(w);
+            a->messages += 2;
+        }
+    }
+    w_close(w);
+    w_raw(w, "\n", 1);
+    w_flush(w);
+    a->bytes += w->bytes;
+    w->bytes = 0;
+    if (fp && (w->ioerr || fclose(fp) != 0))
+        fprintf(stderr, "genexport: write error in %s: %s\n", dir, strerror(errno));
+}
+
+static void ag_pass(Agents *a, int write)
+{
+    a->chats = a->messages = a->hidden = a->files = a->bytes = 0;
+    if (a->o->format == FMT_GEMINI) {
+        ag_gemini(a, write);
+        a->files = 1;
+        a->chats = (uint64_t)a->o->chats;
+        return;
+    }
+    for (long i = 0; i < a->o->chats; i++) {
+        if (a->o->format == FMT_CLAUDE_CODE)
+            ag_claude_code(a, i, write);
+        else
+            ag_codex(a, i, write);
+        a->chats++, a->files++;
+    }
+}
+
+static int write_agents(Gen *g)
+{
+    const Options *o = &g->opt;
+    if (!o->out || strcmp(o->out, "-") == 0) {
+        fputs("genexport: --format claude-code|codex|gemini writes a folder: give --out DIR\n", stderr);
+        return -1;
+    }
+    Agents a = { .o = o, .w = &g->w, .factor = 1.0 };
+    g->w.pretty = 0; /* JSON Lines: a record per line (Gemini too: one long line) */
+    if (o->target_mb > 0 && o->chats > 0) { /* one counting pass at factor 1, then scale */
+        ag_pass(&a, 0);
+        if (a.bytes)
+            a.factor = o->target_mb * 1e6 / (double)a.bytes;
+    }
+    ag_pass(&a, 1);
+    if (o->manifest) {
+        FILE *fp = fopen(o->manifest, "w");
+        if (!fp)
+            return fprintf(stderr, "genexport: cannot write %s: %s\n", o->manifest, strerror(errno)), -1;
+        static const char *const names[] = { [FMT_CLAUDE_CODE] = "claude-code", [FMT_CODEX] = "codex",
+                                              [FMT_GEMINI] = "gemini" };
+        fprintf(fp, "format %s\nseed %" PRIu64 "\nchats %" PRIu64 "\n", names[o->format], o->seed, a.chats);
+        fprintf(fp, "visible_messages %" PRIu64 "\nall_messages %" PRIu64 "\nhidden_messages %" PRIu64 "\n",
+                a.messages - a.hidden, a.messages - a.hidden, a.hidden);
+        fprintf(fp, "bytes %" PRIu64 "\nfiles %" PRIu64 "\n", a.bytes, a.files);
+        if (fclose(fp) != 0)
+            return -1;
+    }
+    g->st.bytes = a.bytes;
+    return 0;
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Command line.                                                                         */
 
@@ -3005,7 +3413,11 @@ static void usage(FILE *f)
           "Writes a synthetic Claude.ai or ChatGPT data export (conversations.json) shaped\n"
           "like the real ones. Same arguments and seed give byte-identical output.\n"
           "\n"
-          "  --format F        claude or chatgpt\n"
+          "  --format F        claude or chatgpt; or claude-code, codex, gemini: a folder tree\n"
+          "                    at --out DIR shaped like ~/.claude/projects, ~/.codex/sessions\n"
+          "                    or a Takeout's My Activity/Gemini Apps (manifest: format, seed,\n"
+          "                    chats, visible_messages, all_messages, hidden_messages, bytes,\n"
+          "                    files; --target-mb scales the turns per chat)\n"
           "  --chats N         number of conversations (0..100000000)\n"
           "  --seed S          PRNG seed, decimal or 0x hex (default 1)\n"
           "  --out PATH        output file (default stdout); with --shard-chats a directory\n"
@@ -3079,8 +3491,14 @@ static void parse_args(int argc, char **argv, Options *o)
                 o->format = FMT_CLAUDE;
             else if (strcmp(v, "chatgpt") == 0)
                 o->format = FMT_CHATGPT;
+            else if (strcmp(v, "claude-code") == 0)
+                o->format = FMT_CLAUDE_CODE;
+            else if (strcmp(v, "codex") == 0)
+                o->format = FMT_CODEX;
+            else if (strcmp(v, "gemini") == 0)
+                o->format = FMT_GEMINI;
             else
-                bad_args("--format must be claude or chatgpt, not '%s'", v);
+                bad_args("--format must be claude, chatgpt, claude-code, codex or gemini, not '%s'", v);
             have_format = 1;
         } else if (strcmp(name, "--chats") == 0) {
             o->chats = parse_long(name, v, 0, 100000000);
@@ -3133,6 +3551,13 @@ int main(int argc, char **argv)
         return 1;
     }
     setup(g);
+    if (g->opt.format >= FMT_CLAUDE_CODE) {
+        int arc = write_agents(g) == 0 ? 0 : 1;
+        free(g->keys);
+        free(g->nodes);
+        free(g);
+        return arc;
+    }
     int rc = write_export(g) == 0 ? 0 : 1;
     if (rc == 0 && g->opt.manifest && write_manifest(g) != 0)
         rc = 1;

@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-enum { APP_EXIT_OK = 0, APP_EXIT_FAIL = 1, APP_EXIT_USAGE = 2 };
+enum { APP_EXIT_OK = 0, APP_EXIT_FAIL = 1, APP_EXIT_USAGE = 2, APP_EXIT_PARTIAL = 3 }; // 3: import skipped some
 
 #define APP_DEFAULT_BUDGET AK_MB(256)
 
@@ -64,6 +64,9 @@ bool app_parse_date(const char *s, bool end_of_day, double *out);
 const char *app_format_time(double t, char *buf, size_t cap);
 void app_json_str(FILE *out, AkStr s);
 void app_json_time(FILE *out, double t); // ISO 8601 string or null
+
+// `chatlog check` (cmd_check.c): the database's integrity report; exit 1 when damaged.
+int app_cmd_check(AppCtx *c, int argc, char **argv);
 
 // The value of `--name VALUE` / `--name=VALUE` at argv[*i] (advancing *i), or NULL.
 const char *app_opt_value(int argc, char **argv, int *i, const char *name);

@@ -1,8 +1,10 @@
 // main.c: chatlog, the program a person runs. Parses the common options, opens the store,
 // and runs one command: import, list, show, search, export, stats (and browse). Exit codes:
-// 0 success, 1 the command failed (message on stderr), 2 the command line was wrong.
+// 0 success, 1 the command failed (message on stderr), 2 the command line was wrong, 3 an
+// import committed what it could read but skipped something (listed on stderr).
 #include "app/browse.h"
 #include "app/cli.h"
+#include "app/firstrun.h"
 #include "app/progress.h"
 #include "app/render.h"
 #include "app/trace.h"
@@ -28,6 +30,7 @@ static const char *usage_main =
     "  export CHAT        one chat as --markdown or --json\n"
     "  stats              chats, messages, database size and the memory report\n"
     "  walk               open every chat in turn, as a reader would; prints memory figures\n"
+    "  check              the database's integrity: pages, search indexes, the store's rules\n"
     "  browse             the terminal browser: chat list, search, tabs (? for keys)\n"
     "\n"
     "options:\n"
@@ -57,12 +60,21 @@ static bool wants_help(int argc, char **argv) {
 // ---- import -----------------------------------------------------------------------------------
 
 static const char *usage_import =
-    "usage: chatlog import [--skip-bad] [--quiet] EXPORT...\n"
+    "usage: chatlog import [--strict | --skip-bad] [--quiet] EXPORT...\n"
     "  EXPORT is a conversations.json (or conversations-NNN.json), an unpacked export folder,\n"
-    "  or the export .zip from Claude.ai or ChatGPT; the format is detected from the content.\n"
-    "  An import is all or nothing; importing again adds new chats and updates changed ones.\n"
-    "  --skip-bad  import the good conversations and list the bad ones\n"
-    "  --quiet     no progress bar\n";
+    "  or the export .zip from Claude.ai or ChatGPT; also Claude Code (~/.claude/projects), Codex\n"
+    "  CLI (~/.codex/sessions) and a Google Takeout of Gemini Apps. The format is detected from\n"
+    "  the content.\n"
+    "  Importing again adds new chats and updates changed ones, but never replaces a chat with an\n"
+    "  older copy (by update time, then message count). A conversation that cannot be\n"
+    "  read is skipped and named, the rest is imported, and the exit status is 3. A file that\n"
+    "  is not valid JSON (cut short, bad UTF-8) imports nothing and exits 1.\n"
+    "  --strict    all or nothing: any conversation that cannot be read fails the import\n"
+    "  --skip-bad  also salvage a file that is not valid JSON: keep the complete conversations\n"
+    "              before the fault (exit 3)\n"
+    "  --quiet     no progress bar\n"
+    "  exit status: 0 all imported, 1 failed (nothing imported), 2 bad command line,\n"
+    "               3 imported, but something was skipped\n";
 
 static void import_progress(uint64_t done, uint64_t total, void *user) {
     app_progress_update(user, done, total);
@@ -71,10 +83,11 @@ static void import_progress(uint64_t done, uint64_t total, void *user) {
 
 static int cmd_import(AppCtx *c, int argc, char **argv) {
     if (wants_help(argc, argv)) return fputs(usage_import, stdout), APP_EXIT_OK;
-    bool skip_bad = false;
+    bool skip_bad = false, strict = false;
     int first = 0, n = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--skip-bad")) skip_bad = true;
+        else if (!strcmp(argv[i], "--strict")) strict = true;
         else if (!strcmp(argv[i], "--quiet")) c->opt.quiet = true;
         else if (argv[i][0] == '-' && argv[i][1]) return usage_error(usage_import, "unknown option %s", argv[i]);
         else {
@@ -83,13 +96,17 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         }
     }
     if (!n) return usage_error(usage_import, "%s", "import needs the path of an export");
-    if (!app_open_store(c, true)) return APP_EXIT_FAIL;
-    int rc = APP_EXIT_OK;
+    if (strict && skip_bad) return usage_error(usage_import, "%s", "--strict and --skip-bad contradict each other");
+    if (!c->opt.db_path && !(c->opt.db_path = app_default_db_path(c->arena, false))) return APP_EXIT_FAIL;
+    AppFirstRun first_run; // a run that imports nothing leaves no database or folder it made
+    app_first_run_begin(&first_run, c->opt.db_path);
+    if (!app_open_store(c, true)) return app_first_run_undo(c, &first_run), APP_EXIT_FAIL;
+    int rc = APP_EXIT_OK, imported = 0;
     for (int k = 0; k < n; k++) {
         const char *path = argv[first + k];
         AppProgress bar;
         app_progress_begin(&bar, "importing", c->opt.quiet);
-        ChatImportOptions io = {.skip_bad = skip_bad, .progress = import_progress, .progress_user = &bar};
+        ChatImportOptions io = {.skip_bad = skip_bad, .strict = strict, .progress = import_progress, .progress_user = &bar};
         ChatStoreImport res;
         ChatError err = {{0}};
         uint64_t t0 = app_now_ns();
@@ -98,28 +115,40 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         double secs = (app_now_ns() - t0) / 1e9;
         if (!ok) { // err names the bad conversations itself
             fprintf(stderr, "chatlog: import of %s failed, nothing was imported: %s\n", path, err.msg);
+            if (strict && res.report.bad)
+                fprintf(stderr, "chatlog: (--strict: without it the bad conversations are skipped and the rest imported)\n");
             rc = APP_EXIT_FAIL;
             continue;
         }
+        imported++;
         const ChatImportReport *r = &res.report;
         printf("%s: %u chats (%u new, %u updated, %u unchanged), %u messages (%u on the visible threads) "
                "from %u file%s, %.1f MB in %.2f s",
                path, r->chats, res.added, res.updated, res.unchanged, r->messages, r->visible_messages, r->files,
                r->files == 1 ? "" : "s", r->bytes / 1048576.0, secs);
         if (r->bad) printf(", %u bad skipped", r->bad);
+        if (r->broken_files) printf(", %u file%s not valid JSON", r->broken_files, r->broken_files == 1 ? "" : "s");
+        if ((r->bad || r->broken_files) && rc == APP_EXIT_OK) rc = APP_EXIT_PARTIAL;
         for (uint32_t b = 0; b < r->bad_listed; b++) fprintf(stderr, "chatlog: skipped %.*s\n", AK_STR_FMT(r->bad_list[b]));
         if (r->bad > r->bad_listed) fprintf(stderr, "chatlog: ... and %u more bad conversations\n", r->bad - r->bad_listed);
         if (r->unknown_parts) printf(", %u unknown blocks kept as raw JSON", r->unknown_parts);
         printf("\n");
-        if (r->chats == 0 && r->bad == 0) printf("%s: the export holds no conversations\n", path);
+        if (res.kept_newer)
+            printf("%s: %u chat%s kept newer: the database holds a newer copy than this export\n", path,
+                   res.kept_newer, res.kept_newer == 1 ? "" : "s");
+        if (res.duplicates)
+            printf("%s: the export holds %u extra cop%s of chats it already had (same uuid); the newest copy "
+                   "of each chat was kept\n", path, res.duplicates, res.duplicates == 1 ? "y" : "ies");
+        if (r->chats == 0 && r->bad == 0 && r->broken_files == 0) printf("%s: the export holds no conversations\n", path);
     }
+    if (!imported) app_first_run_undo(c, &first_run);
     return rc;
 }
 
 // ---- list -------------------------------------------------------------------------------------
 
 static const char *usage_list =
-    "usage: chatlog list [--since DATE] [--until DATE] [--source claude|chatgpt] [--title TEXT]\n"
+    "usage: chatlog list [--since DATE] [--until DATE] [--source SOURCE] [--title TEXT]\n"
     "                    [--limit N] [--json]\n"
     "  Chats newest first (by last update). DATE is 2025-06-03 or 2025-06-03T19:40.\n"
     "  --title keeps chats whose title contains TEXT (ASCII letters match either case).\n";
@@ -134,6 +163,9 @@ typedef struct ListFilter {
 static bool parse_source(const char *s, ChatSource *out) {
     if (!strcmp(s, "claude")) *out = CHAT_SOURCE_CLAUDE;
     else if (!strcmp(s, "chatgpt")) *out = CHAT_SOURCE_CHATGPT;
+    else if (!strcmp(s, "claude-code")) *out = CHAT_SOURCE_CLAUDE_CODE;
+    else if (!strcmp(s, "codex")) *out = CHAT_SOURCE_CODEX;
+    else if (!strcmp(s, "gemini")) *out = CHAT_SOURCE_GEMINI;
     else return false;
     return true;
 }
@@ -166,7 +198,7 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
         } else if ((v = app_opt_value(argc, argv, &i, "--until"))) {
             if (!app_parse_date(v, true, &f.until)) return usage_error(usage_list, "bad date for --until: %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--source"))) {
-            if (!parse_source(v, &f.source)) return usage_error(usage_list, "--source is claude or chatgpt, not %s", v);
+            if (!parse_source(v, &f.source)) return usage_error(usage_list, "--source is claude, chatgpt, claude-code, codex or gemini, not %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--title"))) {
             f.title = ak_str_cstr(v);
         } else if ((v = app_opt_value(argc, argv, &i, "--limit"))) {
@@ -212,19 +244,24 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
 // ---- show / export ------------------------------------------------------------------------------
 
 static const char *usage_show =
-    "usage: chatlog show CHAT [--markdown|--json]\n"
-    "  CHAT is the chat's number from `chatlog list`, its uuid, or a unique uuid prefix.\n";
+    "usage: chatlog show CHAT [--markdown|--json] [--all-branches]\n"
+    "  CHAT is the chat's number from `chatlog list`, its uuid, or a unique uuid prefix.\n"
+    "  --all-branches  also the edited and regenerated versions (marked off-thread), with\n"
+    "                  each message's uuid and parent\n"
+    "  --json          everything the store holds (as export --json)\n";
 static const char *usage_export =
-    "usage: chatlog export CHAT --markdown|--json\n"
-    "  Writes the chat to stdout as Markdown or JSON (redirect it to a file).\n";
+    "usage: chatlog export CHAT --markdown|--json [--all-branches]\n"
+    "  Writes the chat to stdout as Markdown or JSON (redirect it to a file). The JSON holds\n"
+    "  every branch, uuid and parent link, and `chatlog import` reads it back.\n";
 
 static int show_chat(AppCtx *c, int argc, char **argv, const char *usage, bool need_format) {
     if (wants_help(argc, argv)) return fputs(usage, stdout), APP_EXIT_OK;
     const char *key = NULL;
     AppFormat fmt = APP_FORMAT_PLAIN;
-    bool format_given = false;
+    bool format_given = false, all_branches = false;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--markdown")) fmt = APP_FORMAT_MARKDOWN, format_given = true;
+        if (!strcmp(argv[i], "--all-branches")) all_branches = true;
+        else if (!strcmp(argv[i], "--markdown")) fmt = APP_FORMAT_MARKDOWN, format_given = true;
         else if (!strcmp(argv[i], "--json")) fmt = APP_FORMAT_JSON, format_given = true;
         else if (argv[i][0] == '-' && argv[i][1]) return usage_error(usage, "unknown option %s", argv[i]);
         else if (key) return usage_error(usage, "one chat at a time (also got %s)", argv[i]);
@@ -236,6 +273,11 @@ static int show_chat(AppCtx *c, int argc, char **argv, const char *usage, bool n
     ChatError err = {{0}};
     uint32_t h;
     if (!chat_store_find(c->store, key, &h, &err)) return fprintf(stderr, "chatlog: %s\n", err.msg), APP_EXIT_FAIL;
+    if (all_branches || fmt == APP_FORMAT_JSON) { // what the store holds, not the loaded thread
+        if (app_render_chat_stored(stdout, c->store, h, fmt, &err)) return APP_EXIT_OK;
+        fprintf(stderr, "chatlog: cannot read chat %s: %s\n", key, err.msg);
+        return APP_EXIT_FAIL;
+    }
     ChatMessages *msgs = chat_store_open_chat(c->store, h, &err);
     if (!msgs || !chat_store_wait(c->store, msgs, &err)) {
         fprintf(stderr, "chatlog: cannot load chat %s: %s\n", key, err.msg);
@@ -253,7 +295,7 @@ static int cmd_export(AppCtx *c, int argc, char **argv) { return show_chat(c, ar
 // ---- search -----------------------------------------------------------------------------------
 
 static const char *usage_search =
-    "usage: chatlog search QUERY... [--limit N] [--source claude|chatgpt] [--since DATE] [--until DATE]\n"
+    "usage: chatlog search QUERY... [--limit N] [--source SOURCE] [--since DATE] [--until DATE]\n"
     "                      [--all-branches] [--json]\n"
     "  Every word must match; \"a phrase\" matches in order; word* matches a prefix.\n"
     "  Searches message text, attachments, tool output, thinking and titles, best match first.\n";
@@ -269,7 +311,7 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
             if (!app_parse_count(v, &n) || !n || n > UINT32_MAX) return usage_error(usage_search, "bad number for --limit: %s", v);
             so.limit = (uint32_t)n;
         } else if ((v = app_opt_value(argc, argv, &i, "--source"))) {
-            if (!parse_source(v, &so.source)) return usage_error(usage_search, "--source is claude or chatgpt, not %s", v);
+            if (!parse_source(v, &so.source)) return usage_error(usage_search, "--source is claude, chatgpt, claude-code, codex or gemini, not %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--since"))) {
             if (!app_parse_date(v, false, &so.since)) return usage_error(usage_search, "bad date for --since: %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--until"))) {
@@ -349,18 +391,19 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
     ChatDbStats ds;
     ChatError err = {{0}};
     if (!chat_db_stats(c->store->db, &ds, &err)) return fprintf(stderr, "chatlog: %s\n", err.msg), APP_EXIT_FAIL;
-    uint32_t by_source[3] = {0};
-    for (uint32_t h = 0; h < chat_store_count(c->store); h++) by_source[chat_store_meta(c->store, h)->source % 3]++;
+    uint32_t by_source[CHAT_SOURCE_GEMINI + 1] = {0};
+    for (uint32_t h = 0; h < chat_store_count(c->store); h++) by_source[chat_store_meta(c->store, h)->source % (CHAT_SOURCE_GEMINI + 1)]++;
     ChatLruStats ls = chat_lru_stats(c->store->lru);
     AkMemStats total = ak_pool_totals(AK_POOL_KIND_COUNT);
     if (c->opt.json) {
         printf("{\"database\": ");
         app_json_str(stdout, ak_str_cstr(c->opt.db_path));
-        printf(", \"chats\": %llu, \"claude\": %u, \"chatgpt\": %u, \"messages\": %llu, \"parts\": %llu, "
+        printf(", \"chats\": %llu, \"claude\": %u, \"chatgpt\": %u, \"claude_code\": %u, \"codex\": %u, \"gemini\": %u, \"messages\": %llu, \"parts\": %llu, "
                "\"file_bytes\": %llu, \"wal_bytes\": %llu, \"schema\": %u,\n \"cache\": {\"active\": %u, \"total\": %u, "
                "\"pinned\": %u, \"used\": %llu, \"budget\": %llu, \"evictions\": %llu},\n \"arenas\": {\"reserved\": %llu, "
                "\"committed\": %llu, \"used\": %llu},\n \"pool\": ",
                (unsigned long long)ds.chats, by_source[CHAT_SOURCE_CLAUDE], by_source[CHAT_SOURCE_CHATGPT],
+               by_source[CHAT_SOURCE_CLAUDE_CODE], by_source[CHAT_SOURCE_CODEX], by_source[CHAT_SOURCE_GEMINI],
                (unsigned long long)ds.messages, (unsigned long long)ds.parts, (unsigned long long)ds.file_bytes,
                (unsigned long long)ds.wal_bytes, ds.schema_version, ls.active, ls.total, ls.pinned,
                (unsigned long long)ls.used, (unsigned long long)ls.budget, (unsigned long long)ls.evictions,
@@ -371,8 +414,13 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
     }
     if (!memory_only) {
         printf("database   %s (schema %u)\n", c->opt.db_path, ds.schema_version);
-        printf("chats      %llu (%u Claude, %u ChatGPT)\n", (unsigned long long)ds.chats, by_source[CHAT_SOURCE_CLAUDE],
+        printf("chats      %llu (%u Claude, %u ChatGPT", (unsigned long long)ds.chats, by_source[CHAT_SOURCE_CLAUDE],
                by_source[CHAT_SOURCE_CHATGPT]);
+        static const char *const more[] = {[CHAT_SOURCE_CLAUDE_CODE] = "Claude Code", [CHAT_SOURCE_CODEX] = "Codex",
+                                           [CHAT_SOURCE_GEMINI] = "Gemini"};
+        for (int k = CHAT_SOURCE_CLAUDE_CODE; k <= CHAT_SOURCE_GEMINI; k++) // the newer sources when present
+            if (by_source[k]) printf(", %u %s", by_source[k], more[k]);
+        printf(")\n");
         printf("messages   %llu, with %llu structured parts\n", (unsigned long long)ds.messages, (unsigned long long)ds.parts);
         printf("size       %.1f MB on disk (+ %.1f MB write-ahead log)\n\n", ds.file_bytes / 1048576.0,
                ds.wal_bytes / 1048576.0);
@@ -459,6 +507,7 @@ static const AppCommand commands[] = {
     {"import", cmd_import}, {"list", cmd_list},     {"show", cmd_show},
     {"search", cmd_search}, {"export", cmd_export}, {"stats", cmd_stats},
     {"walk", cmd_walk},
+    {"check", app_cmd_check},
     {"browse", cmd_browse},
 };
 

@@ -11,6 +11,9 @@
 typedef enum ChatSource {
     CHAT_SOURCE_CLAUDE = 1,
     CHAT_SOURCE_CHATGPT = 2,
+    CHAT_SOURCE_CLAUDE_CODE = 3, // Claude Code session logs (sources.h)
+    CHAT_SOURCE_CODEX = 4,       // OpenAI Codex CLI rollouts
+    CHAT_SOURCE_GEMINI = 5,      // Gemini from Google Takeout My Activity
 } ChatSource;
 
 typedef enum ChatRole {
@@ -30,8 +33,15 @@ typedef enum ChatPartKind {
     CHAT_PART_FILE,        // name only (Claude files[])
     CHAT_PART_IMAGE,       // name = asset pointer (file-service://, sediment://)
     CHAT_PART_UNKNOWN,     // a block type this importer does not know: name = its type, text = raw JSON
+    // New kinds go last: the numbers are part of the stored content hash.
+    CHAT_PART_CONTEXT,     // text the system injected into a turn (Claude injected_prompt_block): name = its source
+    CHAT_PART_MEDIA,       // audio or video (ChatGPT audio parts): name = asset pointer, text = raw JSON
+    CHAT_PART_META,        // known machinery without prose (token_budget, citations, block times): name = what, text = raw JSON
 } ChatPartKind;
 
+// Tool parts (TOOL_USE, TOOL_RESULT) whose export names the call (Claude tool_use.id,
+// tool_result.tool_use_id) carry it in the name after " #": "artifacts #toolu_01A…", so a call
+// and its result share the same tail and the id is stored, shown and searchable.
 typedef struct ChatPart {
     ChatPartKind kind;
     AkStr name;

@@ -5,6 +5,7 @@
 #  define _DEFAULT_SOURCE
 #endif
 #include "chat/db.h"
+#include "arenakit/map.h"
 #include "arenakit/os.h"
 #include "chat/tokenizer.h"
 #include "chat/sqlmem.h"
@@ -133,7 +134,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_BEGIN_READ] = "BEGIN",
-    [ST_CHAT_LOOKUP] = "SELECT id, content_hash FROM chats WHERE source_uuid = ?1 AND source = ?2",
+    [ST_CHAT_LOOKUP] = "SELECT id, content_hash, updated, message_count FROM chats WHERE source_uuid = ?1 AND source = ?2",
     [ST_CHAT_INSERT] = "INSERT INTO chats(source, source_uuid, title, model, created, updated,"
                        " message_count, visible_count, part_count, bytes, content_hash)"
                        " VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -218,12 +219,17 @@ struct ChatDb {
     int64_t next_slice, slice_indexed;
     uint64_t unindexed_bytes, index_batch;
     int slices; // the slice tables exist: 1 yes, 2 no, 0 not looked yet (see "Slices")
+    // The chats this write transaction stored, to tell a uuid seen twice in one import. Its
+    // own arena, made at the first transaction and cleared at each: nothing else pushes there.
+    AkArena *put_arena;
+    AkMap put_ids;
     sqlite3_stmt *stmt[ST_COUNT];
 };
 
 // ---- small helpers ------------------------------------------------------------------------
 
-static const char *const source_names[] = {[CHAT_SOURCE_CLAUDE] = "claude", [CHAT_SOURCE_CHATGPT] = "chatgpt"};
+static const char *const source_names[] = {[CHAT_SOURCE_CLAUDE] = "claude", [CHAT_SOURCE_CHATGPT] = "chatgpt",
+    [CHAT_SOURCE_CLAUDE_CODE] = "claude-code", [CHAT_SOURCE_CODEX] = "codex", [CHAT_SOURCE_GEMINI] = "gemini"};
 static const char *const role_names[] = {
     [CHAT_ROLE_USER] = "user", [CHAT_ROLE_ASSISTANT] = "assistant", [CHAT_ROLE_SYSTEM] = "system",
     [CHAT_ROLE_TOOL] = "tool", [CHAT_ROLE_OTHER] = "other",
@@ -232,6 +238,7 @@ static const char *const kind_names[] = {
     [CHAT_PART_TEXT] = "text", [CHAT_PART_THINKING] = "thinking", [CHAT_PART_TOOL_USE] = "tool_use",
     [CHAT_PART_TOOL_RESULT] = "tool_result", [CHAT_PART_ATTACHMENT] = "attachment",
     [CHAT_PART_FILE] = "file", [CHAT_PART_IMAGE] = "image", [CHAT_PART_UNKNOWN] = "unknown",
+    [CHAT_PART_CONTEXT] = "context", [CHAT_PART_MEDIA] = "media", [CHAT_PART_META] = "meta",
 };
 
 const char *chat_source_name(ChatSource s) {
@@ -333,33 +340,105 @@ static uint32_t be32(const unsigned char *p) {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-// Reads the 100-byte header before SQLite touches the file, so a file that is not ours is
-// refused with nothing written beside or into it. *is_new: missing or empty, to be created.
-static bool check_file(const char *path, bool readonly, bool *is_new, ChatError *err) {
+// Never open() the database file here: on POSIX, closing any descriptor of a file drops every
+// lock this process holds on it, including those of SQLite connections already open on it
+// (another ChatDb of this process, the store's IO thread), and another process could then
+// write under them. So the path is judged by stat() only, and the header is read through
+// SQLite's own descriptor (check_header) once the connection exists.
+
+static bool file_exists(const char *path, uint64_t *size) {
+    struct stat st;
+    if (stat(path, &st) != 0) return false;
+    if (size) *size = (uint64_t)st.st_size;
+    return true;
+}
+
+// `path` with `suffix` appended (the -wal, -shm and -journal files), on `arena`.
+static char *side_path(AkArena *arena, const char *path, const char *suffix) {
+    size_t a = strlen(path), b = strlen(suffix);
+    char *p = ak_arena_push_nz(arena, a + b + 1, 1);
+    if (!p) return NULL;
+    memcpy(p, path, a);
+    memcpy(p + a, suffix, b + 1);
+    return p;
+}
+
+// The folder holding `path` ("." for a bare name), on `arena`.
+static char *dir_of(AkArena *arena, const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) return side_path(arena, ".", "");
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    char *d = ak_arena_push_nz(arena, n + 1, 1);
+    if (!d) return NULL;
+    memcpy(d, path, n);
+    d[n] = 0;
+    return d;
+}
+
+// A rollback journal beside the file is "hot" after a crash mid-commit: SQLite puts the file
+// back from it on the first read, and until then the file may be anything (a new database
+// killed while being made is pages of zeros). So let SQLite do that first, through a short
+// read-write connection of its own, even for a read-only handle: rolling back is SQLite's
+// recovery, not a write of ours. A journal another process is still writing is not hot, and
+// the read just waits for that commit.
+static bool recover_journal(const char *path, ChatError *err) {
+    uint64_t size = 0;
+    char journal[4096];
+    if ((size_t)snprintf(journal, sizeof journal, "%s-journal", path) >= sizeof journal) return true;
+    if (!file_exists(journal, &size) || size == 0 || !file_exists(path, NULL)) return true;
+    sqlite3 *s = NULL;
+    int rc = sqlite3_open_v2(path, &s, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(s, 5000);
+        rc = sqlite3_exec(s, "PRAGMA schema_version", NULL, NULL, NULL);
+    }
+    bool ok = rc == SQLITE_OK || (rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT ||
+              !file_exists(journal, NULL); // the header check says what is wrong with the file
+    if (!ok)
+        chat_fail(err, "%s: a crash left %s beside it, which SQLite must roll back before the database can be "
+                  "read, and it could not: %s", path, journal, s ? sqlite3_errmsg(s) : "out of memory");
+    sqlite3_close(s);
+    return ok;
+}
+
+// What the path is before SQLite opens it. *is_new: missing or empty, to be created.
+static bool check_path(const char *path, bool readonly, bool *is_new, ChatError *err) {
     *is_new = false;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
         if (errno == ENOENT && !readonly) { *is_new = true; return true; }
         if (errno == ENOENT) return chat_fail(err, "%s: no such database (import an export first)", path);
         return chat_fail(err, "%s: cannot open: %s", path, strerror(errno));
     }
-    struct stat st;
-    unsigned char h[100];
-    ssize_t got = -1;
-    bool dir = false;
-    if (fstat(fd, &st) == 0 && !(dir = S_ISDIR(st.st_mode))) got = pread(fd, h, sizeof h, 0);
-    int saved = errno;
-    close(fd);
-    if (dir) return chat_fail(err, "%s: is a directory, not a database file", path);
-    if (got < 0) return chat_fail(err, "%s: cannot read: %s", path, strerror(saved));
+    if (S_ISDIR(st.st_mode)) return chat_fail(err, "%s: is a directory, not a database file", path);
     if (st.st_size == 0) {
         if (readonly) return chat_fail(err, "%s: the database is empty (import an export first)", path);
         *is_new = true;
+    }
+    return true;
+}
+
+// Reads the 100-byte header through SQLite's descriptor before SQLite itself reads anything,
+// so a file that is not ours is refused with nothing written beside or into it.
+static bool check_header(ChatDb *db, bool *is_new, ChatError *err) {
+    const char *path = db->path;
+    sqlite3_file *f = NULL;
+    if (sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f || !f->pMethods)
+        return chat_fail(err, "%s: cannot open: SQLite has no file for it", path);
+    sqlite3_int64 size = 0;
+    unsigned char h[100];
+    if (f->pMethods->xFileSize(f, &size) != SQLITE_OK) return chat_fail(err, "%s: cannot read its size", path);
+    int rc = size > 0 ? f->pMethods->xRead(f, h, sizeof h, 0) : SQLITE_IOERR_SHORT_READ;
+    if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ) return chat_fail(err, "%s: cannot read its header", path);
+    if (size == 0) { // emptied since check_path (another process rolled a new file back): new
+        if (db->flags & CHAT_DB_READONLY)
+            return chat_fail(err, "%s: the database is empty (import an export first)", path);
+        *is_new = true;
         return true;
     }
-    if (got < (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16) != 0)
+    if (rc == SQLITE_IOERR_SHORT_READ || memcmp(h, "SQLite format 3", 16) != 0)
         return chat_fail(err, "%s: not a SQLite database (%llu bytes without a SQLite header)", path,
-                         (unsigned long long)st.st_size);
+                         (unsigned long long)size);
     uint32_t page = (uint32_t)h[16] << 8 | h[17];
     if (page == 1) page = 65536;
     if (!AK_IS_POW2(page) || page < 512)
@@ -372,15 +451,18 @@ static bool check_file(const char *path, bool readonly, bool *is_new, ChatError 
         return chat_fail(err, "%s: made by a newer chatlog (schema version %u; this one knows up to %u); "
                          "upgrade chatlog to open it", path, version, CHAT_DB_SCHEMA_VERSION);
     // The header's page count is current when its change counter matches "version valid for".
-    // A WAL with frames may legitimately be ahead of a shorter main file: let SQLite judge then.
-    uint64_t pages = be32(h + 28);
-    char wal[4096];
-    struct stat wst;
-    snprintf(wal, sizeof wal, "%s-wal", path);
-    bool wal_busy = stat(wal, &wst) == 0 && wst.st_size > 0;
-    if (!wal_busy && be32(h + 24) == be32(h + 92) && pages * page > (uint64_t)st.st_size)
+    // A WAL with frames may legitimately be ahead of a shorter main file, and a rollback
+    // journal (hot after a crash, or another process mid-commit) holds what SQLite puts back
+    // before anything reads the file: let SQLite judge then.
+    uint64_t pages = be32(h + 28), wal_size = 0, journal_size = 0;
+    AkTemp t = ak_temp_begin(db->arena);
+    char *wal = side_path(db->arena, path, "-wal"), *journal = side_path(db->arena, path, "-journal");
+    bool side = !wal || !journal || (file_exists(wal, &wal_size) && wal_size > 0) ||
+                (file_exists(journal, &journal_size) && journal_size > 0);
+    ak_temp_end(t);
+    if (!side && be32(h + 24) == be32(h + 92) && pages * page > (uint64_t)size)
         return chat_fail(err, "%s: truncated or damaged: the file has %llu bytes but its header says %llu",
-                         path, (unsigned long long)st.st_size, (unsigned long long)(pages * page));
+                         path, (unsigned long long)size, (unsigned long long)(pages * page));
     return true;
 }
 
@@ -402,7 +484,9 @@ static bool pragma_int(ChatDb *db, const char *sql, int64_t *out, ChatError *err
 static bool create_schema(ChatDb *db, ChatError *err) {
     // 16 KB pages: fewer, larger B-tree and FTS pages made imports ~15% cheaper and the file
     // smaller, with chat loads unchanged (bench/chat_bench.c). Only an empty file takes it.
-    if (!exec_sql(db, "PRAGMA page_size=16384; PRAGMA journal_mode=DELETE; BEGIN IMMEDIATE",
+    // No journal_mode here: a new connection to a new file uses a rollback journal anyway, and
+    // if another process made the file meanwhile, changing its mode would need it alone.
+    if (!exec_sql(db, "PRAGMA page_size=16384; BEGIN IMMEDIATE",
                   "starting to create the database", err))
         return false;
     int64_t version = 0;
@@ -421,10 +505,28 @@ fail:
     return false;
 }
 
+// "file:PATH?immutable=1" with PATH percent-encoded as RFC 3986 wants, on `arena`.
+static char *immutable_uri(AkArena *arena, const char *path) {
+    size_t n = strlen(path);
+    char *u = ak_arena_push_nz(arena, 3 * n + 32, 1);
+    if (!u) return NULL;
+    char *o = u;
+    memcpy(o, "file:", 5), o += 5;
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        unsigned c = *p;
+        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' ||
+                     c == '-' || c == '_' || c == '.' || c == '~';
+        if (plain) *o++ = (char)c;
+        else o += sprintf(o, "%%%02X", c);
+    }
+    memcpy(o, "?immutable=1", 13);
+    return u;
+}
+
 ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err) {
     AK_ASSERT(path, "chat_db_open: NULL path");
     bool readonly = flags & CHAT_DB_READONLY, is_new;
-    if (!check_file(path, readonly, &is_new, err)) return NULL;
+    if (!recover_journal(path, err) || !check_path(path, readonly, &is_new, err)) return NULL;
 
     AkArena *arena = ak_arena_create(.name = "chat_db");
     if (!arena) { chat_fail(err, "%s: no memory for the handle: %s", path, ak_arena_last_create_error()); return NULL; }
@@ -434,13 +536,43 @@ ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err) {
     db->index_batch = AK_MB(2); // SQLite's peak memory grows with the batch; speed does not
     db->path = str_copy(arena, ak_str_cstr(path)).ptr;
 
-    int oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
+    // SQLite keeps the -wal and -shm (and a rollback journal) beside the file, so writing needs
+    // the folder as well as the file; say which one refuses rather than SQLite's "readonly".
+    AkTemp t = ak_temp_begin(arena);
+    const char *dir = dir_of(arena, path), *open_path = path;
+    bool dir_writable = dir && access(dir, W_OK) == 0;
+    if (!readonly && !dir_writable) {
+        chat_fail(err, "%s: cannot write in the folder %s (the database keeps its -wal and -shm files there): %s",
+                  path, dir ? dir : "?", strerror(errno));
+        ak_temp_end(t);
+        goto fail;
+    }
+    if (!readonly && !is_new && access(path, W_OK) != 0) {
+        chat_fail(err, "%s: the file is read-only (%s); make it writable to import into it", path, strerror(errno));
+        ak_temp_end(t);
+        goto fail;
+    }
+    // A reader in a folder it cannot write: SQLite could not make the -shm a WAL reader needs.
+    // With no -wal beside the file no writer is at work (a writer makes one), so the file is
+    // read as immutable: no locks, no side files.
+    uint64_t wal_size = 0;
+    const char *wal = side_path(arena, path, "-wal");
+    bool immutable = readonly && !dir_writable && !(wal && file_exists(wal, &wal_size) && wal_size > 0);
+    if (immutable && !(open_path = immutable_uri(arena, path))) {
+        chat_fail(err, "%s: no memory for its name", path);
+        ak_temp_end(t);
+        goto fail;
+    }
+    int oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE | (immutable ? SQLITE_OPEN_URI : 0) |
                  (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    if (sqlite3_open_v2(path, &db->sql, oflags, NULL) != SQLITE_OK) {
+    int orc = sqlite3_open_v2(open_path, &db->sql, oflags, NULL);
+    ak_temp_end(t);
+    if (orc != SQLITE_OK) {
         if (db->sql) db_fail(db, err, "cannot open");
         else chat_fail(err, "%s: cannot open: out of memory", path);
         goto fail;
     }
+    if (!check_header(db, &is_new, err)) goto fail;
     sqlite3_busy_timeout(db->sql, 5000);
     if (!register_tokenizer(db, err)) goto fail;
     if (is_new && !create_schema(db, err)) goto fail;
@@ -481,10 +613,32 @@ void chat_db_close(ChatDb *db) {
     if (db->in_tx) chat_db_rollback(db);
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(db->stmt[i]);
     sqlite3_close(db->sql);
+    ak_arena_release(db->put_arena);
     ak_arena_release(db->arena);
 }
 
 const char *chat_db_path(const ChatDb *db) { return db->path; }
+bool chat_db_remove_if_empty(const char *path, bool *removed, ChatError *err) {
+    *removed = false;
+    ChatDb *db = chat_db_open(path, 0, err);
+    if (!db) return false;
+    ChatDbStats st;
+    bool ok = chat_db_begin(db, err) && chat_db_stats(db, &st, err);
+    if (ok && st.chats == 0) {
+        // Under the write lock: no other import is between its begin and its commit.
+        static const char *const side[] = {"", "-wal", "-shm", "-journal"};
+        AkTemp t = ak_temp_begin(db->arena);
+        for (size_t i = 0; i < AK_ARRAY_COUNT(side); i++) {
+            char *p = side_path(db->arena, path, side[i]);
+            if (p && unlink(p) != 0 && errno != ENOENT && i == 0)
+                ok = chat_fail(err, "%s: cannot remove it: %s", path, strerror(errno));
+        }
+        ak_temp_end(t);
+        *removed = ok;
+    }
+    chat_db_close(db); // rolls back
+    return ok;
+}
 void chat_db_set_index_batch(ChatDb *db, uint64_t bytes) { db->index_batch = bytes; }
 struct sqlite3 *chat_db_handle(ChatDb *db) { return db->sql; }
 
@@ -549,10 +703,23 @@ static bool index_pending(ChatDb *db, ChatError *err) {
 bool chat_db_begin(ChatDb *db, ChatError *err) {
     AK_ASSERT(!db->in_tx, "%s: chat_db_begin inside a transaction", db->path);
     AK_ASSERT(!(db->flags & CHAT_DB_READONLY), "%s: chat_db_begin on a read-only handle", db->path);
-    if (!stmt_exec(db, ST_BEGIN, "starting a transaction", err)) return false;
+    bool begun = stmt_exec(db, ST_BEGIN, "starting a transaction", err);
+    // Another chatlog whose first import failed removes the database it made, under this lock
+    // (chat_db_remove_if_empty): a transaction that waited for it would write to a file no
+    // longer in the folder (or SQLite fails on its vanished -wal). Say what happened instead.
+    int moved = 0;
+    if (sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
+        if (!sqlite3_get_autocommit(db->sql)) stmt_exec(db, ST_ROLLBACK, "rolling back", NULL);
+        return chat_fail(err, "%s: the database file was removed or replaced while this import waited for it "
+                         "(another import's failed first run); nothing was written: run it again", db->path);
+    }
+    if (!begun) return false;
     db->in_tx = true;
     db->tx_failed = false;
     db->unindexed_bytes = 0;
+    if (db->put_arena) ak_arena_clear(db->put_arena);
+    else db->put_arena = ak_arena_create(.name = "chat_db put ids");
+    db->put_ids = ak_map_u64(db->put_arena, 0); // without an arena (refused) no duplicate is reported
     if (!next_id(db, ST_MSG_NEXT_ID, &db->next_msg, err) || !next_id(db, ST_PART_NEXT_ID, &db->next_part, err)) {
         chat_db_rollback(db);
         return false;
@@ -753,7 +920,7 @@ static bool slices_put(ChatDb *db, int64_t chat_id, int64_t doc, AkStr text, Cha
     return true;
 }
 
-// The text of a sliced document (see slices_doc), put together on `arena`; an empty text if it
+// The text of a sliced document (see "Slices"), put together on `arena`; an empty text if it
 // has no slices.
 static bool slices_read(ChatDb *db, AkArena *arena, int64_t doc, AkStr *out, ChatError *err) {
     *out = ak_str("", 0);
@@ -875,6 +1042,14 @@ static void bind_chat(sqlite3_stmt *s, const ChatConv *c, uint64_t hash) {
     sqlite3_bind_int64(s, 12, (int64_t)hash);
 }
 
+// Whether the incoming copy of a stored chat is older than the stored one: its update time
+// decides when both are known, then the message count (a copy with fewer messages is older).
+static bool conv_is_older(const ChatConv *c, double stored_updated, uint32_t stored_count) {
+    bool known = c->updated != CHAT_TIME_UNKNOWN && stored_updated != CHAT_TIME_UNKNOWN && c->updated == c->updated;
+    if (known && c->updated != stored_updated) return c->updated < stored_updated;
+    return c->msg_count < stored_count;
+}
+
 static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult *res, ChatError *err) {
     int u = (int)AK_MIN(c->uuid.len, 100);
     sqlite3_stmt *s = stmt_get(db, ST_CHAT_LOOKUP, err);
@@ -884,10 +1059,17 @@ static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult
     int rc = sqlite3_step(s);
     int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     uint64_t old_hash = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 1) : 0;
+    double old_updated = rc == SQLITE_ROW ? col_time(s, 2) : CHAT_TIME_UNKNOWN;
+    uint32_t old_count = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(s, 3) : 0;
     sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_fail(db, err, "looking up a conversation");
+    bool dup = id && db->put_arena && ak_map_get_u64(&db->put_ids, (uint64_t)id);
     if (id && old_hash == hash) {
-        *res = (ChatPutResult){CHAT_PUT_UNCHANGED, id};
+        *res = (ChatPutResult){CHAT_PUT_UNCHANGED, id, dup};
+        return true;
+    }
+    if (id && conv_is_older(c, old_updated, old_count)) {
+        *res = (ChatPutResult){CHAT_PUT_KEPT_NEWER, id, dup};
         return true;
     }
     if (id) {
@@ -913,7 +1095,9 @@ static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult
     if (id) sqlite3_bind_int64(s, 1, id);
     bind_chat(s, c, hash);
     if (!step_write(db, s, err, "storing conversation %.*s", u, c->uuid.ptr)) return false;
-    *res = (ChatPutResult){id ? CHAT_PUT_UPDATED : CHAT_PUT_ADDED, id ? id : sqlite3_last_insert_rowid(db->sql)};
+    *res = (ChatPutResult){id ? CHAT_PUT_UPDATED : CHAT_PUT_ADDED, id ? id : sqlite3_last_insert_rowid(db->sql), dup};
+    if (db->put_arena) // refused: only the duplicate report is lost
+        (void)!ak_map_put_u64(&db->put_ids, (uint64_t)res->chat_id, 1);
     if (!(s = stmt_get(db, ST_TITLE_FTS_INSERT, err))) return false;
     sqlite3_bind_int64(s, 1, res->chat_id);
     bind_str(s, 2, c->title);
@@ -927,7 +1111,7 @@ bool chat_db_put(ChatDb *db, const ChatConv *conv, ChatPutResult *res, ChatError
     if (conv->uuid.len == 0)
         return chat_fail(err, "%s: the conversation at byte %llu has no uuid", db->path,
                          (unsigned long long)conv->byte_offset);
-    if (conv->source != CHAT_SOURCE_CLAUDE && conv->source != CHAT_SOURCE_CHATGPT)
+    if ((unsigned)conv->source >= AK_ARRAY_COUNT(source_names) || !source_names[conv->source])
         return chat_fail(err, "%s: conversation %.*s has no known source (%d)", db->path,
                          (int)AK_MIN(conv->uuid.len, 100), conv->uuid.ptr, (int)conv->source);
     if (db->tx_failed)
@@ -1166,7 +1350,7 @@ typedef struct ChatHitRef {
     int kind; // 0 title, 1 message, 2 part: the order of ChatHitKind; 3, 4 a slice of a message, a part
     int64_t rowid;
     double score;
-    int64_t msg; // kinds 3 and 4: the sliced document (slices_doc)
+    int64_t msg; // kinds 3 and 4: the sliced text (text_slices.doc)
 } ChatHitRef;
 
 static bool hit_fill(ChatDb *db, AkArena *arena, const char *expr, const ChatSearchOpts *o, const ChatHitRef *r,
@@ -1325,29 +1509,169 @@ bool chat_db_stats(ChatDb *db, ChatDbStats *out, ChatError *err) {
     return true;
 }
 
-bool chat_db_check(ChatDb *db, ChatError *err) {
+// ---- check ---------------------------------------------------------------------------------------
+
+typedef struct CheckRun {
+    ChatDb *db;
+    ChatFindingFn *fn;
+    void *user;
+    uint32_t findings;
+    ChatError *err;
+} CheckRun;
+
+static void finding(CheckRun *r, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void finding(CheckRun *r, const char *fmt, ...) {
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    r->findings++;
+    if (r->fn) r->fn(text, r->user);
+}
+
+// Runs `sql`, one finding per row made by `fmt` from up to four integer columns (or the
+// first column's text for pragma checks: fmt NULL); at most CHAT_CHECK_MAX_ROWS rows each.
+// False (err set) only when the statement cannot run; SQLite reporting corruption while
+// running it is a finding.
+static bool check_rows(CheckRun *r, const char *sql, const char *fmt) {
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(db->sql, "PRAGMA quick_check", -1, &s, NULL) != SQLITE_OK)
-        return db_fail(db, err, "checking");
-    int rc = sqlite3_step(s);
-    bool ok = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0), "ok") == 0;
-    if (!ok && rc == SQLITE_ROW)
-        chat_fail(err, "%s: damaged: %s", db->path, (const char *)sqlite3_column_text(s, 0));
-    else if (!ok)
-        db_fail(db, err, "checking");
+    int rc = sqlite3_prepare_v2(r->db->sql, sql, -1, &s, NULL);
+    uint32_t rows = 0;
+    if (rc != SQLITE_OK) return db_fail(r->db, r->err, "checking");
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (!fmt) {
+            const char *t = (const char *)sqlite3_column_text(s, 0);
+            if (t && strcmp(t, "ok") == 0) continue;
+            finding(r, "%s", t ? t : "(no text)");
+        } else {
+            long long v[4] = {0};
+            for (int i = 0; i < 4 && i < sqlite3_column_count(s); i++) v[i] = sqlite3_column_int64(s, i);
+            finding(r, fmt, v[0], v[1], v[2], v[3]);
+        }
+        if (++rows == CHAT_CHECK_MAX_ROWS) {
+            rc = SQLITE_DONE;
+            if (r->fn) r->fn("(and maybe more like it)", r->user); // not a finding of its own
+            break;
+        }
+    }
     sqlite3_finalize(s);
-    if (!ok) return false;
+    if (rc == SQLITE_DONE) return true;
+    int base = rc & 0xff;
+    if (base == SQLITE_CORRUPT || base == SQLITE_NOTADB || base == SQLITE_IOERR) {
+        finding(r, "SQLite cannot read it: %s", sqlite3_errmsg(r->db->sql));
+        return true;
+    }
+    return db_fail(r->db, r->err, "checking");
+}
+
+// The store's own rules, which SQLite cannot know: counts kept on chats and messages match
+// the rows, ordinals run 0..n-1, a part that is a range of its message's text lies inside it.
+static const struct { const char *sql, *fmt; } invariants[] = {
+    {"SELECT c.id, c.message_count, count(m.id) FROM chats c LEFT JOIN messages m ON m.chat_id = c.id"
+     " GROUP BY c.id HAVING count(m.id) != c.message_count",
+     "chat %lld: message_count says %lld, %lld messages stored"},
+    {"SELECT c.id, c.visible_count, count(m.id) FROM chats c LEFT JOIN messages m ON m.chat_id = c.id AND m.visible"
+     " GROUP BY c.id HAVING count(m.id) != c.visible_count",
+     "chat %lld: visible_count says %lld, %lld visible messages stored"},
+    {"SELECT c.id, c.part_count, count(p.id) FROM chats c LEFT JOIN parts p ON p.chat_id = c.id"
+     " GROUP BY c.id HAVING count(p.id) != c.part_count",
+     "chat %lld: part_count says %lld, %lld parts stored"},
+    {"SELECT chat_id, count(*), min(ordinal), max(ordinal) FROM messages GROUP BY chat_id"
+     " HAVING min(ordinal) != 0 OR max(ordinal) != count(*) - 1",
+     "chat %lld: %lld messages, but their ordinals run %lld..%lld (not 0..n-1)"},
+    {"SELECT m.chat_id, m.ordinal, m.part_count, count(p.id) FROM messages m"
+     " LEFT JOIN parts p ON p.chat_id = m.chat_id AND p.msg_ordinal = m.ordinal"
+     " GROUP BY m.id HAVING count(p.id) != m.part_count",
+     "chat %lld message %lld: part_count says %lld, %lld parts stored"},
+    {"SELECT chat_id, msg_ordinal, min(ordinal), max(ordinal) FROM parts GROUP BY chat_id, msg_ordinal"
+     " HAVING min(ordinal) != 0 OR max(ordinal) != count(*) - 1",
+     "chat %lld message %lld: part ordinals run %lld..%lld (not 0..n-1)"},
+    {"SELECT p.chat_id, p.msg_ordinal, p.ordinal FROM parts p LEFT JOIN messages m"
+     " ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal WHERE m.id IS NULL",
+     "chat %lld message %lld part %lld: no such message"},
+    {"SELECT m.chat_id, m.ordinal FROM messages m LEFT JOIN chats c ON c.id = m.chat_id WHERE c.id IS NULL",
+     "chat %lld message %lld: no such chat"},
+    {NULL, // TEXT_RANGE_SQL, or with slices TEXT_RANGE_SLICED_SQL
+     "chat %lld message %lld part %lld: its text range (from byte %lld) lies outside the message text"},
+};
+
+#define TEXT_RANGE_SQL(message_bytes) \
+    "SELECT p.chat_id, p.msg_ordinal, p.ordinal, coalesce(p.text_at, -1) FROM parts p JOIN messages m" \
+    " ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal WHERE p.text IS NULL AND (p.text_at IS NULL" \
+    " OR p.text_len IS NULL OR p.text_at < 0 OR p.text_len < 0" \
+    " OR p.text_at + p.text_len > " message_bytes ")"
+// A sliced message's text is its slices (see "Slices").
+#define SLICED_BYTES "(CASE WHEN m.text = '' THEN (SELECT coalesce(sum(s.len), 0) FROM text_slices s" \
+                     " WHERE s.doc = m.id) ELSE length(CAST(m.text AS BLOB)) END)"
+
+// Only when the database has slices.
+static const struct { const char *sql, *fmt; } slice_invariants[] = {
+    {"SELECT doc, seq, len FROM text_slices WHERE len != length(CAST(text AS BLOB))",
+     "text %lld: slice %lld says %lld bytes, holds another number"},
+    {"SELECT s.doc, s.seq FROM text_slices s LEFT JOIN messages m ON m.id = s.doc LEFT JOIN parts p ON p.id = -s.doc"
+     " WHERE m.id IS NULL AND p.id IS NULL",
+     "text %lld: slice %lld belongs to no message or part"},
+};
+
+bool chat_db_check_run(ChatDb *db, bool full, ChatFindingFn *fn, void *user, uint32_t *findings, ChatError *err) {
+    CheckRun r = {db, fn, user, 0, err};
+    *findings = 0;
+    bool opened;
+    if (!read_begin(db, &opened, err)) return false;
+    bool ok = check_rows(&r, full ? "PRAGMA integrity_check(100)" : "PRAGMA quick_check(100)", NULL);
+    // The store's rules and the FTS indexes read rows: only worth it on sound pages.
+    bool pages_sound = r.findings == 0;
+    bool slices = ok && full && pages_sound && slices_present(db, err);
+    if (ok && full && pages_sound && !slices && db->slices != 2) ok = false;
+    for (size_t i = 0; ok && full && pages_sound && i < AK_ARRAY_COUNT(invariants); i++)
+        ok = check_rows(&r, invariants[i].sql ? invariants[i].sql
+                            : slices ? TEXT_RANGE_SQL(SLICED_BYTES) : TEXT_RANGE_SQL("length(CAST(m.text AS BLOB))"),
+                        invariants[i].fmt);
+    for (size_t i = 0; ok && slices && i < AK_ARRAY_COUNT(slice_invariants); i++)
+        ok = check_rows(&r, slice_invariants[i].sql, slice_invariants[i].fmt);
+    read_end(db, opened);
     static const char *const fts[][2] = {
         {"INSERT INTO title_fts(title_fts, rank) VALUES('integrity-check', 1)", "the title index"},
         {"INSERT INTO msg_fts(msg_fts, rank) VALUES('integrity-check', 1)", "the message index"},
         {"INSERT INTO part_fts(part_fts, rank) VALUES('integrity-check', 1)", "the part index"},
+        {"INSERT INTO slice_fts(slice_fts, rank) VALUES('integrity-check', 1)", "the index of big texts"},
     };
     // rank 1 compares each index with its content table. SQLite runs it as an INSERT, which a
     // read-only connection refuses, so those get the page-level check only.
-    if (db->flags & CHAT_DB_READONLY) return true;
-    for (size_t i = 0; i < AK_ARRAY_COUNT(fts); i++) {
+    size_t nfts = AK_ARRAY_COUNT(fts) - (slices ? 0 : 1);
+    for (size_t i = 0; ok && full && pages_sound && !(db->flags & CHAT_DB_READONLY) && i < nfts; i++) {
         if (sqlite3_exec(db->sql, fts[i][0], NULL, NULL, NULL) != SQLITE_OK)
-            return chat_fail(err, "%s: %s does not match its table: %s", db->path, fts[i][1], sqlite3_errmsg(db->sql));
+            finding(&r, "%s does not match its table: %s", fts[i][1], sqlite3_errmsg(db->sql));
     }
-    return true;
+    *findings = r.findings;
+    return ok;
 }
+
+typedef struct FirstFinding {
+    char text[900];
+    bool got;
+} FirstFinding;
+
+static void keep_first(const char *text, void *user) {
+    FirstFinding *f = user;
+    if (f->got) return;
+    snprintf(f->text, sizeof f->text, "%s", text);
+    for (char *p = f->text; *p; p++) if (*p == '\n') *p = ' '; // one line in an error message
+    f->got = true;
+}
+
+static bool check_first(ChatDb *db, bool full, ChatError *err) {
+    FirstFinding f = {{0}, false};
+    uint32_t n = 0;
+    if (!chat_db_check_run(db, full, keep_first, &f, &n, err)) return false;
+    if (n == 0) return true;
+    return chat_fail(err, "%s: damaged: %s%s", db->path, f.text, n > 1 ? " (and more: run `chatlog check`)" : "");
+}
+
+bool chat_db_check(ChatDb *db, ChatError *err) { return check_first(db, true, err); }
+bool chat_db_check_quick(ChatDb *db, ChatError *err) { return check_first(db, false, err); }

@@ -49,11 +49,23 @@ enum {
 // Opens the database at `path`, creating it when the file is missing or empty (the directory
 // must exist). An existing file is checked before SQLite writes anything: not a SQLite file,
 // truncated, another program's SQLite file (application_id), or a newer schema each give an
-// error naming the path and the problem, and leave the file byte-for-byte as it was.
-// Returns NULL with err filled on failure.
+// error naming the path and the problem, and leave the file byte-for-byte as it was. The check
+// reads through SQLite's own descriptor, never opening the file itself (closing a descriptor
+// would drop the POSIX locks of this process's other connections to it), so any number of
+// handles and processes may open one database at once. A rollback journal left by a crash is
+// rolled back by SQLite first (a short read-write connection, also for a read-only handle).
+// Writing needs the folder to be writable (SQLite keeps -wal and -shm there) and says which
+// folder or file refuses; a read-only handle in a folder it cannot write, with no -wal
+// beside the file, reads it as immutable. Returns NULL with err filled on failure.
 ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err);
 void chat_db_close(ChatDb *db); // NULL is fine; rolls back an open transaction
 const char *chat_db_path(const ChatDb *db);
+// Removes the database at `path` with its -wal, -shm and -journal if it holds no chat, taking
+// the write lock first so no other process's import is midway; *removed says whether it did.
+// For undoing a first import that failed. An import of another process that waited for the
+// lock then fails at chat_db_begin ("removed or replaced") instead of writing into a file
+// that is gone. False with err if the database cannot be opened or removed.
+bool chat_db_remove_if_empty(const char *path, bool *removed, ChatError *err);
 
 // ---- writing: an import is one transaction ----------------------------------------------
 
@@ -66,14 +78,19 @@ typedef enum ChatPutStatus {
     CHAT_PUT_ADDED = 1, // a (source, uuid) not seen before
     CHAT_PUT_UPDATED,   // known, content changed: messages and parts replaced, id kept
     CHAT_PUT_UNCHANGED, // known, same content hash: nothing written
+    CHAT_PUT_KEPT_NEWER, // known, and the stored copy is newer: nothing written (see below)
 } ChatPutStatus;
 
 typedef struct ChatPutResult {
     ChatPutStatus status;
     int64_t chat_id;
+    bool duplicate; // this transaction had already stored this chat (a uuid twice in one export)
 } ChatPutResult;
 
-// Stores one conversation. Outside chat_db_begin/commit it is its own transaction. Inside one,
+// Stores one conversation. A stored chat is replaced only by a copy that is not older: a later
+// `updated` time, or the same (or unknown) time and at least as many messages; an older copy
+// leaves it as it is (CHAT_PUT_KEPT_NEWER), so importing an old export never rolls chats back.
+// Outside chat_db_begin/commit it is its own transaction. Inside one,
 // a failed put may leave part of its conversation written, so the transaction can then only
 // be rolled back: later puts fail and chat_db_commit rolls back and says so. (Per-put
 // savepoints would make SQLite's FTS5 write its index at each one.) Invalid input (no uuid,
@@ -176,10 +193,23 @@ typedef struct ChatDbStats {
 } ChatDbStats;
 
 bool chat_db_stats(ChatDb *db, ChatDbStats *out, ChatError *err);
-// Thorough check: PRAGMA quick_check plus each FTS index against its content (the latter on
-// writable handles only: SQLite runs it as an INSERT). Reads the whole file (seconds on a
-// large database); for a `check` command and tests, not for open.
+// Thorough check: PRAGMA integrity_check, the store's own rules (message, visible and part
+// counts match the rows; message and part ordinals run 0..n-1; every part belongs to a message
+// and every message to a chat; a part stored as a range of its message's text lies inside
+// it), and each FTS index against its content (writable handles only: SQLite runs that as an
+// INSERT). Rules and indexes are checked only when the pages are sound. Reads the whole file
+// (seconds on a large database); for a `check` command and tests, not for open.
+// Each finding goes to fn (may be NULL) as one line of text, valid during the call; at most
+// CHAT_CHECK_MAX_ROWS per kind. *findings counts them (0: sound). False with err only when the
+// check itself could not run. `full` false: PRAGMA quick_check alone (pages and records, no
+// index contents), the cheap check an import runs first.
+#define CHAT_CHECK_MAX_ROWS 20
+typedef void ChatFindingFn(const char *finding, void *user);
+bool chat_db_check_run(ChatDb *db, bool full, ChatFindingFn *fn, void *user, uint32_t *findings, ChatError *err);
+// chat_db_check_run, full, as one answer: false with err "PATH: damaged: FIRST FINDING".
 bool chat_db_check(ChatDb *db, ChatError *err);
+// The same with `full` false.
+bool chat_db_check_quick(ChatDb *db, ChatError *err);
 
 // The SQLite connection, for tests and diagnostics only (same thread rules as the ChatDb).
 struct sqlite3 *chat_db_handle(ChatDb *db);

@@ -5,6 +5,7 @@
 #  define _DEFAULT_SOURCE
 #endif
 #include "chat/import.h"
+#include "chat/sources.h"
 
 #include "arenakit/scratch.h"
 
@@ -125,20 +126,33 @@ static int64_t days_from_civil(int64_t y, int m, int d) {
     return era * 146097 + doe - 719468;
 }
 
+static bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
 bool chat_parse_iso_time(AkStr s, double *out) {
     const char *p = s.ptr;
-    uint64_t n = s.len, i = 19;
-    int y, mo, d, h, mi, se, zh = 0, zm = 0, sign = 0;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (n < 19 || !take_digits(p, 4, &y) || p[4] != '-' || !take_digits(p + 5, 2, &mo) || p[7] != '-' ||
-        !take_digits(p + 8, 2, &d) || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') || !take_digits(p + 11, 2, &h) ||
-        p[13] != ':' || !take_digits(p + 14, 2, &mi) || p[16] != ':' || !take_digits(p + 17, 2, &se))
+    uint64_t n = s.len, i = 10;
+    int y, mo, d, h = 0, mi = 0, se = 0, zh = 0, zm = 0, sign = 0;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (n < 10 || !take_digits(p, 4, &y) || p[4] != '-' || !take_digits(p + 5, 2, &mo) || p[7] != '-' ||
+        !take_digits(p + 8, 2, &d))
         return false;
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60) return false;
+    // An impossible date (2025-02-29, 2025-06-31) is an error, never a silent roll-over.
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && is_leap(y))) return false;
     double frac = 0, scale = 0.1;
-    if (i < n && (p[i] == '.' || p[i] == ',')) {
-        if (++i >= n || p[i] < '0' || p[i] > '9') return false;
-        for (; i < n && p[i] >= '0' && p[i] <= '9'; i++, scale /= 10) frac += (p[i] - '0') * scale;
+    if (n > 10) { // a date alone is midnight UTC; otherwise a time with minutes, seconds optional
+        if (n < 16 || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') || !take_digits(p + 11, 2, &h) || p[13] != ':' ||
+            !take_digits(p + 14, 2, &mi))
+            return false;
+        i = 16;
+        if (i < n && p[i] == ':') {
+            if (i + 3 > n || !take_digits(p + 17, 2, &se)) return false;
+            i = 19;
+            if (i < n && (p[i] == '.' || p[i] == ',')) {
+                if (++i >= n || p[i] < '0' || p[i] > '9') return false;
+                for (; i < n && p[i] >= '0' && p[i] <= '9'; i++, scale /= 10) frac += (p[i] - '0') * scale;
+            }
+        }
+        if (h > 23 || mi > 59 || se > 60) return false;
     }
     if (i < n && (p[i] == 'Z' || p[i] == 'z')) {
         i++;
@@ -305,6 +319,7 @@ bool chat_import_conv(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatEr
         return chat_fail(err, "the element at byte %llu is %s %s, expected a conversation object",
                          (unsigned long long)(obj ? obj->offset : 0),
                          obj && obj->kind == CHAT_JSON_ARRAY ? "an" : "a", obj ? chat_json_kind_name(obj->kind) : "nothing");
+    if (chat_json_get(obj, "chatlog_export")) return chat_import_native(arena, obj, out, err);
     if (chat_json_get(obj, "chat_messages")) return chat_import_claude(arena, obj, out, err);
     if (chat_json_get(obj, "mapping")) return chat_import_chatgpt(arena, obj, out, err);
     const ChatJson *id = chat_json_get(obj, "uuid");
@@ -329,13 +344,29 @@ typedef struct ImportRun {
     uint64_t total, done; // progress: bytes of all sources, bytes of the finished ones
 } ImportRun;
 
-static void add_bad(ImportRun *run, const char *name, const char *what) {
+// Lists one skipped thing as "file: [where: ]what"; `where` is NULL or the element's place.
+static void add_listed(ImportRun *run, const char *name, const char *where, const char *what) {
     ChatImportReport *rep = run->rep;
-    rep->bad++;
     if (rep->bad_listed >= CHAT_IMPORT_BAD_LIST_MAX) return;
     if (!rep->bad_list) rep->bad_list = ak_push_array(run->arena, AkStr, CHAT_IMPORT_BAD_LIST_MAX);
-    AkStr s = rep->bad_list ? ak_str_pushf(run->arena, "%s: %s", name, what) : ak_str("", 0);
+    AkStr s = rep->bad_list ? ak_str_pushf(run->arena, "%s: %s%s%s", name, where ? where : "", where ? ": " : "", what)
+                            : ak_str("", 0);
     if (s.ptr) rep->bad_list[rep->bad_listed++] = s;
+}
+
+// A conversation without an id of its own is named by its place in the file's array (1-based),
+// so a person can find it: the byte offset in the message says the same for a program.
+static void add_bad(ImportRun *run, const char *name, const ChatJson *item, uint32_t index, const char *what) {
+    run->rep->bad++;
+    static const char *const id_keys[] = {"uuid", "conversation_id", "id"};
+    bool named = false;
+    for (size_t i = 0; item && item->kind == CHAT_JSON_OBJECT && i < AK_ARRAY_COUNT(id_keys) && !named; i++) {
+        const ChatJson *v = chat_json_get(item, id_keys[i]);
+        named = v && v->kind == CHAT_JSON_STRING && v->str.len;
+    }
+    char where[48];
+    snprintf(where, sizeof where, "element %u", index);
+    add_listed(run, name, named ? NULL : where, what);
 }
 
 static const ChatJson *last_child(const ChatJson *v) {
@@ -378,12 +409,19 @@ static void progress(ImportRun *run, uint64_t in_file) {
 
 // One JSON document: every conversation in it to the sink.
 static bool import_stream(ImportRun *run, const char *name, ChatJsonReadFn *read, void *user, const char *data, uint64_t len) {
+    // Claude Code, Codex CLI and Gemini documents are read by sources.c; others go on below,
+    // through a source that replays the head it looked at.
+    ChatSourcePeek peek;
+    ChatSourceRun src = {run->arena, run->work, run->opt, run->sink, run->sink_user, run->rep, run->err, run->done, run->total, 0};
+    int handled = chat_sources_import(&src, &peek, name, &read, &user, &data, &len);
+    run->done += src.parsed;
+    if (handled) return handled > 0;
     ChatError e = {{0}};
     ChatJsonReader *r = chat_json_reader_create(&e, .read = read, .user = user, .data = data, .len = len,
                                                 .max_string = data ? AK_MAX(len, 64) : 0);
     if (!r) return chat_fail(run->err, "%s: %s", name, e.msg);
-    bool skip_bad = run->opt && run->opt->skip_bad, ok = true;
-    uint32_t bad_here = 0;
+    bool strict = run->opt && run->opt->strict, salvage = run->opt && run->opt->skip_bad && !strict, ok = true;
+    uint32_t bad_here = 0, index = 0, good_here = 0;
     ChatError first_bad = {{0}};
     run->rep->files++;
     for (;;) {
@@ -397,15 +435,26 @@ static bool import_stream(ImportRun *run, const char *name, ChatJsonReadFn *read
         if (st == CHAT_JSON_ERROR) {
             char ctx[300];
             describe_partial(item, ctx, sizeof ctx);
-            ok = chat_fail(run->err, "%s: %s%s", name, chat_json_error(r), ctx);
             ak_temp_end(t);
+            if (!salvage) {
+                ok = chat_fail(run->err, "%s: %s%s", name, chat_json_error(r), ctx);
+                break;
+            }
+            // --skip-bad: what came before the fault stays; the rest of this file is unreadable.
+            char what[900];
+            snprintf(what, sizeof what, "%s%s; the rest of the file was skipped (%u complete conversation%s before it kept)",
+                     chat_json_error(r), ctx, good_here, good_here == 1 ? "" : "s");
+            run->rep->broken_files++;
+            add_listed(run, name, NULL, what);
             break;
         }
         ChatConv conv;
+        index++;
         if (!chat_import_conv(run->work, item, &conv, &e)) {
-            add_bad(run, name, e.msg);
+            add_bad(run, name, item, index, e.msg);
             if (!bad_here++) first_bad = e;
-        } else if (!bad_here || skip_bad) {
+        } else if (!bad_here || !strict) {
+            good_here++;
             ChatError se = {{0}};
             if (!run->sink(&conv, run->sink_user, &se)) {
                 ok = chat_fail(run->err, "%s: conversation %.*s: %s", name, AK_STR_FMT(short_str(conv.uuid)),
@@ -430,14 +479,17 @@ static bool import_stream(ImportRun *run, const char *name, ChatJsonReadFn *read
     run->rep->replaced += chat_json_replaced(r);
     run->done += parsed;
     chat_json_reader_release(r);
-    if (ok && bad_here && !skip_bad) {
-        if (bad_here == 1) return chat_fail(run->err, "%s: %s", name, first_bad.msg);
-        // All of them, as far as the message holds; the report lists them one by one.
+    if (ok && bad_here && strict) {
+        // All of them, as far as the message holds; the report lists them one by one. The
+        // listed entries carry the element's place for conversations without an id.
+        uint32_t from = run->rep->bad_listed - AK_MIN(run->rep->bad_listed, bad_here);
         AkTemp t = ak_temp_begin(run->work);
         AkStrBuilder b = ak_str_builder(run->work);
-        ak_str_builder_appendf(&b, "%s: %u bad conversations: %s", name, bad_here, first_bad.msg);
-        for (uint32_t i = run->rep->bad_listed - AK_MIN(run->rep->bad_listed, bad_here) + 1; i < run->rep->bad_listed; i++)
-            ak_str_builder_appendf(&b, "; %.*s", AK_STR_FMT(ak_str_skip(run->rep->bad_list[i], strlen(name) + 2)));
+        if (bad_here == 1) ak_str_builder_appendf(&b, "%s: ", name);
+        else ak_str_builder_appendf(&b, "%s: %u bad conversations: ", name, bad_here);
+        if (from == run->rep->bad_listed) ak_str_builder_appendf(&b, "%s", first_bad.msg);
+        for (uint32_t i = from; i < run->rep->bad_listed; i++)
+            ak_str_builder_appendf(&b, "%s%.*s", i > from ? "; " : "", AK_STR_FMT(ak_str_skip(run->rep->bad_list[i], strlen(name) + 2)));
         AkStr all = ak_str_builder_finish(&b, run->work);
         chat_fail(run->err, "%s", all.ptr ? all.ptr : first_bad.msg);
         ak_temp_end(t);
@@ -515,7 +567,7 @@ static void list_dir(ImportRun *run, NameList *l, const char *dir, int depth) {
         struct stat st;
         if (!path.ptr || stat(path.ptr, &st) != 0) continue;
         if (S_ISDIR(st.st_mode) && depth < 8) list_dir(run, l, path.ptr, depth + 1);
-        else if (S_ISREG(st.st_mode) && is_conversations_name(path.ptr)) ak_str_list_push(run->work, &l->found, path), l->bytes += (uint64_t)st.st_size;
+        else if (S_ISREG(st.st_mode) && (is_conversations_name(path.ptr) || chat_sources_wanted(path.ptr, false))) ak_str_list_push(run->work, &l->found, path), l->bytes += (uint64_t)st.st_size;
         else if (l->skipped.count < 6) ak_str_list_push(run->work, &l->skipped, path);
     }
     closedir(d);
@@ -581,7 +633,7 @@ static bool import_archive(ImportRun *run, const char *path) {
         const char *name = archive_entry_pathname(e);
         if (!name || archive_entry_filetype(e) != AE_IFREG) continue;
         AkStr copy = ak_str_copy(run->work, ak_str_cstr(name));
-        if (is_conversations_name(name)) {
+        if (is_conversations_name(name) || chat_sources_wanted(name, true)) {
             ak_str_list_push(run->work, &l.found, copy);
             l.bytes += archive_entry_size_is_set(e) ? (uint64_t)archive_entry_size(e) : 0;
         } else if (l.skipped.count < 6) {

@@ -2,7 +2,8 @@
 // into a ChatConv (conv.h), to a sink (the store). Accepts a conversations*.json file, an
 // unpacked export folder, or the export archive itself (zip, read through libarchive from the
 // archive, never unpacked to disk). The format is decided per conversation object by its keys
-// (chat_messages: Claude; mapping: ChatGPT), never by the file name.
+// (chat_messages: Claude; mapping: ChatGPT; chatlog_export: chatlog's own JSON export, which
+// mirrors the store and reads back as stored), never by the file name.
 //
 // Memory: one conversation at a time is parsed into a scratch arena and normalized there; the
 // sink sees it and the scratch is popped, so peak memory is the largest conversation plus the
@@ -17,8 +18,15 @@
 #include "chat/error.h"
 #include "chat/json.h"
 
+// What an import does with input it cannot read (see chat_import_path):
+//  - by default a conversation that cannot be read is skipped and listed, the rest imported;
+//    a file that is not valid JSON imports nothing (the whole import fails);
+//  - skip_bad also salvages a file that is not valid JSON: the complete conversations before
+//    the syntax fault are imported, the fault is listed, and the import goes on;
+//  - strict makes any bad conversation fatal too (all or nothing); it overrides skip_bad.
 typedef struct ChatImportOptions {
-    bool skip_bad; // import the good conversations and list the bad ones
+    bool skip_bad; // salvage the complete conversations before a syntax fault
+    bool strict;   // a bad conversation fails the import
     void (*progress)(uint64_t bytes_done, uint64_t bytes_total, void *user); // may be NULL
     void *progress_user;
 } ChatImportOptions;
@@ -31,11 +39,12 @@ typedef struct ChatImportReport {
     uint32_t messages;         // their messages on every branch (visible + off-thread), not hidden ones
     uint32_t visible_messages; // their messages on the thread the person saw
     uint32_t hidden_messages;  // hidden system context (kept in ChatConv, not counted above)
-    uint32_t bad;              // conversations that could not be normalized
+    uint32_t bad;              // conversations that could not be normalized (skipped)
+    uint32_t broken_files;     // files cut short by a syntax fault (skip_bad salvaged what came before)
     uint32_t unknown_parts;    // parts kept as raw JSON because their type is unknown
     uint64_t bytes;            // JSON bytes parsed
     uint64_t replaced;         // unpaired surrogate escapes decoded as U+FFFD
-    AkStr *bad_list;           // the first CHAT_IMPORT_BAD_LIST_MAX bad ones: "file: what, where"
+    AkStr *bad_list;           // the first CHAT_IMPORT_BAD_LIST_MAX bad ones and syntax faults: "file: what, where"
     uint32_t bad_listed;
 } ChatImportReport;
 
@@ -44,12 +53,15 @@ typedef bool ChatImportSink(const ChatConv *conv, void *user, ChatError *err);
 
 // Imports everything at `path`. Returns false with err (what, which file, byte offset,
 // conversation and message uuid where known) on the first fatal problem: a syntax error
-// (truncation, invalid UTF-8, a NUL byte, trailing data, nesting) is fatal for its file even
-// with skip_bad, and so is a sink failure. Bad conversations (wrong types, missing uuid or
-// role) are all listed; without skip_bad the import fails at the end of that file (the sink
-// is not called after the first bad one; the caller rolls back what it got). A folder or an
-// archive without any conversations.json / conversations-NNN.json is an error, not 0 chats.
-// The report is zeroed first and filled as far as the import got.
+// (truncation, invalid UTF-8, a NUL byte, trailing data, nesting) unless skip_bad, and a sink
+// failure always. Bad conversations (wrong types, no uuid, neither chat_messages nor mapping)
+// are skipped and listed in the report (by uuid, or by their place in the array when they
+// have none) while the others reach the sink; with strict the import fails at the end of that
+// file instead (the sink is not called after the first bad one; the caller rolls back what it
+// got). With skip_bad a syntax fault ends its file, not the import: the conversations before
+// it stay, the fault is listed, broken_files counts it. A folder or an archive without any
+// conversations.json / conversations-NNN.json is an error, not 0 chats. The report is zeroed
+// first and filled as far as the import got; bad + broken_files > 0 means something was skipped.
 bool chat_import_path(AkArena *arena, const char *path, const ChatImportOptions *opt, ChatImportSink *sink,
                       void *sink_user, ChatImportReport *report, ChatError *err);
 // The same for one JSON document in memory; `name` is what messages call it.
@@ -61,6 +73,8 @@ bool chat_import_memory(AkArena *arena, const char *name, const char *data, uint
 bool chat_import_conv(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatError *err);
 bool chat_import_claude(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatError *err);
 bool chat_import_chatgpt(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatError *err);
+// chatlog's own export (`chatlog export --json`, key "chatlog_export"), read back as stored.
+bool chat_import_native(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatError *err);
 
 // ---- shared by import_claude.c and import_chatgpt.c ----------------------------------------
 
@@ -88,7 +102,9 @@ bool chat_norm_fail_at(ChatNorm *n, uint64_t offset, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-// 2025-06-03T19:40:05.471002Z (also with an offset, or no zone as UTC) to seconds since the epoch.
+// 2025-06-03T19:40:05.471002Z (also with an offset, or no zone as UTC; seconds optional, as in
+// 2025-06-03T19:40Z; or a date alone, as midnight UTC) to seconds since the epoch. Impossible
+// dates (2025-02-29) and times are false.
 bool chat_parse_iso_time(AkStr s, double *out);
 
 // Parts of one message, built in order; capacity grows on the arena.

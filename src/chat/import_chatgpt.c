@@ -33,21 +33,50 @@ static AkStr join2(AkArena *a, AkStr x, AkStr y) {
     return ak_str(p, x.len + y.len + 2);
 }
 
-// parts[] of text and multimodal_text: strings are text; objects are image pointers, audio
-// transcriptions, or kept raw.
-static bool content_parts(AkArena *a, ChatPartList *parts, const ChatJson *list) {
+// A web page the browsing tool read (sonic_webpage, a whole content or an object in parts[]):
+// url as the name, title and text (or the snippet when there is no text) as the text.
+static bool webpage(AkArena *a, ChatPartList *parts, const ChatJson *c) {
+    AkStr url, title, text, snippet;
+    if (!field_str(c, "url", &url) || !field_str(c, "title", &title) || !field_str(c, "text", &text) ||
+        !field_str(c, "snippet", &snippet))
+        return false;
+    chat_parts_add(a, parts, CHAT_PART_TOOL_RESULT, url, join2(a, title, text.len ? text : snippet));
+    return true;
+}
+
+// Audio (and video) in multimodal_text: the pointer as the name, the object raw (format, size,
+// duration) as the text. A real-time conversation's part nests its audio pointer.
+static bool media(AkArena *a, ChatPartList *parts, const ChatJson *p, AkStr type) {
+    AkStr ptr = ak_str("", 0);
+    if (!field_str(p, "asset_pointer", &ptr)) return false;
+    if (is(type, "real_time_user_audio_video_asset_pointer")) {
+        const ChatJson *audio = chat_json_get(p, "audio_asset_pointer");
+        const ChatJson *video = chat_json_get(p, "video_container_asset_pointer");
+        if (audio && audio->kind == CHAT_JSON_OBJECT) field_str(audio, "asset_pointer", &ptr);
+        if (!ptr.len && video && video->kind == CHAT_JSON_OBJECT) field_str(video, "asset_pointer", &ptr);
+    }
+    chat_parts_add(a, parts, CHAT_PART_MEDIA, ptr, chat_json_write(a, p));
+    return true;
+}
+
+// parts[] of text, multimodal_text and reasoning_recap: strings are text (of `kind`); objects
+// are image and audio pointers, audio transcriptions, web pages, or kept raw.
+static bool content_parts(AkArena *a, ChatPartList *parts, const ChatJson *list, ChatPartKind kind) {
     if (!list) return true;
     if (list->kind != CHAT_JSON_ARRAY) return false;
     for (const ChatJson *p = list->child; p; p = p->next) {
-        AkStr type, s;
+        AkStr type = ak_str("", 0), s;
+        bool obj = p->kind == CHAT_JSON_OBJECT && field_str(p, "content_type", &type);
         if (p->kind == CHAT_JSON_NULL) continue;
         if (p->kind == CHAT_JSON_STRING) {
-            if (p->str.len) chat_parts_add(a, parts, CHAT_PART_TEXT, ak_str("", 0), p->str);
-        } else if (p->kind == CHAT_JSON_OBJECT && field_str(p, "content_type", &type) && is(type, "image_asset_pointer") &&
-                   field_str(p, "asset_pointer", &s)) {
+            if (p->str.len) chat_parts_add(a, parts, kind, ak_str("", 0), p->str);
+        } else if (obj && is(type, "image_asset_pointer") && field_str(p, "asset_pointer", &s)) {
             chat_parts_add(a, parts, CHAT_PART_IMAGE, s, ak_str("", 0));
-        } else if (p->kind == CHAT_JSON_OBJECT && is(type, "audio_transcription") && field_str(p, "text", &s)) {
+        } else if (obj && is(type, "audio_transcription") && field_str(p, "text", &s)) {
             if (s.len) chat_parts_add(a, parts, CHAT_PART_TEXT, ak_str("", 0), s);
+        } else if (obj && (is(type, "audio_asset_pointer") || is(type, "real_time_user_audio_video_asset_pointer") ||
+                           is(type, "video_container_asset_pointer")) && media(a, parts, p, type)) {
+        } else if (obj && is(type, "sonic_webpage") && webpage(a, parts, p)) {
         } else {
             const ChatJson *t = chat_json_get(p, "content_type");
             chat_parts_add_unknown(a, parts, t && t->kind == CHAT_JSON_STRING ? t->str : ak_str("", 0), p);
@@ -60,7 +89,8 @@ static bool content_parts(AkArena *a, ChatPartList *parts, const ChatJson *list)
 // (the caller then keeps it raw).
 static bool chatgpt_content(AkArena *a, ChatPartList *parts, const ChatJson *c, AkStr type, AkStr tool, AkStr recipient) {
     AkStr s1, s2;
-    if (is(type, "text") || is(type, "multimodal_text")) return content_parts(a, parts, chat_json_get(c, "parts"));
+    if (is(type, "text") || is(type, "multimodal_text")) return content_parts(a, parts, chat_json_get(c, "parts"), CHAT_PART_TEXT);
+    if (is(type, "sonic_webpage")) return webpage(a, parts, c);
     if (is(type, "code")) {
         if (!field_str(c, "text", &s1)) return false;
         chat_parts_add(a, parts, CHAT_PART_TOOL_USE, recipient, s1);
@@ -100,10 +130,10 @@ static bool chatgpt_content(AkArena *a, ChatPartList *parts, const ChatJson *c, 
         }
         return true;
     }
-    if (is(type, "reasoning_recap")) {
+    if (is(type, "reasoning_recap")) { // "Thought for 12s": in `content`, or (newer) in `parts`
         if (!field_str(c, "content", &s1)) return false;
-        chat_parts_add(a, parts, CHAT_PART_THINKING, ak_str("", 0), s1);
-        return true;
+        if (s1.len) chat_parts_add(a, parts, CHAT_PART_THINKING, ak_str("", 0), s1);
+        return content_parts(a, parts, chat_json_get(c, "parts"), CHAT_PART_THINKING);
     }
     if (is(type, "user_editable_context")) {
         if (!field_str(c, "user_profile", &s1) || !field_str(c, "user_instructions", &s2)) return false;
@@ -145,6 +175,12 @@ static bool chatgpt_message(ChatNorm *n, const ChatJson *node, const ChatJson *m
             p[role.len + tool.len + 1] = 0;
             msg->author = ak_str(p, role.len + tool.len + 1);
         }
+    }
+    // Tools of newer exports ("web.run") name who really spoke in metadata.real_author.
+    const ChatJson *real = chat_json_get(meta, "real_author");
+    if (real && real->kind == CHAT_JSON_STRING && real->str.len && !ak_str_eq(real->str, msg->author)) {
+        AkStr both = ak_str_pushf(n->arena, "%.*s (real author: %.*s)", AK_STR_FMT(msg->author), AK_STR_FMT(real->str));
+        if (both.ptr) msg->author = both;
     }
     const ChatJson *hidden = chat_json_get(meta, "is_visually_hidden_from_conversation");
     msg->hidden = hidden && hidden->kind == CHAT_JSON_TRUE;

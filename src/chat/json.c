@@ -601,6 +601,19 @@ void chat_json_reader_release(ChatJsonReader *r) {
     if (r) ak_arena_release(r->arena);
 }
 
+void chat_json_reader_restart(ChatJsonReader *r, ChatJsonReadFn *read, void *user, const char *data, uint64_t len) {
+    ak_arena_pop_to(r->arena, r->sb_mark); // the string builder's bytes; struct, frames, buffer stay
+    r->read = read ? read : mem_read;
+    r->user = read ? user : r;
+    r->mem = data, r->mem_len = data ? len : 0, r->mem_pos = 0;
+    r->pos = r->end = r->base = 0;
+    r->eof = r->top_array = r->failed = false;
+    r->state = ST_START;
+    r->sb_ptr = NULL, r->sb_len = 0;
+    r->top_open = r->replaced = r->err_offset = 0;
+    r->err[0] = 0;
+}
+
 ChatJsonStep chat_json_next(ChatJsonReader *r, AkArena *a, ChatJson **out) {
     ChatJson *dummy;
     if (!out) out = &dummy;

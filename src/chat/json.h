@@ -74,6 +74,11 @@ typedef struct ChatJsonReader ChatJsonReader;
 #define chat_json_reader_create(err, ...) chat_json_reader_create_with((err), (ChatJsonParams){__VA_ARGS__})
 ChatJsonReader *chat_json_reader_create_with(ChatError *err, ChatJsonParams params);
 void chat_json_reader_release(ChatJsonReader *r);
+// Starts a new document from read/user (or data/len), keeping the reader's arena, frames and
+// buffer and its other parameters: a JSON Lines reader parses line after line with one reader
+// instead of creating one per line (an arena each: mmap, page faults, munmap). Errors,
+// offsets and the replaced count start over.
+void chat_json_reader_restart(ChatJsonReader *r, ChatJsonReadFn *read, void *user, const char *data, uint64_t len);
 
 typedef enum ChatJsonStep {
     CHAT_JSON_ITEM,  // *out is the next element (or the whole document), on `arena`

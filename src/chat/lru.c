@@ -18,6 +18,7 @@
 typedef struct LruRecord {
     ChatMessages m;
     bool settled; // main thread has taken it off the done list
+    bool stale;   // the chat changed in the database: dropped once nobody pins it
 } LruRecord;
 
 struct ChatLru {
@@ -117,7 +118,7 @@ static uint32_t lru_settle(ChatLru *lru, ChatMessages *done) {
         uint64_t actual = ak_arena_stats(m->arena).committed;
         lru->st.used = lru->st.used - m->charged + actual;
         m->charged = actual;
-        if (chat_messages_state(m) != CHAT_LOAD_READY && m->view_refs == 0) lru_drop(lru, m);
+        if ((chat_messages_state(m) != CHAT_LOAD_READY || rec_of(m)->stale) && m->view_refs == 0) lru_drop(lru, m);
         m = next;
     }
     // An estimate that fell short can leave us over budget: give back what is not pinned.
@@ -255,7 +256,17 @@ ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, int64_t chat_id, C
 void chat_lru_release(ChatLru *lru, ChatMessages *m) {
     AK_ASSERT(m->view_refs > 0, "chat %u released more often than acquired", m->handle);
     m->view_refs--;
-    if (m->view_refs == 0 && rec_of(m)->settled && chat_messages_state(m) != CHAT_LOAD_READY) lru_drop(lru, m);
+    if (m->view_refs == 0 && rec_of(m)->settled && (chat_messages_state(m) != CHAT_LOAD_READY || rec_of(m)->stale))
+        lru_drop(lru, m);
+}
+
+void chat_lru_forget(ChatLru *lru, ChatMessages *m) {
+    // Off its chat's slot at once, so the next acquire loads afresh; the memory goes now, or
+    // when the last view lets go (or its load in flight settles).
+    if (m->owner_slot) *m->owner_slot = NULL;
+    m->owner_slot = NULL;
+    rec_of(m)->stale = true;
+    if (!is_pinned(m)) lru_drop(lru, m);
 }
 
 bool chat_lru_wait(ChatLru *lru, ChatMessages *m, ChatError *err) {

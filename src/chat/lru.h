@@ -46,6 +46,10 @@ ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, int64_t chat_id, C
                                ChatError *err);
 // Drop a view reference; the record stays cached until the budget needs its memory.
 void chat_lru_release(ChatLru *lru, ChatMessages *rec);
+// The chat's history changed in the database: `rec` no longer answers for its chat. The next
+// acquire of the chat loads it again; views that hold `rec` keep reading the old history
+// until they release it, and then its memory is given back.
+void chat_lru_forget(ChatLru *lru, ChatMessages *rec);
 // Account for finished loads (charge their real size, evict if that went over). Returns how
 // many finished. Call from the main loop, or rely on acquire/wait, which call it too.
 uint32_t chat_lru_poll(ChatLru *lru);

@@ -23,6 +23,7 @@ typedef struct ChatMeta {
     uint32_t message_count, visible_count, part_count;
     uint64_t bytes;
     ChatMessages *loaded;    // the LRU's record while the history is cached
+    uint64_t content_hash;   // what the database said at the last refresh (see db.h)
 } ChatMeta;
 
 AK_CHUNKED_DEFINE(ChatMetaArray, ChatMeta);
@@ -58,7 +59,9 @@ static inline ChatMeta *chat_store_meta(const ChatStore *s, uint32_t handle) { r
 // A chat by what a person types: its number (database id), its uuid, or a unique uuid prefix.
 bool chat_store_find(ChatStore *s, const char *key, uint32_t *handle, ChatError *err);
 bool chat_store_handle_of_id(const ChatStore *s, int64_t id, uint32_t *handle);
-// Re-read metadata after the database changed (new chats appended, changed ones updated).
+// Re-read metadata after the database changed (new chats appended, changed ones updated). A
+// cached history of a chat whose content changed is forgotten, so opening it again loads the
+// new version; a view that has it open keeps the old one until it closes it.
 bool chat_store_refresh(ChatStore *s, ChatError *err);
 
 // Open a chat's history for a view: a pinned record, loaded by the IO thread (poll its state,
@@ -67,10 +70,16 @@ ChatMessages *chat_store_open_chat(ChatStore *s, uint32_t handle, ChatError *err
 bool chat_store_wait(ChatStore *s, ChatMessages *m, ChatError *err);
 void chat_store_close_chat(ChatStore *s, ChatMessages *m);
 uint64_t chat_store_size_hint(const ChatMeta *m); // bytes a chat's history needs in memory
+// Every stored message of a chat as the store holds it (uuids, parent links, every branch), in
+// ordinal order, read on the calling thread's connection without the LRU: for exports that
+// mirror the store. Each msg (and its strings) is valid during its callback only.
+bool chat_store_each_message(ChatStore *s, uint32_t handle, bool visible_only, ChatMsgFn *fn, void *user, ChatError *err);
 
 typedef struct ChatStoreImport {
     ChatImportReport report;
     uint32_t added, updated, unchanged;
+    uint32_t kept_newer; // the database held a newer copy (db.h): left as it was
+    uint32_t duplicates; // further copies of a uuid already seen in this import (newest kept)
 } ChatStoreImport;
 
 // Import an export (file, folder or zip) in one transaction: all or nothing (with skip_bad,

@@ -1,0 +1,371 @@
+// sources.c: telling the new sources apart by their first bytes, the peek that lets the export
+// reader go on when a document is not one of them, the JSON Lines driver (one chat per file,
+// Claude Code or Codex CLI by its records' keys) and what the session importers share.
+#if !defined(_DEFAULT_SOURCE)
+#  define _DEFAULT_SOURCE
+#endif
+#include "chat/sources.h"
+
+#include "arenakit/scratch.h"
+#include "chat/jsonl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+// ---- sniffing --------------------------------------------------------------------------------
+
+// The top-level keys of one object in a head of bytes (strings undecoded: enough for ASCII
+// names and values). Stops quietly where the head is cut.
+enum {
+    KEY_TYPE = 1u << 0, KEY_SESSION_ID = 1u << 1, KEY_PARENT_UUID = 1u << 2, KEY_LEAF_UUID = 1u << 3,
+    KEY_PAYLOAD = 1u << 4, KEY_RECORD_TYPE = 1u << 5, KEY_HEADER = 1u << 6, KEY_TIME = 1u << 7,
+    KEY_TITLE = 1u << 8, KEY_PRODUCTS = 1u << 9, KEY_SAFE_HTML = 1u << 10, KEY_CHAT_MESSAGES = 1u << 11,
+    KEY_MAPPING = 1u << 12, KEY_MESSAGE = 1u << 13, KEY_UUID = 1u << 14, KEY_ID = 1u << 15,
+    KEY_TIMESTAMP = 1u << 16, KEY_INSTRUCTIONS = 1u << 17,
+};
+static const char *const key_names[] = {"type", "sessionId", "parentUuid", "leafUuid", "payload", "record_type",
+                                        "header", "time", "title", "products", "safeHtmlItem", "chat_messages",
+                                        "mapping", "message", "uuid", "id", "timestamp", "instructions"};
+
+typedef struct Scan {
+    const char *p;
+    uint64_t n, i;
+} Scan;
+
+static void ws(Scan *s) {
+    while (s->i < s->n && (s->p[s->i] == ' ' || s->p[s->i] == '\t' || s->p[s->i] == '\r' || s->p[s->i] == '\n')) s->i++;
+}
+
+static bool str_at(Scan *s, AkStr *out) { // at '"'; raw contents
+    uint64_t start = ++s->i;
+    while (s->i < s->n && s->p[s->i] != '"') s->i += s->p[s->i] == '\\' ? 2 : 1;
+    if (s->i >= s->n) return false;
+    *out = ak_str(s->p + start, s->i - start);
+    s->i++;
+    return true;
+}
+
+static bool skip_value(Scan *s) {
+    AkStr tmp;
+    if (s->i >= s->n) return false;
+    if (s->p[s->i] == '"') return str_at(s, &tmp);
+    if (s->p[s->i] != '{' && s->p[s->i] != '[') {
+        while (s->i < s->n && !strchr(",}] \t\r\n", s->p[s->i])) s->i++;
+        return s->i < s->n;
+    }
+    int depth = 0;
+    while (s->i < s->n) {
+        char c = s->p[s->i];
+        if (c == '"') {
+            if (!str_at(s, &tmp)) return false;
+            continue;
+        }
+        if (c == '{' || c == '[') depth++;
+        else if ((c == '}' || c == ']') && --depth == 0) return s->i++, true;
+        s->i++;
+    }
+    return false;
+}
+
+typedef struct Keys {
+    uint32_t keys;
+    AkStr type, header;
+    bool complete; // the object closed inside the head
+} Keys;
+
+static void scan_object(Scan *s, Keys *k) {
+    memset(k, 0, sizeof *k);
+    if (s->i >= s->n || s->p[s->i] != '{') return;
+    s->i++;
+    for (;;) {
+        ws(s);
+        if (s->i >= s->n) return;
+        if (s->p[s->i] == '}') {
+            s->i++;
+            k->complete = true;
+            return;
+        }
+        AkStr key, val = {0};
+        if (s->p[s->i] != '"' || !str_at(s, &key)) return;
+        ws(s);
+        if (s->i >= s->n || s->p[s->i] != ':') return;
+        s->i++;
+        ws(s);
+        size_t j = 0; // the key counts even when the head cuts its value (a long first line)
+        while (j < AK_ARRAY_COUNT(key_names) && !ak_str_eq(key, ak_str_cstr(key_names[j]))) j++;
+        if (j < AK_ARRAY_COUNT(key_names)) k->keys |= 1u << j;
+        if (s->i < s->n && s->p[s->i] == '"') {
+            if (!str_at(s, &val)) return;
+        } else if (!skip_value(s)) {
+            return;
+        }
+        if (j == 0) k->type = val;
+        if (j == 6) k->header = val;
+        ws(s);
+        if (s->i < s->n && s->p[s->i] == ',') s->i++;
+    }
+}
+
+static bool contains_nocase(AkStr hay, const char *needle) {
+    AkStr n = ak_str_cstr(needle);
+    for (uint64_t i = 0; i + n.len <= hay.len; i++)
+        if (ak_str_eq_nocase(ak_str(hay.ptr + i, n.len), n)) return true;
+    return false;
+}
+
+static bool is_any(AkStr s, const char *const *list) {
+    for (; *list; list++)
+        if (ak_str_eq(s, ak_str_cstr(*list))) return true;
+    return false;
+}
+
+static const char *const claude_code_types[] = {"user", "assistant", "summary", "system", "file-history-snapshot",
+                                                "queue-operation", "progress", "permission-mode", NULL};
+static const char *const codex_types[] = {"session_meta", "response_item", "event_msg", "turn_context", "compacted",
+                                          "message", "reasoning", "function_call", "function_call_output", NULL};
+
+// Record keys that say "a line of an agent's session log", not a conversations.json object.
+static bool agent_record_keys(const Keys *k) {
+    if (k->keys & (KEY_CHAT_MESSAGES | KEY_MAPPING)) return false;
+    if (k->keys & (KEY_SESSION_ID | KEY_PARENT_UUID | KEY_LEAF_UUID | KEY_RECORD_TYPE)) return true;
+    if ((k->keys & KEY_PAYLOAD) && (k->keys & KEY_TYPE)) return true;
+    // An older Codex rollout's first line: {id, timestamp, instructions} (instructions can be long).
+    if ((k->keys & KEY_ID) && (k->keys & KEY_TIMESTAMP) && (k->keys & KEY_INSTRUCTIONS) && !(k->keys & KEY_TYPE)) return true;
+    return (k->keys & KEY_TYPE) && (is_any(k->type, claude_code_types) || is_any(k->type, codex_types));
+}
+
+static bool gemini_keys(const Keys *k) {
+    if (k->keys & (KEY_CHAT_MESSAGES | KEY_MAPPING)) return false;
+    if (k->keys & KEY_HEADER) return contains_nocase(k->header, "gemini") || contains_nocase(k->header, "bard");
+    return (k->keys & KEY_TIME) && (k->keys & KEY_TITLE) && (k->keys & KEY_SAFE_HTML);
+}
+
+ChatSourceKind chat_sources_sniff(const char *head, uint64_t len) {
+    Scan s = {head, len, 0};
+    if (len >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0) s.i = 3;
+    ws(&s);
+    if (s.i >= s.n) return CHAT_SOURCE_KIND_EXPORT;
+    Keys k;
+    if (head[s.i] == '[') {
+        s.i++;
+        ws(&s);
+        scan_object(&s, &k);
+        return gemini_keys(&k) ? CHAT_SOURCE_KIND_GEMINI : CHAT_SOURCE_KIND_EXPORT;
+    }
+    if (head[s.i] != '{') return CHAT_SOURCE_KIND_EXPORT;
+    scan_object(&s, &k);
+    if (k.keys & (KEY_CHAT_MESSAGES | KEY_MAPPING)) return CHAT_SOURCE_KIND_EXPORT;
+    if (agent_record_keys(&k)) return CHAT_SOURCE_KIND_JSONL;
+    // Any object followed by another one: JSON Lines of a kind the session reader will name.
+    if (k.complete) {
+        ws(&s);
+        if (s.i < s.n && head[s.i] == '{') return CHAT_SOURCE_KIND_JSONL;
+    }
+    return CHAT_SOURCE_KIND_EXPORT;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+bool chat_sources_wanted(const char *path, bool in_archive) {
+    if (ends_with(path, ".jsonl")) return true;
+    if (!ends_with(path, ".json")) return false;
+    if (in_archive) return contains_nocase(ak_str_cstr(path), "gemini") || contains_nocase(ak_str_cstr(path), "bard");
+    char head[4096];
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return false;
+    ssize_t n = read(fd, head, sizeof head);
+    close(fd);
+    return n > 0 && chat_sources_sniff(head, (uint64_t)n) == CHAT_SOURCE_KIND_GEMINI;
+}
+
+// ---- the peek ----------------------------------------------------------------------------------
+
+static int64_t peek_read(void *user, char *buf, uint64_t cap, ChatError *err) {
+    ChatSourcePeek *p = user;
+    if (p->pos < p->len) {
+        uint64_t n = AK_MIN(cap, p->len - p->pos);
+        memcpy(buf, p->head + p->pos, (size_t)n);
+        p->pos += n;
+        return (int64_t)n;
+    }
+    return p->read(p->user, buf, cap, err);
+}
+
+// ---- the JSON Lines driver ---------------------------------------------------------------------
+
+static void add_bad(ChatSourceRun *run, const char *name, const char *what) {
+    ChatImportReport *rep = run->rep;
+    rep->bad++;
+    if (rep->bad_listed >= CHAT_IMPORT_BAD_LIST_MAX) return;
+    if (!rep->bad_list) rep->bad_list = ak_push_array(run->arena, AkStr, CHAT_IMPORT_BAD_LIST_MAX);
+    AkStr s = rep->bad_list ? ak_str_pushf(run->arena, "%s: %s", name, what) : ak_str("", 0);
+    if (s.ptr) rep->bad_list[rep->bad_listed++] = s;
+}
+
+static void progress(ChatSourceRun *run, uint64_t in_file) {
+    if (run->opt && run->opt->progress)
+        run->opt->progress(run->done + in_file, AK_MAX(run->total, run->done + in_file), run->opt->progress_user);
+}
+
+static bool deliver(ChatSourceRun *run, const char *name, const ChatConv *conv) {
+    ChatError se = {{0}};
+    if (!run->sink(conv, run->sink_user, &se))
+        return chat_fail(run->err, "%s: conversation %.*s: %s", name, (int)AK_MIN(conv->uuid.len, 80), conv->uuid.ptr,
+                         se.msg[0] ? se.msg : "the store refused it");
+    run->rep->chats++;
+    for (uint32_t i = 0; i < conv->msg_count; i++) {
+        if (conv->msgs[i].hidden) run->rep->hidden_messages++;
+        else run->rep->messages++;
+    }
+    run->rep->visible_messages += conv->visible_count;
+    run->rep->unknown_parts += conv->unknown_parts;
+    return true;
+}
+
+static bool import_jsonl(ChatSourceRun *run, const char *name, ChatJsonReadFn *read, void *user, const char *data,
+                         uint64_t len) {
+    AkArena *conflicts[] = {run->arena, run->work};
+    AkTemp lines = ak_scratch_begin(conflicts, 2);
+    if (!lines.arena) return chat_fail(run->err, "%s: no scratch arena for its lines", name);
+    ChatError e = {{0}};
+    ChatJsonl *jl = chat_jsonl_open(run->work, (ChatJsonlParams){.read = read, .user = user, .data = data, .len = len}, &e);
+    if (!jl) {
+        ak_scratch_end(lines);
+        return chat_fail(run->err, "%s: %s", name, e.msg);
+    }
+    run->rep->files++;
+    ChatClaudeCode *cc = NULL;
+    ChatCodex *cx = NULL;
+    uint64_t records = 0, first_unknown = 0;
+    bool ok = true;
+    for (;;) {
+        AkTemp lt = ak_temp_begin(lines.arena);
+        ChatJson *rec = NULL;
+        ChatJsonlStep st = chat_jsonl_next(jl, lines.arena, &rec);
+        if (st == CHAT_JSONL_END) {
+            ak_temp_end(lt);
+            break;
+        }
+        if (st == CHAT_JSONL_ERROR) {
+            ok = chat_fail(run->err, "%s: %s", name, chat_jsonl_error(jl));
+            ak_temp_end(lt);
+            break;
+        }
+        uint64_t line = chat_jsonl_line(jl);
+        if (st == CHAT_JSONL_BAD) {
+            add_bad(run, name, chat_jsonl_error(jl)); // skipped, reported, the rest goes on
+        } else {
+            records++;
+            if (!cc && !cx && rec->kind == CHAT_JSON_OBJECT) { // the first known record decides
+                bool is_cc = chat_claude_code_is_record(rec), is_cx = !is_cc && chat_codex_is_record(rec);
+                if (is_cc) cc = chat_claude_code_begin(run->work);
+                if (is_cx) cx = chat_codex_begin(run->work);
+                if ((is_cc && !cc) || (is_cx && !cx)) {
+                    ok = chat_fail(run->err, "%s: out of memory for a session", name);
+                    ak_temp_end(lt);
+                    break;
+                }
+            }
+            bool used = cc ? chat_claude_code_record(cc, rec, line, &e) : cx ? chat_codex_record(cx, rec, line, &e) : false;
+            if (!cc && !cx) {
+                if (!first_unknown) first_unknown = line;
+            } else if (!used) {
+                char what[1200];
+                snprintf(what, sizeof what, "line %llu (starting at byte %llu): %s", (unsigned long long)line,
+                         (unsigned long long)chat_jsonl_line_offset(jl), e.msg);
+                add_bad(run, name, what);
+            }
+        }
+        ak_temp_end(lt);
+        progress(run, chat_jsonl_offset(jl));
+    }
+    run->parsed = chat_jsonl_offset(jl);
+    run->rep->bytes += run->parsed;
+    run->rep->replaced += chat_jsonl_replaced(jl);
+    chat_jsonl_close(jl);
+    ak_scratch_end(lines);
+    if (!ok) return false;
+    progress(run, run->parsed);
+    if (!cc && !cx) {
+        if (records) {
+            char what[200];
+            snprintf(what, sizeof what, "%llu JSON lines, none of them a Claude Code or Codex CLI session record (line %llu is the first)",
+                     (unsigned long long)records, (unsigned long long)first_unknown);
+            add_bad(run, name, what);
+        }
+        return true;
+    }
+    ChatConv conv;
+    if (!(cc ? chat_claude_code_finish(cc, &conv, &e) : chat_codex_finish(cx, &conv, &e))) {
+        if (e.msg[0]) add_bad(run, name, e.msg); // no usable session in it (only snapshots, say): no chat
+        return true;
+    }
+    return deliver(run, name, &conv);
+}
+
+int chat_sources_import(ChatSourceRun *run, ChatSourcePeek *peek, const char *name, ChatJsonReadFn **read, void **user,
+                        const char **data, uint64_t *len) {
+    ChatSourceKind kind;
+    run->parsed = 0;
+    if (!*read) {
+        kind = chat_sources_sniff(*data, AK_MIN(*len, sizeof peek->head));
+    } else {
+        peek->len = peek->pos = 0;
+        while (peek->len < sizeof peek->head) {
+            ChatError e = {{0}};
+            int64_t n = (*read)(*user, peek->head + peek->len, sizeof peek->head - peek->len, &e);
+            if (n < 0) return chat_fail(run->err, "%s: cannot read: %s", name, e.msg), -1;
+            if (n == 0) break;
+            peek->len += (uint64_t)n;
+        }
+        peek->read = *read, peek->user = *user;
+        *read = peek_read, *user = peek;
+        kind = chat_sources_sniff(peek->head, peek->len);
+    }
+    if (kind == CHAT_SOURCE_KIND_EXPORT) return 0;
+    AkTemp t = ak_temp_begin(run->work);
+    bool ok = kind == CHAT_SOURCE_KIND_JSONL ? import_jsonl(run, name, *read, *user, *data, *len)
+                                             : chat_gemini_import(run, name, *read, *user, *data, *len);
+    ak_temp_end(t);
+    return ok ? 1 : -1;
+}
+
+// ---- shared ------------------------------------------------------------------------------------
+
+ChatMsg *chat_msgs_push(AkArena *a, ChatMsgList *l) {
+    if (l->count == l->cap) {
+        uint32_t cap = l->cap ? l->cap * 2 : 16;
+        ChatMsg *items = ak_push_array_nz(a, ChatMsg, cap);
+        if (!items) return NULL;
+        if (l->count) memcpy(items, l->items, l->count * sizeof *items);
+        l->items = items, l->cap = cap; // the old array stays on the arena until its pop
+    }
+    ChatMsg *m = &l->items[l->count++];
+    memset(m, 0, sizeof *m);
+    return m;
+}
+
+AkStr chat_title_from(AkArena *a, AkStr text) {
+    text = ak_str_trim(text);
+    uint64_t nl = ak_str_find_byte(text, '\n', 0);
+    if (nl < text.len) text = ak_str_trim_right(ak_str_head(text, nl));
+    if (text.len <= 100) return ak_str_copy(a, text);
+    uint64_t cut = 100;
+    while (cut > 0 && ((unsigned char)text.ptr[cut] & 0xC0) == 0x80) cut--; // not inside a character
+    return ak_str_pushf(a, "%.*s...", (int)cut, text.ptr);
+}
+
+AkStr chat_title_with_project(AkArena *a, AkStr cwd, AkStr title) {
+    while (cwd.len > 1 && cwd.ptr[cwd.len - 1] == '/') cwd.len--;
+    uint64_t slash = ak_str_find_last(cwd, AK_STR("/"));
+    AkStr project = slash < cwd.len ? ak_str_skip(cwd, slash + 1) : cwd;
+    if (!project.len) return title;
+    if (!title.len) return ak_str_copy(a, project);
+    return ak_str_pushf(a, "%.*s: %.*s", AK_STR_FMT(project), AK_STR_FMT(title));
+}
