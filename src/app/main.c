@@ -297,12 +297,39 @@ static int cmd_export(AppCtx *c, int argc, char **argv) { return show_chat(c, ar
 static const char *usage_search =
     "usage: chatlog search QUERY... [--limit N] [--source SOURCE] [--since DATE] [--until DATE]\n"
     "                      [--all-branches] [--json]\n"
-    "  Every word must match; \"a phrase\" matches in order; word* matches a prefix.\n"
+    "  Every word must match. An argument with spaces is a phrase: 'arena allocator' (or \"...\")\n"
+    "  matches the words in order. a OR b: either; -word or NOT word: without it; word*: a prefix.\n"
+    "  Filters in the query: source:NAME, after:DATE, before:DATE (as --source, --since, --until).\n"
     "  Searches message text, attachments, tool output, thinking and titles, best match first.\n";
+
+// A query word of the form key:value that is a filter: applied to `so`, true. A word like
+// `x:y` whose key is no filter is text (false, *rc untouched); a filter we do not have, or a
+// bad value, is a usage error (*rc set).
+static bool search_filter(const char *w, ChatSearchOpts *so, int *rc) {
+    const char *colon = strchr(w, ':');
+    if (!colon || colon == w) return false;
+    AkStr key = ak_str(w, (uint64_t)(colon - w));
+    const char *v = colon + 1;
+    if (ak_str_eq(key, AK_STR("source"))) {
+        if (!parse_source(v, &so->source))
+            *rc = usage_error(usage_search, "source: is claude, chatgpt, claude-code, codex or gemini, not '%s'", v);
+    } else if (ak_str_eq(key, AK_STR("after")) || ak_str_eq(key, AK_STR("since"))) {
+        if (!app_parse_date(v, false, &so->since)) *rc = usage_error(usage_search, "bad date in %s", w);
+    } else if (ak_str_eq(key, AK_STR("before")) || ak_str_eq(key, AK_STR("until"))) {
+        if (!app_parse_date(v, true, &so->until)) *rc = usage_error(usage_search, "bad date in %s", w);
+    } else if (ak_str_eq(key, AK_STR("title")) || ak_str_eq(key, AK_STR("model")) || ak_str_eq(key, AK_STR("role")) ||
+               ak_str_eq(key, AK_STR("author")) || ak_str_eq(key, AK_STR("in"))) {
+        *rc = usage_error(usage_search, "%s is not a search filter (filters: source:, after:, before:); "
+                          "search the words themselves, or use `chatlog list --title TEXT` for titles", w);
+    } else {
+        return false;
+    }
+    return true;
+}
 
 static int cmd_search(AppCtx *c, int argc, char **argv) {
     if (wants_help(argc, argv)) return fputs(usage_search, stdout), APP_EXIT_OK;
-    ChatSearchOpts so = {.limit = 20, .visible_only = true};
+    ChatSearchOpts so = {.limit = 20, .visible_only = true, .operators = true};
     AkStrList words = {0};
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -323,7 +350,23 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
             return usage_error(usage_search, "unknown option %s", argv[i]);
         } else {
-            ak_str_list_push(c->arena, &words, ak_str_cstr(argv[i]));
+            int rc = -1;
+            if (search_filter(argv[i], &so, &rc)) {
+                if (rc >= 0) return rc;
+                continue;
+            }
+            // The shell took the quotes off "arena allocator": an argument with spaces is a
+            // phrase. Quotes inside it would end the phrase early, so they go.
+            AkStr w = ak_str_cstr(argv[i]);
+            if (argv[i][0] != '"' && strpbrk(argv[i], " \t\n")) {
+                char *q = ak_arena_push_nz(c->arena, w.len + 3, 1);
+                uint64_t n = 0;
+                q[n++] = '"';
+                for (uint64_t k = 0; k < w.len; k++) if (w.ptr[k] != '"') q[n++] = w.ptr[k];
+                q[n++] = '"';
+                w = ak_str(q, n);
+            }
+            ak_str_list_push(c->arena, &words, w);
         }
     }
     if (!words.count) return usage_error(usage_search, "%s", "search needs a query");

@@ -1306,43 +1306,102 @@ static bool term_has_word(const char *p, const char *end) {
     return false;
 }
 
+// One term of a query, as match_expr reads it.
+typedef struct ChatTerm {
+    const char *start, *end; // the text, without quotes or the trailing *
+    bool prefix;             // word* or "a phrase"*
+    bool exclude;            // -word or NOT word (operators only)
+    bool or_prev;            // joined to the term before by OR (operators only)
+} ChatTerm;
+
+static void emit_term(char **o, const ChatTerm *t) {
+    char *w = *o;
+    *w++ = '"';
+    for (const char *c = t->start; c < t->end; c++) {
+        if (*c == '"') *w++ = '"';
+        *w++ = *c;
+    }
+    *w++ = '"';
+    if (t->prefix) *w++ = '*';
+    *o = w;
+}
+
+static void emit_str(char **o, const char *s) {
+    size_t n = strlen(s);
+    memcpy(*o, s, n);
+    *o += n;
+}
+
 // Turns what a person typed into an FTS5 expression in which every term is a quoted string
-// (so operators and punctuation are just text): `a "b c" d*` -> `"a" "b c" "d"*`. `out` holds
-// at least 8 * strlen(q) + 8 bytes. Returns the number of terms, -1 past the limit.
-static int match_expr(const char *q, char *out) {
-    int terms = 0;
-    char *o = out;
+// (so punctuation is just text): `a "b c" d*` -> `"a" "b c" "d"*`. Without operators, AND,
+// OR, NOT and - are words like any other. With them (ChatSearchOpts.operators) OR between
+// two terms means either, binding tighter than the implicit AND (`a b OR c` is a and (b or
+// c)), and -word or NOT word excludes: `a b OR c -d` -> `(("a") AND ("b" OR "c")) NOT "d"`.
+// `out` holds at least 12 * strlen(q) + 16 bytes. Returns the number of terms; -1 past
+// CHAT_SEARCH_MAX_TERMS, -2 when every term is excluded.
+static int match_expr(const char *q, bool operators, char *out) {
+    ChatTerm t[CHAT_SEARCH_MAX_TERMS];
+    int n = 0, positives = 0;
+    bool want_or = false, want_not = false;
     const char *p = q;
     for (;;) {
         while (*p == ' ' || (*p >= '\t' && *p <= '\r')) p++;
         if (!*p) break;
-        const char *start, *end;
-        bool prefix = false;
-        if (*p == '"') {
-            start = ++p;
+        ChatTerm term = {0};
+        bool quoted = *p == '"';
+        if (quoted) {
+            term.start = ++p;
             while (*p && *p != '"') p++;
-            end = p;
+            term.end = p;
             if (*p == '"') p++;
-            for (; *p == '*'; p++) prefix = true;
+            for (; *p == '*'; p++) term.prefix = true;
         } else {
-            start = p;
+            term.start = p;
             while (*p && *p != '"' && *p != ' ' && !(*p >= '\t' && *p <= '\r')) p++;
-            end = p;
-            for (; end > start && end[-1] == '*'; end--) prefix = true;
+            term.end = p;
+            for (; term.end > term.start && term.end[-1] == '*'; term.end--) term.prefix = true;
         }
-        if (!term_has_word(start, end)) continue;
-        if (++terms > CHAT_SEARCH_MAX_TERMS) return -1;
-        if (o != out) *o++ = ' ';
-        *o++ = '"';
-        for (const char *c = start; c < end; c++) {
-            if (*c == '"') *o++ = '"';
-            *o++ = *c;
+        if (operators && !quoted) {
+            size_t len = (size_t)(term.end - term.start);
+            if (!term.prefix && len == 2 && !memcmp(term.start, "OR", 2)) { want_or = n > 0; continue; }
+            if (!term.prefix && len == 3 && !memcmp(term.start, "NOT", 3)) { want_not = true; continue; }
+            if (len > 1 && term.start[0] == '-') term.exclude = true, term.start++;
         }
-        *o++ = '"';
-        if (prefix) *o++ = '*';
+        if (!term_has_word(term.start, term.end)) continue;
+        if (n == CHAT_SEARCH_MAX_TERMS) return -1;
+        term.exclude = term.exclude || want_not;
+        term.or_prev = want_or && !term.exclude && positives > 0;
+        want_or = want_not = false;
+        positives += !term.exclude;
+        t[n++] = term;
+    }
+    char *o = out;
+    if (!operators) {
+        for (int i = 0; i < n; i++) {
+            if (i) *o++ = ' ';
+            emit_term(&o, &t[i]);
+        }
+    } else if (n) {
+        if (!positives) return -2;
+        // ((a) AND (b OR c)) NOT d NOT e: FTS5's NOT binds tighter than AND, AND than OR, so
+        // every group is in parentheses (and FTS5 wants the AND between them spelled out).
+        emit_str(&o, "(");
+        bool first = true;
+        for (int i = 0; i < n; i++) {
+            if (t[i].exclude) continue;
+            emit_str(&o, first ? "(" : t[i].or_prev ? " OR " : ") AND (");
+            emit_term(&o, &t[i]);
+            first = false;
+        }
+        emit_str(&o, "))");
+        for (int i = 0; i < n; i++) {
+            if (!t[i].exclude) continue;
+            emit_str(&o, " NOT ");
+            emit_term(&o, &t[i]);
+        }
     }
     *o = 0;
-    return terms;
+    return n;
 }
 
 // What step 1 keeps per hit; step 2 turns it into a ChatHit.
@@ -1413,18 +1472,19 @@ bool chat_db_search(ChatDb *db, AkArena *arena, const char *query, const ChatSea
 
     AkTemp t = ak_temp_begin(db->arena);
     size_t qlen = strlen(query);
-    char *expr = ak_arena_push_nz(db->arena, 8 * (uint64_t)qlen + 8, 1);
+    char *expr = ak_arena_push_nz(db->arena, 12 * (uint64_t)qlen + 16, 1);
     ChatHitRef *refs = expr ? ak_push_array_nz(db->arena, ChatHitRef, o.limit) : NULL;
     if (!refs) {
         ak_temp_end(t);
         return chat_fail(err, "%s: no memory for a search of %zu bytes", db->path, qlen);
     }
-    int terms = match_expr(query, expr);
+    int terms = match_expr(query, o.operators, expr);
     if (terms <= 0) {
         ak_temp_end(t);
-        return terms == 0 ? true
-                          : chat_fail(err, "%s: the search has more than %d words; use fewer", db->path,
-                                      CHAT_SEARCH_MAX_TERMS);
+        if (terms == 0) return true;
+        if (terms == -2)
+            return chat_fail(err, "every word of the search is excluded (-word, NOT word): give one to look for too");
+        return chat_fail(err, "%s: the search has more than %d words; use fewer", db->path, CHAT_SEARCH_MAX_TERMS);
     }
     bool opened;
     bool filtered = o.source || o.since > 0 || o.until > 0 || o.visible_only;
