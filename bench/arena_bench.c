@@ -75,7 +75,7 @@ static void die(const char *what) {
 // arena_open) and turns the fast path back on at the start of each round. The native run
 // differs only by one slow-path push per 64 KB commit step (well under 1 instruction/op).
 static void arena_fast_path_under_valgrind(AkArena *a) {
-    if (bench_under_valgrind() && a->current->fast_end == 0) a->current->fast_end = a->current->committed;
+    if (bench_under_valgrind() && a->fast_end == 0) a->fast_end = AK_MIN(a->current->committed, a->current->cap);
 }
 
 static AkArena *arena_open(Kind kind, uint64_t n) {

@@ -107,7 +107,7 @@ static AkArena *open_arena(uint64_t n) {
 // Under valgrind the arena turns its inline path off so memcheck sees each push; callgrind
 // should count a native run, so the bench turns it back on (the reserve is committed).
 static void fast_path_under_valgrind(AkArena *a) {
-    if (bench_under_valgrind() && a->current->fast_end == 0) a->current->fast_end = a->current->committed;
+    if (bench_under_valgrind() && a->fast_end == 0) a->fast_end = AK_MIN(a->current->committed, a->current->cap);
 }
 
 typedef struct State {

@@ -55,7 +55,7 @@ int main(void) {
 
     // 4. A chained arena grows past its reserve by linking blocks.
     AkArena *log = ak_arena_create(.name = "log", .reserve = AK_MB(1));
-    for (int i = 0; i < 3000; i++) ak_arena_push(log, 1000, 8);
+    for (int i = 0; i < 3000; i++) (void)!ak_arena_push(log, 1000, 8);
     printf("4. chained 1 MB arena holds 3 MB in %llu blocks\n", (unsigned long long)ak_arena_stats(log).blocks);
 
     // 5. The pool knows every live arena, who made it and how big it is.

@@ -126,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 ak_heap_reset(h);
                 memset(live, 0, sizeof live);
             } else if ((mode & 1) && (data[i + 1] & 31) == 1) {
-                ak_arena_push(host, data[i + 2] * 64u, 16); // makes the next growth a new region
+                (void)!ak_arena_push(host, data[i + 2] * 64u, 16); // makes the next growth a new region
             }
             break;
         }

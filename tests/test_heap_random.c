@@ -146,7 +146,7 @@ static void run(const Config *c) {
                 pat_fill(p, size, l->id);
             }
         }
-        if (c->caller_arena && rng(&seed) % 512 == 0) ak_arena_push(arena, rng(&seed) % 20000, 16);
+        if (c->caller_arena && rng(&seed) % 512 == 0) (void)!ak_arena_push(arena, rng(&seed) % 20000, 16);
         if (c->caller_arena && rng(&seed) % 100000 == 0) {
             ak_heap_reset(h);
             memset(live, 0, c->live * sizeof *live);

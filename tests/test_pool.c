@@ -20,7 +20,7 @@ static void leak_into(FILE *f) { leak_count = ak_leak_check(f); }
 static void test_report_text_and_json(void) {
     AkArena *a = ak_arena_create(.name = "report-me", .reserve = AK_MB(2));
     REQUIRE(a);
-    ak_arena_push(a, 5000, 8);
+    CHECK(ak_arena_push(a, 5000, 8) != NULL);
     const char *t = capture(ak_pool_report);
     CHECK_STR_CONTAINS(t, "report-me");
     CHECK_STR_CONTAINS(t, "test_pool.c:");
@@ -77,7 +77,7 @@ static AkMemStats dummy_stats(const void *obj) { (void)obj; return (AkMemStats){
 static void exhaust_pool(void) {
     static char dummy;
     for (uint32_t i = 0; i <= ak_pool_capacity(); i++)
-        ak_pool_register(&dummy, AK_POOL_KIND_ARENA, "dummy", AK_HERE, dummy_stats);
+        (void)!ak_pool_register(&dummy, AK_POOL_KIND_ARENA, "dummy", AK_HERE, dummy_stats);
 }
 
 static void test_exhaustion(void) {

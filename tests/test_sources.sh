@@ -46,7 +46,7 @@ contains "one file is unchanged" "$tmp/out" "1 chats (0 new, 0 updated, 1 unchan
 lacks "no top-level complaint" "$tmp/err" "top-level"
 
 # A bad line is skipped and named; the rest is imported (no --skip-bad needed).
-expect "import with bad lines" 0 run import --quiet "$data/bad-lines/session.jsonl"
+expect "import with bad lines (exit 3: something was skipped)" 3 run import --quiet "$data/bad-lines/session.jsonl"
 contains "bad lines counted" "$tmp/out" "1 chats (1 new, 0 updated, 0 unchanged), 4 messages"
 contains "bad lines skipped" "$tmp/out" "2 bad skipped"
 contains "line 3 named" "$tmp/err" "session.jsonl: line 3 (starting at byte 486)"

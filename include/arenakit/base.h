@@ -1,6 +1,6 @@
 // base.h: the few definitions every arenakit module shares: size helpers, the debug switch,
 // assertions that name what failed, and the call-site capture that lets creation macros record
-// where an arena or heap was made (debug builds only; release builds pass nothing).
+// where an arena or heap was made (kept by debug builds of the library only).
 // Owns no memory.
 #ifndef ARENAKIT_BASE_H
 #define ARENAKIT_BASE_H
@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// AK_DEBUG: 1 in debug builds (assertions, call-site capture, heap checks), 0 in release.
+// AK_DEBUG: 1 in debug builds (assertions, call-site capture, heap checks), 0 in release,
+// 2 or more adds expensive invariant checks after every slow-path operation.
 #ifndef AK_DEBUG
 #  ifdef NDEBUG
 #    define AK_DEBUG 0
@@ -30,17 +31,21 @@
 #define AK_ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
 #define AK_IS_POW2(x) ((x) != 0 && (((x) & ((x) - 1)) == 0))
 
-// Where something was created. Debug builds fill it through the creation macros; release
-// builds pass AK_NO_LOC so the captured strings never reach the binary.
+// Where something was created. The creation macros pass AK_HERE: the caller's file and line
+// when the caller is compiled with AK_DEBUG, AK_NO_LOC otherwise (so a release caller's
+// binary holds no file names). What is kept is decided by the library's own build mode, not
+// the caller's: a release library stores AK_NO_LOC whatever it is given, a debug library
+// stores what the caller passed (nothing, for a release caller).
 typedef struct AkLoc {
     const char *file;
     int line;
 } AkLoc;
 
+#define AK_NO_LOC ((AkLoc){0, 0})
 #if AK_DEBUG
 #  define AK_HERE ((AkLoc){__FILE__, __LINE__})
 #else
-#  define AK_HERE ((AkLoc){0, 0})
+#  define AK_HERE AK_NO_LOC
 #endif
 
 // Assertions guard programmer errors (a NULL arena, a double free). They print the condition,
@@ -76,6 +81,14 @@ void ak_assert_fail(const char *cond, const char *file, int line, const char *fm
 #  define AK_ALLOC_SIZE(i)
 #  define AK_ALLOC_SIZE2(i, j)
 #  define AK_ALLOC_ALIGN(i)
+#endif
+
+// AK_ASSUME(c): the compiler may take c as true (a fact it cannot see, such as "a pointer into
+// a live block is not NULL"); UBSan checks it. Nothing on other compilers.
+#if defined(__GNUC__) || defined(__clang__)
+#  define AK_ASSUME(c) ((c) ? (void)0 : __builtin_unreachable())
+#else
+#  define AK_ASSUME(c) ((void)0)
 #endif
 
 // Sanitizer detection, shared by the modules that poison memory.

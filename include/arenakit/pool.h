@@ -4,9 +4,12 @@
 // race safely). Each slot records the object, its kind, a name and, in debug builds, the file
 // and line that created it; that is what the report and the leak check print.
 //
-// The pool owns no memory of its own beyond the static table. Reports read each object's
-// counters without locking: call them from the thread that owns the objects, or when the
-// others are quiescent, and read figures of other threads' arenas as a snapshot.
+// The pool owns no memory of its own beyond the static table. Reports may run on any thread
+// while other threads push on, pop, create and release their arenas: an arena's figures are
+// atomics read relaxed (each one exact, taken at slightly different moments), and a release
+// waits until a report that is reading that object at the moment has read it. (How a
+// heap's figures are read is up to the heap module's stats function.) Locations are kept only when the
+// library is a debug build, whatever the caller passes.
 #ifndef ARENAKIT_POOL_H
 #define ARENAKIT_POOL_H
 
@@ -28,8 +31,12 @@ enum {
 typedef AkMemStats AkPoolStatsFn(const void *object);
 
 // Claim a slot; -1 when every slot is in use (debug builds assert instead, naming the limit).
-int32_t ak_pool_register(void *object, uint32_t kind, const char *name, AkLoc loc, AkPoolStatsFn *stats);
+AK_NODISCARD int32_t ak_pool_register(void *object, uint32_t kind, const char *name, AkLoc loc, AkPoolStatsFn *stats);
 void ak_pool_unregister(int32_t slot);
+// Debug builds: assert that `object` is a live registered object before `op` (a release)
+// touches its memory; one released recently is named, with where it was created. Release
+// builds: nothing.
+void ak_pool_assert_live(const void *object, const char *op);
 
 typedef struct AkPoolEntry {
     int32_t slot;

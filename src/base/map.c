@@ -47,7 +47,7 @@ static AkMapSlot *probe(const AkMap *m, uint64_t h, AkStr skey, uint64_t ukey) {
 // the arena refuses. The old table stays on the arena: it cannot be given back piecemeal.
 static bool rehash(AkMap *m, uint64_t new_cap) {
     if (!new_cap) { // beyond any address space: let the arena record the overflow as its error
-        (void)ak_arena_push_array(m->arena, UINT64_MAX, sizeof(AkMapSlot), _Alignof(AkMapSlot), false);
+        (void)ak_arena_push_overflow(m->arena, UINT64_MAX, sizeof(AkMapSlot));
         return false;
     }
     AkMapSlot *slots = ak_push_array_nz(m->arena, AkMapSlot, new_cap);

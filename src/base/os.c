@@ -19,12 +19,21 @@ void ak_os_set_commit_limit(uint64_t bytes) { atomic_store(&os_commit_limit, byt
 uint64_t ak_os_commit_limit(void) { return atomic_load(&os_commit_limit); }
 uint64_t ak_os_committed(void) { return atomic_load_explicit(&os_committed, memory_order_relaxed); }
 
-// Take `size` bytes of the commit budget before committing; false (error set) if over.
+// Take `size` bytes of the commit budget before committing; false (error set) if over. The
+// total only grows by a charge that fits (compare and swap), so a refused charge never makes
+// another thread's fitting commit fail, as an add-then-undo would in between.
 static bool os_charge(uint64_t size) {
     uint64_t limit = atomic_load_explicit(&os_commit_limit, memory_order_relaxed);
-    uint64_t was = atomic_fetch_add_explicit(&os_committed, size, memory_order_relaxed);
-    if (!limit || was + size <= limit) return true;
-    atomic_fetch_sub_explicit(&os_committed, size, memory_order_relaxed);
+    if (!limit) {
+        atomic_fetch_add_explicit(&os_committed, size, memory_order_relaxed);
+        return true;
+    }
+    uint64_t was = atomic_load_explicit(&os_committed, memory_order_relaxed);
+    while (was <= limit && size <= limit - was) {
+        if (atomic_compare_exchange_weak_explicit(&os_committed, &was, was + size, memory_order_relaxed,
+                                                  memory_order_relaxed))
+            return true;
+    }
     snprintf(os_error, sizeof os_error,
              "commit of %llu bytes failed: the process memory budget of %.1f MB is reached (%.1f MB committed)",
              (unsigned long long)size, limit / 1048576.0, was / 1048576.0);
@@ -32,6 +41,8 @@ static bool os_charge(uint64_t size) {
 }
 
 static void os_uncharge(uint64_t size) { atomic_fetch_sub_explicit(&os_committed, size, memory_order_relaxed); }
+
+_Static_assert(AK_OS_OP_COUNT == 3, "os_op_name and the injection counters cover every AkOsOp");
 
 static const char *os_op_name(AkOsOp op) {
     switch (op) {
@@ -64,6 +75,13 @@ static void os_set_error(AkOsOp op, uint64_t size, const char *why) {
 
 const char *ak_os_error(void) { return os_error; }
 
+// Precondition of commit and decommit: whole pages (the accounting counts what the caller
+// passes, the OS rounds to pages).
+#define OS_CHECK_PAGES(op, ptr, size)                                                              \
+    AK_ASSERT((uintptr_t)(ptr) % ak_os_page_size() == 0 && (size) % ak_os_page_size() == 0,       \
+              "%s of %llu bytes at %p: not whole pages of %llu bytes", op, (unsigned long long)(size), \
+              (ptr), (unsigned long long)ak_os_page_size())
+
 #if defined(_WIN32)
 #include <windows.h>
 
@@ -76,6 +94,8 @@ static const char *os_win_error(void) {
     if (n == 0) snprintf(buf, sizeof buf, "error %lu", (unsigned long)code);
     return buf;
 }
+
+void ak_os_yield(void) { (void)SwitchToThread(); }
 
 uint64_t ak_os_page_size(void) {
     SYSTEM_INFO si;
@@ -104,6 +124,7 @@ void *ak_os_reserve(uint64_t size, bool large) {
 }
 
 bool ak_os_commit(void *ptr, uint64_t size) {
+    OS_CHECK_PAGES("commit", ptr, size);
     if (os_injected(AK_OS_COMMIT)) return os_set_error(AK_OS_COMMIT, size, "injected failure"), false;
     if (!os_charge(size)) return false;
     if (VirtualAlloc(ptr, size, MEM_COMMIT, PAGE_READWRITE)) return true;
@@ -119,6 +140,7 @@ bool ak_os_prefault(void *ptr, uint64_t size) {
 }
 
 bool ak_os_decommit(void *ptr, uint64_t size) {
+    OS_CHECK_PAGES("decommit", ptr, size);
     if (os_injected(AK_OS_DECOMMIT)) return os_set_error(AK_OS_DECOMMIT, size, "injected failure"), false;
     if (VirtualFree(ptr, size, MEM_DECOMMIT)) return os_uncharge(size), true;
     os_set_error(AK_OS_DECOMMIT, size, os_win_error());
@@ -135,12 +157,16 @@ bool ak_os_release(void *ptr, uint64_t size, uint64_t committed) {
 
 #else
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #ifndef MAP_NORESERVE
 #  define MAP_NORESERVE 0
 #endif
+
+void ak_os_yield(void) { (void)sched_yield(); }
 
 uint64_t ak_os_page_size(void) {
     static _Atomic uint64_t cached;
@@ -160,12 +186,18 @@ uint64_t ak_os_large_page_size(void) {
     static _Atomic uint64_t cached;
     uint64_t n = atomic_load_explicit(&cached, memory_order_relaxed);
     if (!n) {
+        // open and read into a stack buffer: the library never calls malloc (fopen does).
         n = AK_MB(2);
-        FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
-        if (f) {
-            unsigned long long v = 0;
-            if (fscanf(f, "%llu", &v) == 1 && AK_IS_POW2(v)) n = v;
-            fclose(f);
+        int fd = open("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            char buf[32];
+            ssize_t len = read(fd, buf, sizeof buf - 1);
+            close(fd);
+            uint64_t v = 0;
+            int digits = 0;
+            for (ssize_t i = 0; i < len && buf[i] >= '0' && buf[i] <= '9' && digits < 19; i++, digits++)
+                v = v * 10 + (uint64_t)(buf[i] - '0');
+            if (digits > 0 && AK_IS_POW2(v) && v >= ak_os_page_size()) n = v;
         }
         atomic_store_explicit(&cached, n, memory_order_relaxed);
     }
@@ -202,6 +234,7 @@ void *ak_os_reserve(uint64_t size, bool large) {
 }
 
 bool ak_os_commit(void *ptr, uint64_t size) {
+    OS_CHECK_PAGES("commit", ptr, size);
     if (os_injected(AK_OS_COMMIT)) return os_set_error(AK_OS_COMMIT, size, "injected failure"), false;
     if (!os_charge(size)) return false;
     if (mprotect(ptr, (size_t)size, PROT_READ | PROT_WRITE) == 0) return true;
@@ -221,6 +254,7 @@ bool ak_os_prefault(void *ptr, uint64_t size) {
 }
 
 bool ak_os_decommit(void *ptr, uint64_t size) {
+    OS_CHECK_PAGES("decommit", ptr, size);
     if (os_injected(AK_OS_DECOMMIT)) return os_set_error(AK_OS_DECOMMIT, size, "injected failure"), false;
 #if defined(__APPLE__)
     // MADV_FREE on macOS may keep the old contents; mapping fresh anonymous memory over the

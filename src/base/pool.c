@@ -4,17 +4,23 @@
 // rarely collide.
 #include "arenakit/pool.h"
 
+#include "arenakit/os.h"
+
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
 
 #if AK_POOL_SLOTS % 64 != 0 || AK_POOL_SLOTS <= 0
 #  error "AK_POOL_SLOTS must be a positive multiple of 64"
 #endif
 #define POOL_WORDS (AK_POOL_SLOTS / 64)
+_Static_assert(AK_POOL_SLOTS <= INT32_MAX, "slot numbers are int32_t");
+_Static_assert(sizeof(uint64_t) * 8 == 64, "one bitmask word holds 64 slots");
 
 typedef struct PoolSlot {
-    _Atomic(void *) object; // NULL while the slot is being filled or emptied
+    _Atomic(void *) object;   // NULL while the slot is being filled or emptied
+    _Atomic uint32_t readers; // reports reading the object now: its release waits for them
     uint32_t kind;
     const char *name;
     AkLoc loc;
@@ -39,7 +45,7 @@ int32_t ak_pool_register(void *object, uint32_t kind, const char *name, AkLoc lo
             PoolSlot *s = &pool_slots[slot];
             s->kind = kind;
             s->name = name;
-            s->loc = loc;
+            s->loc = AK_DEBUG ? loc : AK_NO_LOC; // the library's mode decides, not the caller's
             s->stats = stats;
             atomic_store_explicit(&s->object, object, memory_order_release);
             return slot;
@@ -51,11 +57,71 @@ int32_t ak_pool_register(void *object, uint32_t kind, const char *name, AkLoc lo
     return -1;
 }
 
+// Debug builds remember the last released objects, so a second release can name what it was.
+#if AK_DEBUG
+#  define RELEASED_COUNT 64
+typedef struct Released {
+    const void *object;
+    uint32_t kind;
+    const char *name;
+    AkLoc loc;
+} Released;
+static Released pool_released[RELEASED_COUNT];
+static uint32_t pool_released_next;
+static atomic_flag pool_released_lock = ATOMIC_FLAG_INIT;
+
+static void released_lock(void) {
+    while (atomic_flag_test_and_set_explicit(&pool_released_lock, memory_order_acquire)) ak_os_yield();
+}
+static void released_unlock(void) { atomic_flag_clear_explicit(&pool_released_lock, memory_order_release); }
+#endif
+
+void ak_pool_assert_live(const void *object, const char *op) {
+#if AK_DEBUG
+    for (int w = 0; w < POOL_WORDS; w++) {
+        uint64_t bits = atomic_load_explicit(&pool_used[w], memory_order_acquire);
+        while (bits) {
+            int32_t slot = w * 64 + __builtin_ctzll(bits);
+            bits &= bits - 1;
+            if (atomic_load_explicit(&pool_slots[slot].object, memory_order_acquire) == object) return;
+        }
+    }
+    Released r = {0};
+    released_lock();
+    for (uint32_t i = 0; i < RELEASED_COUNT; i++) {
+        const Released *e = &pool_released[(pool_released_next - 1 - i) % RELEASED_COUNT];
+        if (e->object == object) {
+            r = *e;
+            break;
+        }
+    }
+    released_unlock();
+    if (r.object)
+        ak_assert_fail("live object", __FILE__, __LINE__, "%s: %s '%s' (created at %s:%d) at %p was already released",
+                       op, ak_pool_kind_name(r.kind), r.name ? r.name : "(unnamed)", r.loc.file ? r.loc.file : "?",
+                       r.loc.line, object);
+    ak_assert_fail("live object", __FILE__, __LINE__, "%s: %p is not a live arena or heap (never created, or released long ago)",
+                   op, object);
+#else
+    (void)object;
+    (void)op;
+#endif
+}
+
 void ak_pool_unregister(int32_t slot) {
     AK_ASSERT(slot >= 0 && slot < AK_POOL_SLOTS, "pool slot %d out of range", (int)slot);
     PoolSlot *s = &pool_slots[slot];
     AK_ASSERT(atomic_load(&s->object) != NULL, "pool slot %d released twice", (int)slot);
-    atomic_store_explicit(&s->object, NULL, memory_order_relaxed);
+#if AK_DEBUG
+    void *object = atomic_load(&s->object);
+    released_lock();
+    pool_released[pool_released_next++ % RELEASED_COUNT] = (Released){object, s->kind, s->name, s->loc};
+    released_unlock();
+#endif
+    // Sequentially consistent with the reader's count-then-load (pool_each): either the
+    // reader sees NULL, or this sees its count and waits until it has read the object.
+    atomic_store(&s->object, NULL);
+    while (atomic_load(&s->readers) != 0) ak_os_yield();
     uint64_t bit = (uint64_t)1 << (slot % 64);
     atomic_fetch_and_explicit(&pool_used[slot / 64], ~bit, memory_order_release);
 }
@@ -77,10 +143,14 @@ static void pool_each(void (*fn)(const AkPoolEntry *, void *), void *ctx) {
             int32_t slot = w * 64 + __builtin_ctzll(bits);
             bits &= bits - 1;
             PoolSlot *s = &pool_slots[slot];
-            void *obj = atomic_load_explicit(&s->object, memory_order_acquire);
-            if (!obj) continue;
-            AkPoolEntry e = {slot, s->kind, obj, s->name, s->loc, s->stats(obj)};
-            fn(&e, ctx);
+            // Counted as a reader while reading the object, so its release waits (see
+            // ak_pool_unregister); the callback runs after, on a copy.
+            atomic_fetch_add(&s->readers, 1);
+            void *obj = atomic_load(&s->object);
+            AkPoolEntry e = {0};
+            if (obj) e = (AkPoolEntry){slot, s->kind, obj, s->name, s->loc, s->stats(obj)};
+            atomic_fetch_sub_explicit(&s->readers, 1, memory_order_release);
+            if (obj) fn(&e, ctx);
         }
     }
 }
