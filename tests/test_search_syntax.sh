@@ -2,7 +2,9 @@
 # `chatlog search` syntax (issue 14 item 7): an argument with spaces is a phrase (the shell ate
 # its quotes), a OR b, -word / NOT word, prefix*, and the filters source:, after:, before: work
 # like --source, --since, --until; title: and other filters we do not have are refused with a
-# message instead of being searched as words. Counts are hits in --json output.
+# message instead of being searched as words (item 7). The listing groups hits by chat (best
+# hit first, "+N more in this chat"), says how many chats match and how many more --limit
+# would show; --json gives every hit with its source (item 8). Counts are hits in --json.
 # Usage: test_search_syntax.sh BUILD_DIR (e.g. build/asan)
 . "$(dirname "$0")/lib.sh"
 b=${1:-build/asan}
@@ -56,4 +58,15 @@ else bad "bad source:" "exit $rc: $(head -2 "$tmp/out")"; fi
 rc=$?
 if ! grep -q "not a search filter\|syntax error" "$tmp/out"; then ok "other word:word text is searched as text"
 else bad "x:y:z" "exit $rc: $(head -2 "$tmp/out")"; fi
+
+"$chatlog" --db "$db" search arena --limit 3 >"$tmp/out" 2>&1
+chats=$(grep -c '^#' "$tmp/out"); distinct=$(grep '^#' "$tmp/out" | awk '{print $1}' | sort -u | wc -l)
+[ "$chats" = 3 ] && [ "$distinct" = 3 ] && ok "the listing shows --limit chats, each once" \
+  || bad "grouped listing" "$chats chats, $distinct distinct: $(head -12 "$tmp/out")"
+grep -q "^    +[0-9]* more in this chat" "$tmp/out" && ok "+N more in this chat" || bad "+N more" "$(head -12 "$tmp/out")"
+total=$("$chatlog" --db "$db" search --json --limit 1000 arena | grep -o '"chat": [0-9]*' | sort -u | wc -l)
+grep -q "^$total chats match; $((total - 3)) more, use --limit $total" "$tmp/out" && ok "the total and how to see the rest" \
+  || bad "total line" "want $total chats: $(tail -2 "$tmp/out")"
+"$chatlog" --db "$db" search --json arena source:claude | grep -q '"source": "claude"' && ok "source in --json" \
+  || bad "source in --json" "missing"
 finish

@@ -300,7 +300,9 @@ static const char *usage_search =
     "  Every word must match. An argument with spaces is a phrase: 'arena allocator' (or \"...\")\n"
     "  matches the words in order. a OR b: either; -word or NOT word: without it; word*: a prefix.\n"
     "  Filters in the query: source:NAME, after:DATE, before:DATE (as --source, --since, --until).\n"
-    "  Searches message text, attachments, tool output, thinking and titles, best match first.\n";
+    "  Searches message text, attachments, tool output, thinking and titles, best match first:\n"
+    "  --limit chats (default 20), each at its best hit with how many more it has, then how many\n"
+    "  chats match. --json lists the hits themselves, --limit of them.\n";
 
 // A query word of the form key:value that is a filter: applied to `so`, true. A word like
 // `x:y` whose key is no filter is text (false, *rc untouched); a filter we do not have, or a
@@ -378,8 +380,30 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
     ChatHit *hits;
     uint32_t count;
     ChatError err = {{0}};
+    // A listing shows --limit chats, each at its best hit with how many more it has, so it
+    // asks for more hits than it shows (the count of the rest is exact up to that many);
+    // --json lists the hits themselves, --limit of them.
+    uint32_t shown = so.limit;
+    if (!c->opt.json) so.limit = (uint32_t)AK_MIN(AK_MAX((uint64_t)shown * 10, 500), 100000);
     if (!chat_db_search(c->store->db, c->arena, query.ptr, &so, &hits, &count, &err))
         return fprintf(stderr, "chatlog: search: %s\n", err.msg), APP_EXIT_FAIL;
+    bool capped = count == so.limit;
+    uint32_t *more = NULL, chats = 0;
+    if (!c->opt.json && count) {
+        // Group by chat: best[] keeps the first (best) hit of each chat, more[] its other hits.
+        uint32_t *best = ak_push_array(c->arena, uint32_t, count);
+        more = ak_push_array(c->arena, uint32_t, count);
+        int64_t *ids = ak_push_array(c->arena, int64_t, count);
+        if (!best || !more || !ids) return fprintf(stderr, "chatlog: search: no memory for %u hits\n", count), APP_EXIT_FAIL;
+        for (uint32_t i = 0; i < count; i++) {
+            uint32_t g = 0;
+            while (g < chats && ids[g] != hits[i].chat_id) g++;
+            if (g == chats) ids[chats] = hits[i].chat_id, best[chats] = i, more[chats++] = 0;
+            else more[g]++;
+        }
+        for (uint32_t g = 0; g < chats; g++) hits[g] = hits[best[g]];
+        count = AK_MIN(chats, shown);
+    }
     if (c->opt.json) fputc('[', stdout);
     for (uint32_t i = 0; i < count; i++) {
         ChatHit *h = &hits[i];
@@ -389,8 +413,9 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
             app_json_str(stdout, h->chat_uuid);
             fputs(", \"title\": ", stdout);
             app_json_str(stdout, h->title);
-            printf(", \"in\": \"%s\", \"ordinal\": %d, \"role\": \"%s\", \"score\": %.4f, \"created\": ", where,
-                   h->ordinal, h->kind == CHAT_HIT_TITLE ? "" : chat_role_name(h->role), h->score);
+            printf(", \"source\": \"%s\", \"in\": \"%s\", \"ordinal\": %d, \"role\": \"%s\", \"score\": %.4f, "
+                   "\"created\": ", chat_source_name(h->source), where, h->ordinal,
+                   h->kind == CHAT_HIT_TITLE ? "" : chat_role_name(h->role), h->score);
             app_json_time(stdout, h->created);
             fputs(", \"snippet\": ", stdout);
             app_json_str(stdout, h->snippet);
@@ -408,10 +433,16 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
             printf("    ");
             for (uint64_t k = 0; k < h->snippet.len; k++) putchar(h->snippet.ptr[k] == '\n' ? ' ' : h->snippet.ptr[k]);
             printf("\n");
+            if (more[i]) printf("    +%u%s more in this chat\n", more[i], capped ? " or" : "");
         }
     }
     if (c->opt.json) fputs(count ? "\n]\n" : "]\n", stdout);
     else if (!count) fprintf(stderr, "no matches for %s\n", query.ptr);
+    else if (chats > count)
+        printf("%s%u chats match; %u more, use --limit %u\n", capped ? "at least " : "", chats, chats - count,
+               AK_MIN(chats, 100000u));
+    else
+        printf("%u chat%s match%s\n", chats, chats == 1 ? "" : "s", chats == 1 ? "es" : "");
     return APP_EXIT_OK;
 }
 
