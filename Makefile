@@ -201,6 +201,22 @@ install-chatlog:
 	install -m 644 completions/chatlog.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/chatlog
 	install -m 644 completions/_chatlog $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_chatlog
 
+# ---- the SQLite extension for other programs: chatlog's FTS tokenizer (src/chat/tokenizer.h) ---
+# Built from the same sources chatlog links, without sanitizers in every mode (the sqlite3
+# shell that loads it is not instrumented).
+FTS_EXT := $(B)/chatlog_fts.so
+FTS_EXT_DEPS := ext/chatlog_fts.c src/chat/tokenizer.c src/chat/tokenizer.h src/chat/snippet.c src/chat/snippet.h
+$(FTS_EXT): $(FTS_EXT_DEPS)
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARN) -Isrc -fPIC -O2 $(CFLAGS) -shared -o $@ ext/chatlog_fts.c
+all: $(FTS_EXT)
+tests-build: $(FTS_EXT)
+install: install-fts
+.PHONY: install-fts
+install-fts: $(FTS_EXT)
+	install -d $(DESTDIR)$(PREFIX)/lib/chatlog
+	install -m 755 $(FTS_EXT) $(DESTDIR)$(PREFIX)/lib/chatlog/
+
 clean:
 	rm -rf build
 

@@ -4,7 +4,7 @@
 # the command to install them. Quiet when nothing is missing.
 set -u
 need=(gcc make pkg-config libsqlite3-dev libarchive-dev libncurses-dev valgrind clang
-      libclang-rt-14-dev tmux libmimalloc-dev libjemalloc-dev gcc-mingw-w64-x86-64)
+      libclang-rt-14-dev tmux libmimalloc-dev libjemalloc-dev gcc-mingw-w64-x86-64 sqlite3)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -551,13 +551,42 @@ static int cmd_export(AppCtx *c, int argc, char **argv) {
 static const char *usage_search =
     "usage: chatlog search QUERY... [--limit N] [--source SOURCE] [--since DATE] [--until DATE]\n"
     "                      [--all-branches] [-j|--json]\n"
-    "  Every word must match; \"a phrase\" matches in order; word* matches a prefix.\n"
-    "  Searches message text, attachments, tool output, thinking and titles, best match first.\n"
+    "  Every word must match. An argument with spaces is a phrase: 'arena allocator' (or \"...\")\n"
+    "  matches the words in order. a OR b: either; -word or NOT word: without it; word*: a prefix.\n"
+    "  Filters in the query: source:NAME, after:DATE, before:DATE (as --source, --since, --until).\n"
+    "  Searches message text, attachments, tool output, thinking and titles, best match first:\n"
+    "  --limit chats (default 20), each at its best hit with how many more it has, then how many\n"
+    "  chats match. --json lists the hits themselves, --limit of them.\n"
     "  Exit status 1 when nothing matches; an empty query is a usage error (2).\n";
+
+// A query word of the form key:value that is a filter: applied to `so`, true. A word like
+// `x:y` whose key is no filter is text (false, *rc untouched); a filter we do not have, or a
+// bad value, is a usage error (*rc set).
+static bool search_filter(const char *w, ChatSearchOpts *so, int *rc) {
+    const char *colon = strchr(w, ':');
+    if (!colon || colon == w) return false;
+    AkStr key = ak_str(w, (uint64_t)(colon - w));
+    const char *v = colon + 1;
+    if (ak_str_eq(key, AK_STR("source"))) {
+        if (!parse_source(v, &so->source))
+            *rc = usage_error(usage_search, "source: is claude, chatgpt, claude-code, codex or gemini, not '%s'", v);
+    } else if (ak_str_eq(key, AK_STR("after")) || ak_str_eq(key, AK_STR("since"))) {
+        if (!app_parse_date(v, false, &so->since)) *rc = usage_error(usage_search, "bad date in %s", w);
+    } else if (ak_str_eq(key, AK_STR("before")) || ak_str_eq(key, AK_STR("until"))) {
+        if (!app_parse_date(v, true, &so->until)) *rc = usage_error(usage_search, "bad date in %s", w);
+    } else if (ak_str_eq(key, AK_STR("title")) || ak_str_eq(key, AK_STR("model")) || ak_str_eq(key, AK_STR("role")) ||
+               ak_str_eq(key, AK_STR("author")) || ak_str_eq(key, AK_STR("in"))) {
+        *rc = usage_error(usage_search, "%s is not a search filter (filters: source:, after:, before:); "
+                          "search the words themselves, or use `chatlog list --title TEXT` for titles", w);
+    } else {
+        return false;
+    }
+    return true;
+}
 
 static int cmd_search(AppCtx *c, int argc, char **argv) {
     if (wants_help(argc, argv)) return fputs(usage_search, stdout), APP_EXIT_OK;
-    ChatSearchOpts so = {.limit = 20, .visible_only = true};
+    ChatSearchOpts so = {.limit = 20, .visible_only = true, .operators = true};
     AkStrList words = {0};
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -578,10 +607,24 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
             return usage_error(usage_search, "unknown option %s", argv[i]);
         } else {
-            if (!ak_str_list_push(c->arena, &words, ak_str_cstr(argv[i]))) {
-                fprintf(stderr, "chatlog: search: %s\n", ak_arena_error(c->arena));
-                return APP_EXIT_FAIL;
+            int rc = -1;
+            if (search_filter(argv[i], &so, &rc)) {
+                if (rc >= 0) return rc;
+                continue;
             }
+            // The shell took the quotes off "arena allocator": an argument with spaces is a
+            // phrase. Quotes inside it would end the phrase early, so they go.
+            AkStr w = ak_str_cstr(argv[i]);
+            if (argv[i][0] != '"' && strpbrk(argv[i], " \t\n")) {
+                char *q = ak_arena_push_nz(c->arena, w.len + 3, 1);
+                if (!q) return app_errorf("search: %s", ak_arena_error(c->arena)), APP_EXIT_FAIL;
+                uint64_t n = 0;
+                q[n++] = '"';
+                for (uint64_t k = 0; k < w.len; k++) if (w.ptr[k] != '"') q[n++] = w.ptr[k];
+                q[n++] = '"';
+                w = ak_str(q, n);
+            }
+            if (!ak_str_list_push(c->arena, &words, w)) return app_errorf("search: %s", ak_arena_error(c->arena)), APP_EXIT_FAIL;
         }
     }
     if (!words.count) return usage_error(usage_search, "%s", "search needs a query");
@@ -596,8 +639,32 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
     ChatHit *hits;
     uint32_t count;
     ChatError err = {{0}};
+    // A listing shows --limit chats, each at its best hit with how many more it has, so it
+    // asks for more hits than it shows (the count of the rest is exact up to that many);
+    // --json lists the hits themselves, --limit of them.
+    uint32_t shown = so.limit;
+    if (!c->opt.json) so.limit = (uint32_t)AK_MIN(AK_MAX((uint64_t)shown * 10, 500), 100000);
     if (!chat_db_search(c->store->db, c->arena, query.ptr, &so, &hits, &count, &err))
         return app_errorf("search: %s", err.msg), APP_EXIT_FAIL;
+    bool capped = count == so.limit;
+    uint32_t *more = NULL, chats = 0;
+    if (!c->opt.json && count) {
+        // Group by chat: best[] keeps the first (best) hit of each chat, more[] its other hits.
+        // The map takes a chat id to its group, so grouping stays linear in the hits.
+        uint32_t *best = ak_push_array(c->arena, uint32_t, count);
+        more = ak_push_array(c->arena, uint32_t, count);
+        AkMap group = ak_map_u64(c->arena, count);
+        if (!best || !more) return app_errorf("search: no memory for %u hits", count), APP_EXIT_FAIL;
+        for (uint32_t i = 0; i < count; i++) {
+            bool added;
+            uint64_t *g = ak_map_upsert_u64(&group, (uint64_t)hits[i].chat_id, &added);
+            if (!g) return app_errorf("search: no memory for %u hits", count), APP_EXIT_FAIL;
+            if (added) *g = chats, best[chats] = i, more[chats++] = 0;
+            else more[*g]++;
+        }
+        for (uint32_t g = 0; g < chats; g++) hits[g] = hits[best[g]];
+        count = AK_MIN(chats, shown);
+    }
     if (c->opt.json) fputc('[', stdout);
     for (uint32_t i = 0; i < count; i++) {
         ChatHit *h = &hits[i];
@@ -607,8 +674,9 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
             app_json_str(stdout, h->chat_uuid);
             fputs(", \"title\": ", stdout);
             app_json_str(stdout, h->title);
-            printf(", \"in\": \"%s\", \"ordinal\": %d, \"role\": \"%s\", \"score\": %.4f, \"created\": ", where,
-                   h->ordinal, h->kind == CHAT_HIT_TITLE ? "" : chat_role_name(h->role), h->score);
+            printf(", \"source\": \"%s\", \"in\": \"%s\", \"ordinal\": %d, \"role\": \"%s\", \"score\": %.4f, "
+                   "\"created\": ", chat_source_name(h->source), where, h->ordinal,
+                   h->kind == CHAT_HIT_TITLE ? "" : chat_role_name(h->role), h->score);
             app_json_time(stdout, h->created);
             fputs(", \"snippet\": ", stdout);
             app_json_str(stdout, h->snippet);
@@ -632,10 +700,16 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
             printf("    ");
             app_out_snippet(stdout, h->snippet, color ? "\x1b[1;33m" : "[", color ? "\x1b[0m" : "]");
             printf("\n");
+            if (more[i]) printf("    +%u%s more in this chat\n", more[i], capped ? " or" : "");
         }
     }
     if (c->opt.json) fputs(count ? "\n]\n" : "]\n", stdout);
     else if (!count) app_errorf("no matches for %s", query.ptr);
+    else if (chats > count)
+        printf("%s%u chats match; %u more, use --limit %u\n", capped ? "at least " : "", chats, chats - count,
+               AK_MIN(chats, 100000u));
+    else
+        printf("%u chat%s match%s\n", chats, chats == 1 ? "" : "s", chats == 1 ? "es" : "");
     return count ? APP_EXIT_OK : APP_EXIT_FAIL; // nothing matched: 1, as grep and rg
 }
 

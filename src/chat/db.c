@@ -1,11 +1,13 @@
 // db.c: the chat store's SQLite database (see db.h for the schema and the rules).
 // SQLite allocates through sqlmem.h's heap when the program installed it, else with malloc;
-// the tokenizer instances below are the only allocations this file asks of it directly.
+// this file asks it for nothing directly (tokenizer.c and snippet.c do, for FTS5).
 #if !defined(_DEFAULT_SOURCE)
 #  define _DEFAULT_SOURCE
 #endif
 #include "chat/db.h"
 #include "arenakit/map.h"
+#include "arenakit/os.h"
+#include "chat/tokenizer.h"
 #include "chat/sqlmem.h"
 
 #include <errno.h>
@@ -67,13 +69,65 @@ enum {
     ST_MSG_EACH, ST_MSG_EACH_VISIBLE, ST_PART_EACH,
     ST_SEARCH_TOP, ST_SEARCH_FILTERED, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_TITLE,
     ST_COUNTS,
+    ST_SLICE_INSERT, ST_SLICE_NEXT_ID, ST_SLICE_FTS_BATCH, ST_SLICE_FTS_DELETE, ST_SLICE_DELETE, ST_SLICE_LEN,
+    ST_SLICE_EACH, ST_SNIP_SLICE, ST_SNIP_PART_SLICE, ST_SEARCH_TOP_SLICES, ST_SEARCH_FILTERED_SLICES,
     ST_COUNT
 };
 
 #define CHAT_COLS "id, source, source_uuid, title, model, created, updated, message_count," \
                   " visible_count, part_count, bytes, content_hash FROM chats"
 #define MSG_COLS "ordinal, uuid, parent_uuid, role, author, created, text, visible, hidden," \
-                 " sibling_index, sibling_count, part_count FROM messages"
+                 " sibling_index, sibling_count, part_count, id FROM messages"
+
+// Ranking first, (kind, rowid, score, message) only; chats, messages and snippets are read
+// for the kept hits afterwards. Without filters each index gives its own best ?6 (FTS5 ranks
+// and keeps the top rows itself); with filters every match is joined to its chat. Kind 3 is a
+// slice of a message too big to index whole (see "Slices"); `message` lets the slices of one
+// message count as one hit. The _SLICES variants run once the database has slices.
+#define SEARCH_TOP(slices) \
+    "SELECT kind, rid, score, msg FROM (" \
+    " SELECT * FROM (SELECT 1 AS kind, rowid AS rid, bm25(msg_fts) AS score, rowid AS msg FROM msg_fts" \
+    "  WHERE msg_fts MATCH ?1 ORDER BY rank LIMIT ?6)" \
+    " UNION ALL" \
+    " SELECT * FROM (SELECT 2, rowid, bm25(part_fts), 0 FROM part_fts WHERE part_fts MATCH ?1 ORDER BY rank LIMIT ?6)" \
+    " UNION ALL" \
+    " SELECT * FROM (SELECT 0, rowid, 2.0 * bm25(title_fts), 0 FROM title_fts WHERE title_fts MATCH ?1" \
+    "  ORDER BY rank LIMIT ?6)" \
+    slices \
+    ") ORDER BY score LIMIT ?6"
+#define SEARCH_TOP_SLICES \
+    " UNION ALL" \
+    " SELECT * FROM (SELECT CASE WHEN s.doc > 0 THEN 3 ELSE 4 END, slice_fts.rowid, bm25(slice_fts), s.doc" \
+    "  FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid WHERE slice_fts MATCH ?1 ORDER BY rank LIMIT ?6)"
+#define SEARCH_FILTERED(slices) \
+    "SELECT h.kind, h.rid, h.score, h.msg FROM (" \
+    " SELECT 1 AS kind, m.chat_id AS chat_id, msg_fts.rowid AS rid, bm25(msg_fts) AS score, m.id AS msg" \
+    "  FROM msg_fts JOIN messages m ON m.id = msg_fts.rowid" \
+    "  WHERE msg_fts MATCH ?1 AND (?5 = 0 OR m.visible)" \
+    " UNION ALL" \
+    " SELECT 2, p.chat_id, part_fts.rowid, bm25(part_fts), 0" \
+    "  FROM part_fts JOIN parts p ON p.id = part_fts.rowid" \
+    "  JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal" \
+    "  WHERE part_fts MATCH ?1 AND (?5 = 0 OR m.visible)" \
+    " UNION ALL" \
+    " SELECT 0, title_fts.rowid, title_fts.rowid, 2.0 * bm25(title_fts), 0" \
+    "  FROM title_fts WHERE title_fts MATCH ?1" \
+    slices \
+    ") h JOIN chats c ON c.id = h.chat_id" \
+    " WHERE (?2 = '' OR c.source = ?2)" \
+    "  AND (?3 IS NULL OR coalesce(c.updated, c.created) >= ?3)" \
+    "  AND (?4 IS NULL OR coalesce(c.created, c.updated) <= ?4)" \
+    " ORDER BY h.score LIMIT ?6"
+#define SEARCH_FILTERED_SLICES \
+    " UNION ALL" \
+    " SELECT 3, m.chat_id, slice_fts.rowid, bm25(slice_fts), s.doc" \
+    "  FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid JOIN messages m ON m.id = s.doc" \
+    "  WHERE slice_fts MATCH ?1 AND (?5 = 0 OR m.visible)" \
+    " UNION ALL" \
+    " SELECT 4, p.chat_id, slice_fts.rowid, bm25(slice_fts), s.doc" \
+    "  FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid JOIN parts p ON p.id = -s.doc" \
+    "  JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal" \
+    "  WHERE slice_fts MATCH ?1 AND (?5 = 0 OR m.visible)"
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -116,43 +170,16 @@ static const char *const stmt_sql[ST_COUNT] = {
                         " ORDER BY source_uuid LIMIT 3",
     [ST_MSG_EACH] = "SELECT " MSG_COLS " WHERE chat_id = ?1 ORDER BY ordinal",
     [ST_MSG_EACH_VISIBLE] = "SELECT " MSG_COLS " WHERE chat_id = ?1 AND visible ORDER BY ordinal",
-    [ST_PART_EACH] = "SELECT msg_ordinal, kind, name, text, text_at, text_len, is_error FROM parts"
+    [ST_PART_EACH] = "SELECT msg_ordinal, kind, name, text, text_at, text_len, is_error, id FROM parts"
                      " WHERE chat_id = ?1 ORDER BY msg_ordinal, ordinal",
-    // Ranking first, (kind, rowid, score) only; chats, messages and snippets are read for the
-    // kept hits afterwards. Without filters each index gives its own best ?6 (FTS5 ranks and
-    // keeps the top rows itself); with filters every match is joined to its chat.
-    [ST_SEARCH_TOP] =
-        "SELECT kind, rid, score FROM ("
-        " SELECT * FROM (SELECT 1 AS kind, rowid AS rid, bm25(msg_fts) AS score FROM msg_fts"
-        "  WHERE msg_fts MATCH ?1 ORDER BY rank LIMIT ?6)"
-        " UNION ALL"
-        " SELECT * FROM (SELECT 2, rowid, bm25(part_fts) FROM part_fts WHERE part_fts MATCH ?1 ORDER BY rank LIMIT ?6)"
-        " UNION ALL"
-        " SELECT * FROM (SELECT 0, rowid, 2.0 * bm25(title_fts) FROM title_fts WHERE title_fts MATCH ?1"
-        "  ORDER BY rank LIMIT ?6)"
-        ") ORDER BY score LIMIT ?6",
-    [ST_SEARCH_FILTERED] =
-        "SELECT h.kind, h.rid, h.score FROM ("
-        " SELECT 1 AS kind, m.chat_id AS chat_id, msg_fts.rowid AS rid, bm25(msg_fts) AS score"
-        "  FROM msg_fts JOIN messages m ON m.id = msg_fts.rowid"
-        "  WHERE msg_fts MATCH ?1 AND (?5 = 0 OR m.visible)"
-        " UNION ALL"
-        " SELECT 2, p.chat_id, part_fts.rowid, bm25(part_fts)"
-        "  FROM part_fts JOIN parts p ON p.id = part_fts.rowid"
-        "  JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal"
-        "  WHERE part_fts MATCH ?1 AND (?5 = 0 OR m.visible)"
-        " UNION ALL"
-        " SELECT 0, title_fts.rowid, title_fts.rowid, 2.0 * bm25(title_fts)"
-        "  FROM title_fts WHERE title_fts MATCH ?1"
-        ") h JOIN chats c ON c.id = h.chat_id"
-        " WHERE (?2 = '' OR c.source = ?2)"
-        "  AND (?3 IS NULL OR coalesce(c.updated, c.created) >= ?3)"
-        "  AND (?4 IS NULL OR coalesce(c.created, c.updated) <= ?4)"
-        " ORDER BY h.score LIMIT ?6",
-    [ST_SNIP_MSG] = "SELECT snippet(msg_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role"
+    [ST_SEARCH_TOP] = SEARCH_TOP(""),
+    [ST_SEARCH_TOP_SLICES] = SEARCH_TOP(SEARCH_TOP_SLICES),
+    [ST_SEARCH_FILTERED] = SEARCH_FILTERED(""),
+    [ST_SEARCH_FILTERED_SLICES] = SEARCH_FILTERED(SEARCH_FILTERED_SLICES),
+    [ST_SNIP_MSG] = "SELECT chatlog_snippet(msg_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role"
                     " FROM msg_fts JOIN messages m ON m.id = msg_fts.rowid"
                     " WHERE msg_fts MATCH ?1 AND msg_fts.rowid = ?6",
-    [ST_SNIP_PART] = "SELECT snippet(part_fts, -1, ?2, ?3, ?4, ?5), p.chat_id, p.msg_ordinal, m.created, m.role,"
+    [ST_SNIP_PART] = "SELECT chatlog_snippet(part_fts, -1, ?2, ?3, ?4, ?5), p.chat_id, p.msg_ordinal, m.created, m.role,"
                      " p.ordinal, p.kind, p.name"
                      " FROM part_fts JOIN parts p ON p.id = part_fts.rowid"
                      " JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal"
@@ -160,6 +187,23 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SNIP_TITLE] = "SELECT highlight(title_fts, 0, ?2, ?3), rowid FROM title_fts"
                       " WHERE title_fts MATCH ?1 AND rowid = ?6",
     [ST_COUNTS] = "SELECT count(*), coalesce(sum(message_count), 0), coalesce(sum(part_count), 0) FROM chats",
+    // Slices (see "Slices" below).
+    [ST_SLICE_INSERT] = "INSERT INTO text_slices(id, chat_id, doc, seq, len, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_SLICE_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM text_slices",
+    [ST_SLICE_FTS_BATCH] = "INSERT INTO slice_fts(rowid, text) SELECT id, text FROM text_slices WHERE id >= ?1 AND id < ?2",
+    [ST_SLICE_FTS_DELETE] = "INSERT INTO slice_fts(slice_fts, rowid, text) SELECT 'delete', id, text FROM text_slices"
+                            " WHERE chat_id = ?1 AND id < ?2",
+    [ST_SLICE_DELETE] = "DELETE FROM text_slices WHERE chat_id = ?1",
+    [ST_SLICE_LEN] = "SELECT coalesce(sum(len), 0), count(*) FROM text_slices WHERE doc = ?1",
+    [ST_SLICE_EACH] = "SELECT text FROM text_slices WHERE doc = ?1 ORDER BY seq",
+    [ST_SNIP_SLICE] = "SELECT chatlog_snippet(slice_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role"
+                      " FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid JOIN messages m ON m.id = s.doc"
+                      " WHERE slice_fts MATCH ?1 AND slice_fts.rowid = ?6",
+    [ST_SNIP_PART_SLICE] = "SELECT chatlog_snippet(slice_fts, 0, ?2, ?3, ?4, ?5), p.chat_id, p.msg_ordinal, m.created,"
+                           " m.role, p.ordinal, p.kind, p.name"
+                           " FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid JOIN parts p ON p.id = -s.doc"
+                           " JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal"
+                           " WHERE slice_fts MATCH ?1 AND slice_fts.rowid = ?6",
 };
 
 struct ChatDb {
@@ -172,7 +216,9 @@ struct ChatDb {
     // In a write transaction: messages and parts get ids from these counters, and rows with
     // ids at or above *_indexed are stored but not yet in the FTS index (see "Indexing").
     int64_t next_msg, next_part, msg_indexed, part_indexed;
+    int64_t next_slice, slice_indexed;
     uint64_t unindexed_bytes, index_batch;
+    int slices; // the slice tables exist: 1 yes, 2 no, 0 not looked yet (see "Slices")
     // The chats this write transaction stored, to tell a uuid seen twice in one import. Its
     // own arena, made at the first transaction and cleared at each: nothing else pushes there.
     AkArena *put_arena;
@@ -278,109 +324,13 @@ static void read_end(ChatDb *db, bool opened) {
     if (opened) stmt_exec(db, ST_COMMIT, "ending a read", NULL);
 }
 
-// ---- tokenizer: unicode61, with one token per Han / kana / Hangul character ----------------
-
-static bool is_cjk(uint32_t c) {
-    return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x31F0 && c <= 0x31FF) || (c >= 0x3400 && c <= 0x4DBF) ||
-           (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF) || (c >= 0xF900 && c <= 0xFAFF) ||
-           (c >= 0xFF66 && c <= 0xFF9D) || (c >= 0x20000 && c <= 0x3134F);
-}
-
-// Length of the UTF-8 sequence at p (1 for anything malformed) and its code point.
-static int utf8_next(const unsigned char *p, int n, uint32_t *cp) {
-    unsigned char c = p[0];
-    int len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    if (len == 1 || len > n) { *cp = c; return 1; }
-    uint32_t v = c & (0x3F >> (len - 1));
-    for (int i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80) { *cp = c; return 1; }
-        v = (v << 6) | (p[i] & 0x3F);
-    }
-    *cp = v;
-    return len;
-}
-
-typedef struct ChatTok {
-    fts5_tokenizer inner; // unicode61's functions
-    Fts5Tokenizer *inner_tok;
-} ChatTok;
-
-typedef int ChatTokenFn(void *ctx, int tflags, const char *token, int n, int start, int end);
-
-// Forwards unicode61's tokens from one segment with offsets moved to the whole text.
-typedef struct ChatTokFwd {
-    void *ctx;
-    ChatTokenFn *token;
-    int base;
-} ChatTokFwd;
-
-static int tok_forward(void *p, int tflags, const char *token, int n, int start, int end) {
-    ChatTokFwd *f = p;
-    return f->token(f->ctx, tflags, token, n, start + f->base, end + f->base);
-}
-
-static int tok_create(void *api_ptr, const char **argv, int argc, Fts5Tokenizer **out) {
-    (void)argv, (void)argc;
-    fts5_api *api = api_ptr;
-    void *ud = NULL;
-    fts5_tokenizer inner;
-    int rc = api->xFindTokenizer(api, "unicode61", &ud, &inner);
-    if (rc != SQLITE_OK) return rc;
-    ChatTok *t = sqlite3_malloc(sizeof *t); // SQLite owns tokenizer instances: freed in tok_delete
-    if (!t) return SQLITE_NOMEM;
-    t->inner = inner;
-    const char *args[] = {"remove_diacritics", "2"};
-    rc = inner.xCreate(ud, args, 2, &t->inner_tok);
-    if (rc != SQLITE_OK) { sqlite3_free(t); return rc; }
-    *out = (Fts5Tokenizer *)t;
-    return SQLITE_OK;
-}
-
-static void tok_delete(Fts5Tokenizer *p) {
-    ChatTok *t = (ChatTok *)p;
-    t->inner.xDelete(t->inner_tok);
-    sqlite3_free(t);
-}
-
-static int tok_run(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int n, ChatTokenFn *token) {
-    ChatTok *t = (ChatTok *)p;
-    const unsigned char *u = (const unsigned char *)text;
-    int seg = 0, i = 0, rc = SQLITE_OK;
-    while (i < n && rc == SQLITE_OK) {
-        if (u[i] < 0xE3) { i++; continue; } // below U+3040 in UTF-8: never split here
-        uint32_t cp;
-        int len = utf8_next(u + i, n - i, &cp);
-        if (is_cjk(cp)) {
-            if (i > seg) {
-                ChatTokFwd f = {ctx, token, seg};
-                rc = t->inner.xTokenize(t->inner_tok, &f, flags, text + seg, i - seg, tok_forward);
-                if (rc != SQLITE_OK) break;
-            }
-            rc = token(ctx, 0, text + i, len, i, i + len);
-            seg = i + len;
-        }
-        i += len;
-    }
-    if (rc == SQLITE_OK && seg < n) {
-        ChatTokFwd f = {ctx, token, seg};
-        rc = t->inner.xTokenize(t->inner_tok, &f, flags, text + seg, n - seg, tok_forward);
-    }
-    return rc;
-}
-
-static fts5_tokenizer chat_tokenizer = {tok_create, tok_delete, tok_run};
+// ---- the tokenizer and the snippet function (tokenizer.h, snippet.h) -----------------------
 
 static bool register_tokenizer(ChatDb *db, ChatError *err) {
-    fts5_api *api = NULL;
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(db->sql, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK)
-        return db_fail(db, err, "this SQLite has no FTS5");
-    sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
-    sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (!api || api->iVersion < 2) return chat_fail(err, "%s: this SQLite's FTS5 is too old", db->path);
-    if (api->xCreateTokenizer(api, "chatlog", api, &chat_tokenizer, NULL) != SQLITE_OK)
-        return db_fail(db, err, "registering the tokenizer");
+    int rc = chat_fts_register(db->sql);
+    if (rc == SQLITE_ERROR) return chat_fail(err, "%s: this SQLite has no FTS5, or one too old (before 3.20)", db->path);
+    if (rc == SQLITE_NOMEM) return chat_fail(err, "%s: registering the tokenizer: out of memory", db->path);
+    if (rc != SQLITE_OK) return db_fail(db, err, "registering the tokenizer");
     return true;
 }
 
@@ -712,6 +662,20 @@ static bool next_id(ChatDb *db, int id, int64_t *out, ChatError *err) {
     return rc == SQLITE_ROW ? true : db_fail(db, err, "starting a transaction");
 }
 
+// SQLite's heap (sqlmem.h) refused: name the budget it is a share of, and what would do.
+static bool index_nomem(ChatDb *db, ChatError *err) {
+    uint64_t share = chat_sqlmem_limit(), budget = ak_os_commit_limit();
+    if (!share) return db_fail(db, err, "updating the search index");
+    if (budget && budget < AK_MB(256))
+        return chat_fail(err, "%s: updating the search index: out of memory: SQLite's share of the memory budget "
+                         "(%.0f MB, a quarter of %.0f MB) is too small for this import; raise --memory-budget to "
+                         "%.0f MB or more", db->path, share / 1048576.0, budget / 1048576.0,
+                         AK_MIN(2 * budget, AK_MB(256)) / 1048576.0);
+    return chat_fail(err, "%s: updating the search index: out of memory: SQLite's %.0f MB share of the memory "
+                     "budget is not enough for this import; import the export in smaller parts",
+                     db->path, share / 1048576.0);
+}
+
 static bool index_range(ChatDb *db, int id, int64_t from, int64_t to, ChatError *err) {
     if (from >= to) return true;
     sqlite3_stmt *s = stmt_get(db, id, err);
@@ -720,15 +684,18 @@ static bool index_range(ChatDb *db, int id, int64_t from, int64_t to, ChatError 
     sqlite3_bind_int64(s, 2, to);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? true : db_fail(db, err, "updating the search index");
+    if (rc == SQLITE_DONE) return true;
+    return (rc & 0xFF) == SQLITE_NOMEM ? index_nomem(db, err) : db_fail(db, err, "updating the search index");
 }
 
 static bool index_pending(ChatDb *db, ChatError *err) {
     if (!index_range(db, ST_MSG_FTS_BATCH, db->msg_indexed, db->next_msg, err) ||
-        !index_range(db, ST_PART_FTS_BATCH, db->part_indexed, db->next_part, err))
+        !index_range(db, ST_PART_FTS_BATCH, db->part_indexed, db->next_part, err) ||
+        !index_range(db, ST_SLICE_FTS_BATCH, db->slice_indexed, db->next_slice, err))
         return false;
     db->msg_indexed = db->next_msg;
     db->part_indexed = db->next_part;
+    db->slice_indexed = db->next_slice;
     db->unindexed_bytes = 0;
     return true;
 }
@@ -759,6 +726,7 @@ bool chat_db_begin(ChatDb *db, ChatError *err) {
     }
     db->msg_indexed = db->next_msg;
     db->part_indexed = db->next_part;
+    db->next_slice = db->slice_indexed = 0; // until the first sliced message (slices_begin)
     return true;
 }
 
@@ -783,6 +751,7 @@ void chat_db_rollback(ChatDb *db) {
     // already rolled back itself (a failed COMMIT), there is nothing left to do.
     for (int i = 0; i < ST_COUNT; i++) if (db->stmt[i]) sqlite3_reset(db->stmt[i]);
     if (!sqlite3_get_autocommit(db->sql)) stmt_exec(db, ST_ROLLBACK, "rolling back", NULL);
+    db->slices = 0; // the transaction may have made the slice tables: look again
     db->in_tx = false;
     db->tx_failed = false;
 }
@@ -862,6 +831,131 @@ static bool step_write(ChatDb *db, sqlite3_stmt *s, ChatError *err, const char *
     return db_fail(db, err, what);
 }
 
+// Slices: texts too big to index whole.
+//
+// FTS5 builds a document's whole index in memory before it can write any of it (a 50 MB
+// message of log lines took over 300 MB), and SQLite holds a value whole while it reads or
+// writes it. So a message text, or a part text stored on its own (an attachment's extracted
+// content, a tool result), over CHAT_DB_SLICE_BYTES is stored in text_slices, cut at
+// whitespace into slices of at most that size, each its own row of slice_fts; its
+// messages.text or parts.text is ''. A slice's `doc` says whose it is: a message id, or
+// minus a part id. Memory then follows the slice, not the text: SQLite never holds more than
+// one slice, and FTS5 writes its index out between slices. Readers put the slices back
+// together (chat_db_each_message) and a hit in a slice is a hit in its message or part. The
+// price: a phrase cut by a slice boundary is not found, and every word of a query must fall
+// in one slice. The tables are made by the first write transaction that needs them (a
+// database made by an older chatlog has none) and are not part of the schema version: an
+// older chatlog reads such a database and only misses the sliced texts.
+// 1 MB: FTS5 then needs some 5 MB for a slice of the worst text (every other word unique).
+// Bigger slices cost more memory and were no faster: a 50 MB message imported in 4.5 s of CPU
+// with 1 MB slices, 6.1 s with 4 MB ones.
+#define CHAT_DB_SLICE_BYTES AK_MB(1)
+
+static const char slices_sql[] =
+    "CREATE TABLE IF NOT EXISTS text_slices("
+    " id INTEGER PRIMARY KEY, chat_id INTEGER NOT NULL, doc INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " len INTEGER NOT NULL, text TEXT NOT NULL);\n"
+    "CREATE INDEX IF NOT EXISTS text_slices_doc ON text_slices(doc, seq);\n"
+    "CREATE INDEX IF NOT EXISTS text_slices_chat ON text_slices(chat_id);\n"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS slice_fts USING fts5(text, content='text_slices', content_rowid='id',"
+    " tokenize='chatlog');\n";
+
+static bool slices_present(ChatDb *db, ChatError *err) {
+    if (db->slices) return db->slices == 1;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db->sql, "SELECT 1 FROM sqlite_master WHERE name = 'slice_fts'", -1, &s, NULL) != SQLITE_OK) {
+        db_fail(db, err, "looking for message slices");
+        return false;
+    }
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc == SQLITE_ROW) db->slices = 1;
+    else if (rc == SQLITE_DONE) db->slices = 2;
+    else db_fail(db, err, "looking for message slices");
+    return db->slices == 1;
+}
+
+// Before the first slice of a write transaction: the tables, and where new slice ids start.
+static bool slices_begin(ChatDb *db, ChatError *err) {
+    if (db->next_slice) return true;
+    if (db->slices != 1) {
+        if (!exec_sql(db, slices_sql, "creating the message slices", err)) return false;
+        db->slices = 1;
+    }
+    sqlite3_stmt *s = stmt_get(db, ST_SLICE_NEXT_ID, err);
+    if (!s) return false;
+    int rc = sqlite3_step(s);
+    db->next_slice = db->slice_indexed = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? true : db_fail(db, err, "counting message slices");
+}
+
+// Where the slice starting at `at` ends: at most CHAT_DB_SLICE_BYTES on, after the last
+// newline or space of its last quarter, else on a UTF-8 character boundary.
+static uint64_t slice_end(AkStr text, uint64_t at) {
+    uint64_t end = at + CHAT_DB_SLICE_BYTES;
+    if (end >= text.len) return text.len;
+    for (uint64_t i = end; i > end - CHAT_DB_SLICE_BYTES / 4; i--)
+        if (text.ptr[i - 1] == '\n' || text.ptr[i - 1] == ' ') return i;
+    while (end > at + 1 && ((unsigned char)text.ptr[end] & 0xC0) == 0x80) end--;
+    return end;
+}
+
+static bool slices_put(ChatDb *db, int64_t chat_id, int64_t doc, AkStr text, ChatError *err) {
+    sqlite3_stmt *s = slices_begin(db, err) ? stmt_get(db, ST_SLICE_INSERT, err) : NULL;
+    if (!s) return false;
+    int64_t seq = 0;
+    for (uint64_t at = 0; at < text.len; seq++) {
+        uint64_t end = slice_end(text, at);
+        sqlite3_bind_int64(s, 1, db->next_slice++);
+        sqlite3_bind_int64(s, 2, chat_id);
+        sqlite3_bind_int64(s, 3, doc);
+        sqlite3_bind_int64(s, 4, seq);
+        sqlite3_bind_int64(s, 5, (int64_t)(end - at));
+        sqlite3_bind_text64(s, 6, text.ptr + at, end - at, SQLITE_STATIC, SQLITE_UTF8);
+        if (!step_write(db, s, err, "storing slice %lld of a %.1f MB text", (long long)seq, text.len / 1048576.0))
+            return false;
+        at = end;
+    }
+    return true;
+}
+
+// The text of a sliced document (see "Slices"), put together on `arena`; an empty text if it
+// has no slices.
+static bool slices_read(ChatDb *db, AkArena *arena, int64_t doc, AkStr *out, ChatError *err) {
+    *out = ak_str("", 0);
+    if (!slices_present(db, err)) return db->slices == 2; // no slice tables: nothing sliced
+    sqlite3_stmt *s = stmt_get(db, ST_SLICE_LEN, err);
+    if (!s) return false;
+    sqlite3_bind_int64(s, 1, doc);
+    int rc = sqlite3_step(s);
+    int64_t len = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW) return db_fail(db, err, "reading the size of a sliced message");
+    if (len <= 0) return true;
+    char *p = ak_arena_push_nz(arena, (uint64_t)len + 1, 1);
+    if (!p)
+        return chat_fail(err, "%s: no memory to read a message of %.1f MB: %s", db->path, len / 1048576.0,
+                         ak_arena_error(arena));
+    if (!(s = stmt_get(db, ST_SLICE_EACH, err))) return false;
+    sqlite3_bind_int64(s, 1, doc);
+    uint64_t n = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        AkStr part = col_str(s, 0);
+        if (n + part.len > (uint64_t)len) { rc = SQLITE_CORRUPT; break; }
+        memcpy(p + n, part.ptr, part.len);
+        n += part.len;
+    }
+    sqlite3_reset(s);
+    if (rc == SQLITE_CORRUPT || (rc == SQLITE_DONE && n != (uint64_t)len))
+        return chat_fail(err, "%s: %s %lld: its slices do not add up to %lld bytes (damaged database?)", db->path,
+                         doc > 0 ? "message" : "part", (long long)(doc > 0 ? doc : -doc), (long long)len);
+    if (rc != SQLITE_DONE) return db_fail(db, err, "reading a sliced message");
+    p[n] = 0;
+    *out = ak_str(p, n);
+    return true;
+}
+
 static bool put_messages(ChatDb *db, int64_t chat_id, const ChatConv *c, ChatError *err) {
     sqlite3_stmt *ms = stmt_get(db, ST_MSG_INSERT, err);
     sqlite3_stmt *ps = ms ? stmt_get(db, ST_PART_INSERT, err) : NULL;
@@ -876,14 +970,17 @@ static bool put_messages(ChatDb *db, int64_t chat_id, const ChatConv *c, ChatErr
         sqlite3_bind_text(ms, 5, chat_role_name(m->role), -1, SQLITE_STATIC);
         bind_str(ms, 6, m->author);
         bind_time(ms, 7, m->created);
-        bind_str(ms, 8, m->text);
+        bool sliced = m->text.len > CHAT_DB_SLICE_BYTES; // stored in text_slices instead (see "Slices")
+        bind_str(ms, 8, sliced ? ak_str("", 0) : m->text);
         sqlite3_bind_int(ms, 9, m->visible);
         sqlite3_bind_int(ms, 10, m->hidden);
         sqlite3_bind_int64(ms, 11, m->sibling_index);
         sqlite3_bind_int64(ms, 12, m->sibling_count);
         sqlite3_bind_int64(ms, 13, m->part_count);
-        sqlite3_bind_int64(ms, 14, db->next_msg++);
+        int64_t msg_id = db->next_msg++;
+        sqlite3_bind_int64(ms, 14, msg_id);
         if (!step_write(db, ms, err, "storing message %u of conversation %.*s", i, u, c->uuid.ptr)) return false;
+        if (sliced && !slices_put(db, chat_id, msg_id, m->text, err)) return false;
         db->unindexed_bytes += m->text.len;
         uint64_t from = 0;
         for (uint32_t j = 0; j < m->part_count; j++) {
@@ -901,14 +998,17 @@ static bool put_messages(ChatDb *db, int64_t chat_id, const ChatConv *c, ChatErr
                 sqlite3_bind_int64(ps, 7, at);
                 sqlite3_bind_int64(ps, 8, (int64_t)p->text.len);
             } else {
-                bind_str(ps, 6, p->text);
+                bind_str(ps, 6, p->text.len > CHAT_DB_SLICE_BYTES ? ak_str("", 0) : p->text); // else in slices
                 sqlite3_bind_null(ps, 7);
                 sqlite3_bind_null(ps, 8);
                 db->unindexed_bytes += p->text.len;
             }
+            int64_t part_id = db->next_part++;
             sqlite3_bind_int(ps, 9, p->is_error);
-            sqlite3_bind_int64(ps, 10, db->next_part++);
+            sqlite3_bind_int64(ps, 10, part_id);
             if (!step_write(db, ps, err, "storing part %u of message %u of conversation %.*s", j, i, u, c->uuid.ptr))
+                return false;
+            if (at < 0 && p->text.len > CHAT_DB_SLICE_BYTES && !slices_put(db, chat_id, -part_id, p->text, err))
                 return false;
         }
     }
@@ -975,11 +1075,15 @@ static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult
     if (id) {
         // Out of the indexes while the old rows still hold the indexed values (only rows below
         // the *_indexed marks were indexed), then the rows themselves.
+        bool slices = slices_present(db, err);
+        if (!slices && db->slices != 2) return false;
         const struct { int stmt; int64_t below; } steps[] = {
             {ST_PART_FTS_DELETE, db->part_indexed}, {ST_MSG_FTS_DELETE, db->msg_indexed},
-            {ST_TITLE_FTS_DELETE, 0}, {ST_PART_DELETE, 0}, {ST_MSG_DELETE, 0},
+            {ST_SLICE_FTS_DELETE, db->next_slice ? db->slice_indexed : INT64_MAX}, {ST_TITLE_FTS_DELETE, 0},
+            {ST_PART_DELETE, 0}, {ST_SLICE_DELETE, 0}, {ST_MSG_DELETE, 0},
         };
         for (size_t i = 0; i < AK_ARRAY_COUNT(steps); i++) {
+            if (!slices && (steps[i].stmt == ST_SLICE_FTS_DELETE || steps[i].stmt == ST_SLICE_DELETE)) continue;
             sqlite3_stmt *d = stmt_get(db, steps[i].stmt, err);
             if (!d) return false;
             sqlite3_bind_int64(d, 1, id);
@@ -1147,8 +1251,10 @@ bool chat_db_each_message(ChatDb *db, int64_t chat_id, bool visible_only, ChatMs
         uint32_t want = (uint32_t)sqlite3_column_int64(ms, 11);
         while (prc == SQLITE_ROW && sqlite3_column_int64(ps, 0) < ordinal) prc = sqlite3_step(ps);
         AkTemp t = ak_temp_begin(db->arena);
-        m.parts = want ? ak_push_array(db->arena, ChatPart, want) : NULL;
-        if (want && !m.parts)
+        // An empty text may be a message stored in slices: put it back together.
+        if (m.text.len == 0) ok = slices_read(db, db->arena, sqlite3_column_int64(ms, 12), &m.text, err);
+        m.parts = ok && want ? ak_push_array(db->arena, ChatPart, want) : NULL;
+        if (ok && want && !m.parts)
             ok = chat_fail(err, "%s: no memory for %u parts: %s", db->path, want, ak_arena_error(db->arena));
         for (; ok && prc == SQLITE_ROW && sqlite3_column_int64(ps, 0) == ordinal; prc = sqlite3_step(ps)) {
             if (m.part_count == want) continue; // more rows than counted: ignore the surplus
@@ -1159,6 +1265,7 @@ bool chat_db_each_message(ChatDb *db, int64_t chat_id, bool visible_only, ChatMs
             p->is_error = sqlite3_column_int(ps, 6) != 0;
             if (sqlite3_column_type(ps, 3) != SQLITE_NULL) {
                 p->text = str_copy(db->arena, col_str(ps, 3));
+                if (p->text.len == 0) ok = slices_read(db, db->arena, -sqlite3_column_int64(ps, 7), &p->text, err);
                 continue;
             }
             // A byte range of the message's text, which stays valid during the callback.
@@ -1199,56 +1306,117 @@ static bool term_has_word(const char *p, const char *end) {
     return false;
 }
 
+// One term of a query, as match_expr reads it.
+typedef struct ChatTerm {
+    const char *start, *end; // the text, without quotes or the trailing *
+    bool prefix;             // word* or "a phrase"*
+    bool exclude;            // -word or NOT word (operators only)
+    bool or_prev;            // joined to the term before by OR (operators only)
+} ChatTerm;
+
+static void emit_term(char **o, const ChatTerm *t) {
+    char *w = *o;
+    *w++ = '"';
+    for (const char *c = t->start; c < t->end; c++) {
+        if (*c == '"') *w++ = '"';
+        *w++ = *c;
+    }
+    *w++ = '"';
+    if (t->prefix) *w++ = '*';
+    *o = w;
+}
+
+static void emit_str(char **o, const char *s) {
+    size_t n = strlen(s);
+    memcpy(*o, s, n);
+    *o += n;
+}
+
 // Turns what a person typed into an FTS5 expression in which every term is a quoted string
-// (so operators and punctuation are just text): `a "b c" d*` -> `"a" "b c" "d"*`. `out` holds
-// at least 8 * strlen(q) + 8 bytes. Returns the number of terms, -1 past the limit.
-static int match_expr(const char *q, char *out) {
-    int terms = 0;
-    char *o = out;
+// (so punctuation is just text): `a "b c" d*` -> `"a" "b c" "d"*`. Without operators, AND,
+// OR, NOT and - are words like any other. With them (ChatSearchOpts.operators) OR between
+// two terms means either, binding tighter than the implicit AND (`a b OR c` is a and (b or
+// c)), and -word or NOT word excludes: `a b OR c -d` -> `(("a") AND ("b" OR "c")) NOT "d"`.
+// `out` holds at least 12 * strlen(q) + 16 bytes. Returns the number of terms; -1 past
+// CHAT_SEARCH_MAX_TERMS, -2 when every term is excluded.
+static int match_expr(const char *q, bool operators, char *out) {
+    ChatTerm t[CHAT_SEARCH_MAX_TERMS];
+    int n = 0, positives = 0;
+    bool want_or = false, want_not = false;
     const char *p = q;
     for (;;) {
         while (*p == ' ' || (*p >= '\t' && *p <= '\r')) p++;
         if (!*p) break;
-        const char *start, *end;
-        bool prefix = false;
-        if (*p == '"') {
-            start = ++p;
+        ChatTerm term = {0};
+        bool quoted = *p == '"';
+        if (quoted) {
+            term.start = ++p;
             while (*p && *p != '"') p++;
-            end = p;
+            term.end = p;
             if (*p == '"') p++;
-            for (; *p == '*'; p++) prefix = true;
+            for (; *p == '*'; p++) term.prefix = true;
         } else {
-            start = p;
+            term.start = p;
             while (*p && *p != '"' && *p != ' ' && !(*p >= '\t' && *p <= '\r')) p++;
-            end = p;
-            for (; end > start && end[-1] == '*'; end--) prefix = true;
+            term.end = p;
+            for (; term.end > term.start && term.end[-1] == '*'; term.end--) term.prefix = true;
         }
-        if (!term_has_word(start, end)) continue;
-        if (++terms > CHAT_SEARCH_MAX_TERMS) return -1;
-        if (o != out) *o++ = ' ';
-        *o++ = '"';
-        for (const char *c = start; c < end; c++) {
-            if (*c == '"') *o++ = '"';
-            *o++ = *c;
+        if (operators && !quoted) {
+            size_t len = (size_t)(term.end - term.start);
+            if (!term.prefix && len == 2 && !memcmp(term.start, "OR", 2)) { want_or = n > 0; continue; }
+            if (!term.prefix && len == 3 && !memcmp(term.start, "NOT", 3)) { want_not = true; continue; }
+            if (len > 1 && term.start[0] == '-') term.exclude = true, term.start++;
         }
-        *o++ = '"';
-        if (prefix) *o++ = '*';
+        if (!term_has_word(term.start, term.end)) continue;
+        if (n == CHAT_SEARCH_MAX_TERMS) return -1;
+        term.exclude = term.exclude || want_not;
+        term.or_prev = want_or && !term.exclude && positives > 0;
+        want_or = want_not = false;
+        positives += !term.exclude;
+        t[n++] = term;
+    }
+    char *o = out;
+    if (!operators) {
+        for (int i = 0; i < n; i++) {
+            if (i) *o++ = ' ';
+            emit_term(&o, &t[i]);
+        }
+    } else if (n) {
+        if (!positives) return -2;
+        // ((a) AND (b OR c)) NOT d NOT e: FTS5's NOT binds tighter than AND, AND than OR, so
+        // every group is in parentheses (and FTS5 wants the AND between them spelled out).
+        emit_str(&o, "(");
+        bool first = true;
+        for (int i = 0; i < n; i++) {
+            if (t[i].exclude) continue;
+            emit_str(&o, first ? "(" : t[i].or_prev ? " OR " : ") AND (");
+            emit_term(&o, &t[i]);
+            first = false;
+        }
+        emit_str(&o, "))");
+        for (int i = 0; i < n; i++) {
+            if (!t[i].exclude) continue;
+            emit_str(&o, " NOT ");
+            emit_term(&o, &t[i]);
+        }
     }
     *o = 0;
-    return terms;
+    return n;
 }
 
 // What step 1 keeps per hit; step 2 turns it into a ChatHit.
 typedef struct ChatHitRef {
-    int kind; // 0 title, 1 message, 2 part: the order of ChatHitKind
+    int kind; // 0 title, 1 message, 2 part: the order of ChatHitKind; 3, 4 a slice of a message, a part
     int64_t rowid;
     double score;
+    int64_t msg; // kinds 3 and 4: the sliced text (text_slices.doc)
 } ChatHitRef;
 
 static bool hit_fill(ChatDb *db, AkArena *arena, const char *expr, const ChatSearchOpts *o, const ChatHitRef *r,
                      ChatHit *h, ChatError *err) {
-    static const int stmt_for[] = {ST_SNIP_TITLE, ST_SNIP_MSG, ST_SNIP_PART};
-    *h = (ChatHit){.kind = (ChatHitKind)r->kind, .ordinal = -1, .part = -1, .score = r->score,
+    static const int stmt_for[] = {ST_SNIP_TITLE, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_SLICE, ST_SNIP_PART_SLICE};
+    static const ChatHitKind kind_for[] = {CHAT_HIT_TITLE, CHAT_HIT_MESSAGE, CHAT_HIT_PART, CHAT_HIT_MESSAGE, CHAT_HIT_PART};
+    *h = (ChatHit){.kind = kind_for[r->kind], .ordinal = -1, .part = -1, .score = r->score,
                    .role = CHAT_ROLE_OTHER, .part_kind = CHAT_PART_TEXT};
     sqlite3_stmt *s = stmt_get(db, stmt_for[r->kind], err);
     if (!s) return false;
@@ -1270,7 +1438,7 @@ static bool hit_fill(ChatDb *db, AkArena *arena, const char *expr, const ChatSea
             h->role = (ChatRole)name_lookup(role_names, (int)AK_ARRAY_COUNT(role_names), sqlite3_column_text(s, 4),
                                             CHAT_ROLE_OTHER);
         }
-        if (r->kind == 2) {
+        if (h->kind == CHAT_HIT_PART) {
             h->part = sqlite3_column_int(s, 5);
             h->part_kind = (ChatPartKind)name_lookup(kind_names, (int)AK_ARRAY_COUNT(kind_names),
                                                      sqlite3_column_text(s, 6), CHAT_PART_UNKNOWN);
@@ -1304,23 +1472,29 @@ bool chat_db_search(ChatDb *db, AkArena *arena, const char *query, const ChatSea
 
     AkTemp t = ak_temp_begin(db->arena);
     size_t qlen = strlen(query);
-    char *expr = ak_arena_push_nz(db->arena, 8 * (uint64_t)qlen + 8, 1);
+    char *expr = ak_arena_push_nz(db->arena, 12 * (uint64_t)qlen + 16, 1);
     ChatHitRef *refs = expr ? ak_push_array_nz(db->arena, ChatHitRef, o.limit) : NULL;
     if (!refs) {
         ak_temp_end(t);
         return chat_fail(err, "%s: no memory for a search of %zu bytes", db->path, qlen);
     }
-    int terms = match_expr(query, expr);
+    int terms = match_expr(query, o.operators, expr);
     if (terms <= 0) {
         ak_temp_end(t);
-        return terms == 0 ? true
-                          : chat_fail(err, "%s: the search has more than %d words; use fewer", db->path,
-                                      CHAT_SEARCH_MAX_TERMS);
+        if (terms == 0) return true;
+        if (terms == -2)
+            return chat_fail(err, "every word of the search is excluded (-word, NOT word): give one to look for too");
+        return chat_fail(err, "%s: the search has more than %d words; use fewer", db->path, CHAT_SEARCH_MAX_TERMS);
     }
     bool opened;
     bool filtered = o.source || o.since > 0 || o.until > 0 || o.visible_only;
-    sqlite3_stmt *s = read_begin(db, &opened, err) ? stmt_get(db, filtered ? ST_SEARCH_FILTERED : ST_SEARCH_TOP, err)
-                                                   : NULL;
+    sqlite3_stmt *s = NULL;
+    if (read_begin(db, &opened, err)) {
+        bool slices = slices_present(db, err);
+        if (slices || db->slices == 2)
+            s = stmt_get(db, filtered ? (slices ? ST_SEARCH_FILTERED_SLICES : ST_SEARCH_FILTERED)
+                                      : (slices ? ST_SEARCH_TOP_SLICES : ST_SEARCH_TOP), err);
+    }
     if (!s) { read_end(db, opened); ak_temp_end(t); return false; }
     sqlite3_bind_text(s, 1, expr, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 6, o.limit);
@@ -1334,8 +1508,14 @@ bool chat_db_search(ChatDb *db, AkArena *arena, const char *query, const ChatSea
     int rc = SQLITE_DONE;
     while (n < o.limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         int kind = sqlite3_column_int(s, 0);
-        if (kind < 0 || kind > 2) continue;
-        refs[n++] = (ChatHitRef){kind, sqlite3_column_int64(s, 1), sqlite3_column_double(s, 2)};
+        if (kind < 0 || kind > 4) continue;
+        // The slices of one text are one hit, the best slice's (rows come best first).
+        int64_t msg = sqlite3_column_int64(s, 3);
+        bool seen = false;
+        for (uint32_t k = 0; kind >= 3 && k < n && !seen; k++)
+            seen = refs[k].kind >= 3 && refs[k].msg == msg;
+        if (seen) continue;
+        refs[n++] = (ChatHitRef){kind, sqlite3_column_int64(s, 1), sqlite3_column_double(s, 2), msg};
     }
     bool ok = n == o.limit || rc == SQLITE_DONE ? true : db_fail(db, err, "searching");
     sqlite3_reset(s);
@@ -1476,11 +1656,26 @@ static const struct { const char *sql, *fmt; } invariants[] = {
      "chat %lld message %lld part %lld: no such message"},
     {"SELECT m.chat_id, m.ordinal FROM messages m LEFT JOIN chats c ON c.id = m.chat_id WHERE c.id IS NULL",
      "chat %lld message %lld: no such chat"},
-    {"SELECT p.chat_id, p.msg_ordinal, p.ordinal, coalesce(p.text_at, -1) FROM parts p JOIN messages m"
-     " ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal WHERE p.text IS NULL AND (p.text_at IS NULL"
-     " OR p.text_len IS NULL OR p.text_at < 0 OR p.text_len < 0"
-     " OR p.text_at + p.text_len > length(CAST(m.text AS BLOB)))",
+    {NULL, // TEXT_RANGE_SQL, or with slices TEXT_RANGE_SLICED_SQL
      "chat %lld message %lld part %lld: its text range (from byte %lld) lies outside the message text"},
+};
+
+#define TEXT_RANGE_SQL(message_bytes) \
+    "SELECT p.chat_id, p.msg_ordinal, p.ordinal, coalesce(p.text_at, -1) FROM parts p JOIN messages m" \
+    " ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal WHERE p.text IS NULL AND (p.text_at IS NULL" \
+    " OR p.text_len IS NULL OR p.text_at < 0 OR p.text_len < 0" \
+    " OR p.text_at + p.text_len > " message_bytes ")"
+// A sliced message's text is its slices (see "Slices").
+#define SLICED_BYTES "(CASE WHEN m.text = '' THEN (SELECT coalesce(sum(s.len), 0) FROM text_slices s" \
+                     " WHERE s.doc = m.id) ELSE length(CAST(m.text AS BLOB)) END)"
+
+// Only when the database has slices.
+static const struct { const char *sql, *fmt; } slice_invariants[] = {
+    {"SELECT doc, seq, len FROM text_slices WHERE len != length(CAST(text AS BLOB))",
+     "text %lld: slice %lld says %lld bytes, holds another number"},
+    {"SELECT s.doc, s.seq FROM text_slices s LEFT JOIN messages m ON m.id = s.doc LEFT JOIN parts p ON p.id = -s.doc"
+     " WHERE m.id IS NULL AND p.id IS NULL",
+     "text %lld: slice %lld belongs to no message or part"},
 };
 
 bool chat_db_check_run(ChatDb *db, bool full, ChatFindingFn *fn, void *user, uint32_t *findings, ChatError *err) {
@@ -1491,17 +1686,25 @@ bool chat_db_check_run(ChatDb *db, bool full, ChatFindingFn *fn, void *user, uin
     bool ok = check_rows(&r, full ? "PRAGMA integrity_check(100)" : "PRAGMA quick_check(100)", NULL);
     // The store's rules and the FTS indexes read rows: only worth it on sound pages.
     bool pages_sound = r.findings == 0;
+    bool slices = ok && full && pages_sound && slices_present(db, err);
+    if (ok && full && pages_sound && !slices && db->slices != 2) ok = false;
     for (size_t i = 0; ok && full && pages_sound && i < AK_ARRAY_COUNT(invariants); i++)
-        ok = check_rows(&r, invariants[i].sql, invariants[i].fmt);
+        ok = check_rows(&r, invariants[i].sql ? invariants[i].sql
+                            : slices ? TEXT_RANGE_SQL(SLICED_BYTES) : TEXT_RANGE_SQL("length(CAST(m.text AS BLOB))"),
+                        invariants[i].fmt);
+    for (size_t i = 0; ok && slices && i < AK_ARRAY_COUNT(slice_invariants); i++)
+        ok = check_rows(&r, slice_invariants[i].sql, slice_invariants[i].fmt);
     read_end(db, opened);
     static const char *const fts[][2] = {
         {"INSERT INTO title_fts(title_fts, rank) VALUES('integrity-check', 1)", "the title index"},
         {"INSERT INTO msg_fts(msg_fts, rank) VALUES('integrity-check', 1)", "the message index"},
         {"INSERT INTO part_fts(part_fts, rank) VALUES('integrity-check', 1)", "the part index"},
+        {"INSERT INTO slice_fts(slice_fts, rank) VALUES('integrity-check', 1)", "the index of big texts"},
     };
     // rank 1 compares each index with its content table. SQLite runs it as an INSERT, which a
     // read-only connection refuses, so those get the page-level check only.
-    for (size_t i = 0; ok && full && pages_sound && !(db->flags & CHAT_DB_READONLY) && i < AK_ARRAY_COUNT(fts); i++) {
+    size_t nfts = AK_ARRAY_COUNT(fts) - (slices ? 0 : 1);
+    for (size_t i = 0; ok && full && pages_sound && !(db->flags & CHAT_DB_READONLY) && i < nfts; i++) {
         if (sqlite3_exec(db->sql, fts[i][0], NULL, NULL, NULL) != SQLITE_OK)
             finding(&r, "%s does not match its table: %s", fts[i][1], sqlite3_errmsg(db->sql));
     }

@@ -26,10 +26,11 @@
 // Times are seconds since the epoch (REAL), NULL when unknown. Sources, roles and part kinds
 // are stored as words ('claude', 'assistant', 'tool_use'), so the file reads well in sqlite3.
 //
-// The FTS tables use the tokenizer "chatlog" that chat_db_open registers: SQLite's unicode61
-// (case and diacritics folded) for scripts with spaces, and one token per character for Han,
-// kana and Hangul, so a quoted Chinese or Japanese word matches as a phrase of characters.
-// The sqlite3 shell can read every ordinary table but cannot query the FTS tables.
+// The FTS tables use the tokenizer "chatlog" that chat_db_open registers (tokenizer.h): SQLite's
+// unicode61 (case and diacritics folded) for scripts with spaces, and one token per character
+// for Han, kana and Hangul, so a quoted Chinese or Japanese word matches as a phrase of
+// characters. The sqlite3 shell, datasette and sqlite-utils read every ordinary table as is,
+// and the FTS tables once they load the extension chatlog_fts (tokenizer.h says how).
 #ifndef CHAT_DB_H
 #define CHAT_DB_H
 
@@ -137,9 +138,11 @@ bool chat_db_find_chat(ChatDb *db, AkArena *arena, AkStr key, ChatRow *out, Chat
 //
 // Query syntax: words separated by spaces, all required (AND); "a quoted phrase" matches the
 // words in order; a trailing * makes a word (or a phrase's last word) a prefix: `alloc*`.
-// Everything else (AND, OR, NOT, NEAR, parentheses, column:, ^, -) is searched as plain text,
-// so no input is an FTS syntax error. An empty query gives no hits. More than
-// CHAT_SEARCH_MAX_TERMS words is an error.
+// With opts->operators, also: `a OR b` either (OR binds tighter than the implicit AND:
+// `x a OR b` is x and (a or b)), `-word` and `NOT word` exclude (a query of exclusions only
+// is an error). Everything else (AND, NEAR, parentheses, column:, ^, and the operators
+// without opts->operators) is searched as plain text, so no input is an FTS syntax error. An
+// empty query gives no hits. More than CHAT_SEARCH_MAX_TERMS words is an error.
 #define CHAT_SEARCH_MAX_TERMS 64
 
 typedef enum ChatHitKind {
@@ -157,6 +160,7 @@ typedef struct ChatSearchOpts {
     const char *mark_close;  // default "]"
     const char *ellipsis;    // where a snippet cuts text; default "..."
     uint32_t snippet_tokens; // words per snippet, 1..64; default 12
+    bool operators;          // OR, -word and NOT word are operators (see the syntax above)
 } ChatSearchOpts;
 
 typedef struct ChatHit {

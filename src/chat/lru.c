@@ -10,6 +10,9 @@
 // against the budget, and they are the first memory given back when room is needed.
 #include "chat/lru.h"
 
+#include "arenakit/os.h"
+
+#include <math.h>
 #include <stdio.h>
 
 typedef struct LruRecord {
@@ -182,6 +185,14 @@ ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, int64_t chat_id, C
     uint64_t need = lru_estimate(lru, size_hint);
     if (need > lru->cfg.budget) {
         lru->st.refusals++;
+        // Under a process budget the message budget is what it leaves (store.h), less a 1/16
+        // margin and SQLite's quarter: name the process budget that would make room.
+        uint64_t limit = ak_os_commit_limit();
+        if (limit)
+            return chat_fail(err, "chat #%lld needs about %.1f MB, more than the whole message budget of %.1f MB; "
+                             "raise --memory-budget to %.0f MB or more", (long long)chat_id, need / 1048576.0,
+                             lru->cfg.budget / 1048576.0,
+                             ceil((limit + (need - lru->cfg.budget) * 16 / 11) / 1048576.0) + 1), NULL;
         return chat_fail(err, "chat #%lld needs about %.1f MB, more than the whole message budget of %.1f MB",
                          (long long)chat_id, need / 1048576.0, lru->cfg.budget / 1048576.0), NULL;
     }
@@ -207,8 +218,16 @@ ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, int64_t chat_id, C
     }
     m = lru_take_record(lru);
     if (!m) return chat_fail(err, "cannot record chat #%lld: %s", (long long)chat_id, ak_arena_error(lru->arena)), NULL;
+    uint64_t reserve = AK_MAX(lru->cfg.arena_reserve, AK_ALIGN_UP(2 * size_hint + lru->cfg.arena_commit, AK_KB(64)));
+    if (m->arena && ak_arena_stats(m->arena).reserved < size_hint + lru->cfg.arena_commit) {
+        // Too small for this chat: it would chain a second block, and what the first block
+        // committed would come on top of the estimate. A fresh arena sized for the chat instead.
+        ak_arena_release(m->arena);
+        m->arena = NULL;
+        lru->st.used -= m->charged;
+        m->charged = 0;
+    }
     if (!m->arena) {
-        uint64_t reserve = AK_MAX(lru->cfg.arena_reserve, AK_ALIGN_UP(2 * size_hint + lru->cfg.arena_commit, AK_KB(64)));
         // The IO thread fills what it commits at once: prefaulting each step in one call beats
         // a page fault per 4 KB (the bulk of a cold open on a VM).
         m->arena = ak_arena_create(.name = "chat messages", .reserve = reserve, .commit = lru->cfg.arena_commit,
@@ -219,7 +238,6 @@ ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, int64_t chat_id, C
             return chat_fail(err, "cannot open chat #%lld: %s", (long long)chat_id, ak_arena_last_create_error()), NULL;
         }
     }
-    // A reused arena chains past its reserve if this chat is bigger than the last one.
     lru->st.used -= m->charged;
     m->handle = handle;
     m->chat_id = chat_id;

@@ -55,7 +55,15 @@ static bool load_one(const ChatMsg *msg, uint32_t ordinal, void *user) {
             ok = ok && m->parts;
             for (uint32_t i = 0; ok && i < msg->part_count; i++) {
                 const ChatPart *p = &msg->parts[i];
-                m->parts[i] = (ChatPart){p->kind, copy_str(a, p->name, &ok), copy_str(a, p->text, &ok), p->is_error};
+                // A text part stored as a range of its message's text (db.h) arrives as a view
+                // into msg->text: it stays a view into our copy, so the bytes are held once, as
+                // the size hint (ChatMeta.bytes) counts them.
+                uintptr_t pp = (uintptr_t)p->text.ptr, mp = (uintptr_t)msg->text.ptr;
+                uint64_t at = (uint64_t)(pp - mp);
+                bool shared = p->text.len && msg->text.len && pp >= mp && at <= msg->text.len &&
+                              p->text.len <= msg->text.len - at;
+                AkStr text = shared ? ak_str(m->text.ptr + at, p->text.len) : copy_str(a, p->text, &ok);
+                m->parts[i] = (ChatPart){p->kind, copy_str(a, p->name, &ok), text, p->is_error};
             }
             m->part_count = ok ? msg->part_count : 0;
         }
