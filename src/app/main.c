@@ -615,6 +615,7 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
             // The shell took the quotes off "arena allocator": an argument with spaces is a
             // phrase. Quotes inside it would end the phrase early, so they go.
             AkStr w = ak_str_cstr(argv[i]);
+            if (!ak_str_trim(w).len) continue; // a blank argument adds nothing (all blank: a usage error below)
             if (argv[i][0] != '"' && strpbrk(argv[i], " \t\n")) {
                 char *q = ak_arena_push_nz(c->arena, w.len + 3, 1);
                 if (!q) return app_errorf("search: %s", ak_arena_error(c->arena)), APP_EXIT_FAIL;
@@ -627,9 +628,9 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
             if (!ak_str_list_push(c->arena, &words, w)) return app_errorf("search: %s", ak_arena_error(c->arena)), APP_EXIT_FAIL;
         }
     }
-    if (!words.count) return usage_error(usage_search, "%s", "search needs a query");
+    if (!words.count) return usage_error(usage_search, "%s", "search needs a query, not an empty one");
     AkStr query = ak_str_list_join(c->arena, &words, AK_STR(" "));
-    if (!ak_str_trim(query).len) return usage_error(usage_search, "%s", "search needs a query, not an empty one");
+    if (!query.ptr) return app_errorf("search: %s", ak_arena_error(c->arena)), APP_EXIT_FAIL;
     if (!app_open_store(c, false)) return APP_EXIT_FAIL;
     // Text output marks hits with noncharacters the output layer turns into colour or [ ],
     // after it escaped the snippet's own control characters (out.h).
