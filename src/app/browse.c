@@ -166,29 +166,63 @@ static void draw_info(Browser *b, int y, int rows, int cols) {
     browse_put(y, 0, cols - 1, ak_str_cstr(buf), browse_attr(b, PAIR_DIM));
 }
 
+// The allocator's figures, for the memory overlay (m) and the stats file: the message arenas
+// against their budget, the LRU's records and what it evicted.
+static void lru_summary(Browser *b, char *buf, size_t cap) {
+    ChatLruStats s = chat_lru_stats(b->store->lru);
+    char loading[32] = "";
+    if (s.loading) snprintf(loading, sizeof loading, ", %u loading", s.loading);
+    snprintf(buf, cap, "msg arenas %.1f/%.1f MB │ chats %u active/%u records, %u pinned%s │ evictions %llu",
+             s.used / 1048576.0, s.budget / 1048576.0, s.active, s.total, s.pinned, loading,
+             (unsigned long long)s.evictions);
+}
+
+// The status line, for a reader: where you are (the chat and the position in it, or in the
+// list), how many chats are in memory of all, and memory used of the budget (the whole
+// process against --memory-budget). The allocator's details are one key away (m).
 static void draw_status(Browser *b, int y, int cols) {
     track_budget(b);
     ChatLruStats s = chat_lru_stats(b->store->lru);
-    char full[700], mid[512], brief[256], loading[32] = "", process[64];
-    double used = s.used / 1048576.0, budget = s.budget / 1048576.0;
-    unsigned long long ev = (unsigned long long)s.evictions;
-    if (s.loading) snprintf(loading, sizeof loading, ", %u loading", s.loading);
-    if (ak_os_commit_limit())
-        snprintf(process, sizeof process, "process %.1f/%.1f MB", ak_os_committed() / 1048576.0,
-                 ak_os_commit_limit() / 1048576.0);
-    else snprintf(process, sizeof process, "process %.1f MB", ak_os_committed() / 1048576.0);
-    snprintf(mid, sizeof mid, " msg arenas %.1f/%.1f MB │ chats %u active/%u records, %u pinned%s │ evictions %llu",
-             used, budget, s.active, s.total, s.pinned, loading, ev);
-    snprintf(full, sizeof full, "%s │ %s │ ?:keys m:memory q:quit", mid, process);
-    snprintf(brief, sizeof brief, " msgs %.1f/%.1f MB │ chats %u/%u, %u pinned │ evict %llu", used, budget, s.active,
-             s.total, s.pinned, ev);
-    // The longest form that fits: the message arenas against their budget always show.
-    const char *text = full;
-    if (browse_text_cols(ak_str_cstr(full)) >= (uint64_t)cols) text = mid;
-    if (browse_text_cols(ak_str_cstr(mid)) >= (uint64_t)cols) text = brief;
+    char where[256], right[256], mem[64];
+    uint64_t limit = ak_os_commit_limit();
+    if (limit)
+        snprintf(mem, sizeof mem, "memory %.1f/%.1f MB", ak_os_committed() / 1048576.0, limit / 1048576.0);
+    else snprintf(mem, sizeof mem, "memory %.1f MB", ak_os_committed() / 1048576.0);
+    snprintf(right, sizeof right, " │ loaded %u/%u%s │ %s │ ? help ", s.active, b->list.count,
+             s.loading ? " …" : "", mem);
+    AkStr title = {0};
+    if (b->current == 0) {
+        BrowseList *l = &b->list;
+        uint32_t n = l->show_hits ? l->hit_count : l->shown_count;
+        snprintf(where, sizeof where, " %s %u of %u", l->show_hits ? "Hit" : "Chat", n ? l->sel + 1 : 0, n);
+    } else {
+        BrowseTab *t = &b->tabs[b->current - 1];
+        int64_t cur = browse_tab_current(t);
+        const ChatMeta *m = chat_store_meta(b->store, t->handle);
+        title = browse_tab_title(b, t);
+        if (cur >= 0) snprintf(where, sizeof where, " #%lld message %lld of %u · ", (long long)m->id, (long long)cur + 1, t->msg_count);
+        else snprintf(where, sizeof where, " #%lld %s · ", (long long)m->id, t->laid_out ? "no messages" : "loading");
+    }
     attr_t a = A_REVERSE;
     mvhline(y, 0, ' ' | a, cols);
-    browse_put(y, 0, cols - 1, ak_str_cstr(text), a);
+    int w = cols - 1, rw = (int)browse_text_cols(ak_str_cstr(right));
+    if (w - rw < 28) { // narrow: the memory item alone on the right, the position in short
+        snprintf(right, sizeof right, " │ %s ", mem);
+        rw = (int)browse_text_cols(ak_str_cstr(right));
+        if (b->current) {
+            BrowseTab *t = &b->tabs[b->current - 1];
+            int64_t cur = browse_tab_current(t);
+            if (cur >= 0) snprintf(where, sizeof where, " %lld/%u ", (long long)cur + 1, t->msg_count);
+        }
+    }
+    int x = browse_put(y, 0, w - rw, ak_str_cstr(where), a);
+    if (title.len) {
+        uint64_t used;
+        AkStr fitted = ak_utf8_fit(title, (uint64_t)AK_MAX(0, w - rw - x - 1), &used);
+        x += browse_put(y, x, w - rw - x, fitted, a | A_BOLD);
+        if (fitted.len < title.len) x += browse_put(y, x, w - rw - x, AK_STR("…"), a | A_BOLD);
+    }
+    browse_put(y, AK_MAX(x, w - rw), w - AK_MAX(x, w - rw), ak_str_cstr(right), a);
 }
 
 static void draw_box(int y, int x, int h, int w, const char *title) {
@@ -214,12 +248,15 @@ static void draw_pool(Browser *b, int rows, int cols) {
     int h = rows, w = cols - 2, y = 1, x = 1;
     ChatLruStats s = chat_lru_stats(b->store->lru);
     AkMemStats all = ak_pool_totals(AK_POOL_KIND_COUNT);
-    char title[256];
+    char title[256], summary[512];
     snprintf(title, sizeof title,
              " memory: %u arenas commit %.1f MB (process %.1f MB); message arenas %.1f of %.1f MB; j k scroll, Esc closes ",
              ak_pool_count(), all.committed / 1048576.0, ak_os_committed() / 1048576.0, s.used / 1048576.0,
              s.budget / 1048576.0);
     draw_box(y, x, h, w, title);
+    lru_summary(b, summary, sizeof summary);
+    browse_put(y + 1, x + 2, w - 4, ak_str_cstr(summary), A_BOLD);
+    y++, h--;
     AkTemp t = ak_scratch_begin(NULL, 0);
     uint64_t cap = (uint64_t)(ak_pool_count() + 8) * 256;
     char *buf = ak_push_array_nz(t.arena, char, cap);
@@ -374,7 +411,7 @@ static void prompt_key(Browser *b, bool fkey, wint_t ch) {
         BrowsePrompt p = b->prompt;
         b->prompt = PROMPT_NONE;
         if (p == PROMPT_SEARCH && b->input_len) browse_list_search(b, b->input);
-        else if (p == PROMPT_FIND && b->current) browse_tab_set_find(b, &b->tabs[b->current - 1], b->input);
+        else if (p == PROMPT_FIND && b->current) browse_tab_set_find(b, &b->tabs[b->current - 1], b->input, false);
         return;
     }
     if (fkey && ch == KEY_ENTER) {
@@ -440,7 +477,7 @@ static void list_key(Browser *b, bool fkey, wint_t ch) {
         case ' ': case CTRL_F: browse_list_move(b, page); return;
         case CTRL_B: browse_list_move(b, -page); return;
         case '\n': case '\r': case 'o': browse_list_open_selected(b); return;
-        case '/': start_prompt(b, PROMPT_FILTER, b->list.filter); return;
+        case '/': start_prompt(b, PROMPT_FILTER, NULL); return; // a new filter, typed from empty
         case KEY_ESC:
             if (b->list.show_hits) b->list.show_hits = false;
             else if (b->list.filter[0]) b->list.filter[0] = 0, browse_list_apply_filter(b);
@@ -471,7 +508,7 @@ static void tab_key(Browser *b, BrowseTab *t, bool fkey, wint_t ch) {
         case 'G': browse_tab_end(t); return;
         case ']': browse_tab_message_step(t, 1); return;
         case '[': browse_tab_message_step(t, -1); return;
-        case '/': start_prompt(b, PROMPT_FIND, t->find); return;
+        case '/': start_prompt(b, PROMPT_FIND, NULL); return;
         case 'n': browse_tab_find_next(b, t, 1); return;
         case 'N': browse_tab_find_next(b, t, -1); return;
         case 'c': copy_message(b, t); return;
@@ -507,7 +544,7 @@ static void on_key(Browser *b, bool fkey, wint_t ch) {
         case '?': b->overlay = OVERLAY_HELP; return;
         case 'm': b->overlay = OVERLAY_POOL, b->overlay_scroll = 0; return;
         case '\t': b->current = (b->current + 1) % n; return;
-        case 's': b->current = 0, start_prompt(b, PROMPT_SEARCH, b->list.query); return;
+        case 's': b->current = 0, start_prompt(b, PROMPT_SEARCH, NULL); return;
         case CTRL_L: clearok(curscr, TRUE); return;
         case 'x': case CTRL_W:
             if (b->current) browse_tab_close(b, b->current - 1);

@@ -12,11 +12,33 @@
 #include "app/cli.h"
 #include "app/render.h"
 #include "arenakit/utf8.h"
+#include "chat/textmatch.h"
+
+#include <stdio.h>
 
 #include <wchar.h>
 
+// Code points drawn as a visible escape instead of themselves: C0 controls (tab and newline
+// have their own handling), DEL, C1 controls (U+0080..009F: CSI and OSC among them), and the
+// bidirectional overrides and isolates that reorder what a terminal shows. A chat's text never
+// reaches the terminal as a control: "\e]0;x\a" is drawn as "^[]0;x^G".
+static bool is_escaped(uint32_t cp) {
+    return (cp < 0x20 && cp != '\t' && cp != '\n') || (cp >= 0x7F && cp < 0xA0) || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+int browse_escape(uint32_t cp, char out[BROWSE_ESCAPE_MAX]) {
+    if (!is_escaped(cp)) return 0;
+    if (cp < 0x20) return out[0] = '^', out[1] = (char)('@' + cp), out[2] = 0, 2;
+    if (cp == 0x7F) return memcpy(out, "^?", 3), 2;
+    return snprintf(out, BROWSE_ESCAPE_MAX, "<U+%04X>", (unsigned)cp);
+}
+
 int browse_cp_cols(uint32_t cp) {
     if (cp == '\t') return BROWSE_TAB_COLS;
+    char esc[BROWSE_ESCAPE_MAX];
+    int e = browse_escape(cp, esc);
+    if (e) return e;
     int w = ak_utf8_cp_width(cp);
     return w < 0 ? 0 : w;
 }
@@ -26,10 +48,70 @@ uint64_t browse_text_cols(AkStr s) {
     for (uint64_t i = 0; i < s.len;) {
         uint32_t cp;
         i += ak_utf8_decode(s.ptr + i, s.len - i, &cp, NULL);
-        if (cp == '\n' || cp == '\r') cols++; // drawn as a space
+        if (cp == '\n' || (cp == '\r' && i < s.len && s.ptr[i] == '\n')) cols += cp == '\n'; // drawn as one space
         else if (cp != BROWSE_MARK_ON && cp != BROWSE_MARK_OFF) cols += (uint64_t)browse_cp_cols(cp);
     }
     return cols;
+}
+
+// ---- terms: what a find or a search highlights -------------------------------------------
+
+static bool is_operator(AkStr w) {
+    return ak_str_eq(w, AK_STR("OR")) || ak_str_eq(w, AK_STR("AND")) || ak_str_eq(w, AK_STR("NOT")) ||
+           ak_str_eq(w, AK_STR("NEAR"));
+}
+
+// A search filter like title:x or after:2025 says where to look, not what to highlight.
+static bool is_filter(AkStr w) {
+    static const char *names[] = {"title:", "source:", "after:", "before:", "since:", "until:", "model:", "role:"};
+    for (size_t k = 0; k < AK_ARRAY_COUNT(names); k++)
+        if (ak_str_starts_with(w, ak_str_cstr(names[k]))) return true;
+    return false;
+}
+
+void browse_terms_parse(BrowseTerms *t, const char *q, bool words) {
+    t->count = 0;
+    AkStr s = ak_str_cstr(q);
+    if (!words) {
+        if (s.len) t->term[t->count++] = s;
+        return;
+    }
+    uint64_t i = 0;
+    while (i < s.len && t->count < BROWSE_TERMS_MAX) {
+        while (i < s.len && (s.ptr[i] == ' ' || s.ptr[i] == '(' || s.ptr[i] == ')')) i++;
+        if (i >= s.len) break;
+        bool quoted = s.ptr[i] == '"', negated = s.ptr[i] == '-';
+        if (quoted || negated) i++;
+        uint64_t start = i;
+        if (quoted)
+            while (i < s.len && s.ptr[i] != '"') i++;
+        else
+            while (i < s.len && s.ptr[i] != ' ' && s.ptr[i] != '"' && s.ptr[i] != '(' && s.ptr[i] != ')') i++;
+        AkStr w = ak_str(s.ptr + start, i - start);
+        if (quoted && i < s.len) i++;
+        while (w.len && (w.ptr[w.len - 1] == '*' || w.ptr[w.len - 1] == ',')) w.len--; // prefix* finds as a prefix
+        if (!w.len || negated || (!quoted && (is_operator(w) || is_filter(w)))) continue;
+        t->term[t->count++] = w;
+    }
+}
+
+uint64_t browse_terms_find(const BrowseTerms *t, AkStr hay, uint64_t from, uint64_t *len) {
+    uint64_t best = AK_STR_NPOS, best_len = 0;
+    for (uint32_t k = 0; k < t->count; k++) {
+        uint64_t n = 0, at = chat_text_find(hay, t->term[k], from, &n);
+        if (at < best || (at == best && n > best_len)) best = at, best_len = n;
+    }
+    if (len) *len = best_len;
+    return best;
+}
+
+uint64_t browse_terms_find_before(const BrowseTerms *t, AkStr hay, uint64_t before) {
+    uint64_t best = AK_STR_NPOS;
+    for (uint32_t k = 0; k < t->count; k++) {
+        uint64_t at = chat_text_find_before(hay, t->term[k], before, NULL);
+        if (at != AK_STR_NPOS && (best == AK_STR_NPOS || at > best)) best = at;
+    }
+    return best;
 }
 
 // ---- wrapping ------------------------------------------------------------------------------
@@ -182,39 +264,19 @@ AkStr browse_msg_segment(const ChatMessage *m, uint32_t k) {
     return part_text_shown(p->kind) ? p->text : (AkStr){"", 0};
 }
 
-static bool match_at(AkStr hay, AkStr needle, uint64_t i) {
-    for (uint64_t k = 0; k < needle.len; k++)
-        if (ak_ascii_lower(hay.ptr[i + k]) != ak_ascii_lower(needle.ptr[k])) return false;
-    return true;
-}
-
-uint64_t browse_find(AkStr hay, AkStr needle, uint64_t from) {
-    if (!needle.len || needle.len > hay.len) return AK_STR_NPOS;
-    for (uint64_t i = from; i + needle.len <= hay.len; i++)
-        if (match_at(hay, needle, i)) return i;
-    return AK_STR_NPOS;
-}
-
-uint64_t browse_find_before(AkStr hay, AkStr needle, uint64_t before) {
-    if (!needle.len || needle.len > hay.len) return AK_STR_NPOS;
-    uint64_t i = AK_MIN(before, hay.len - needle.len + 1);
-    while (i-- > 0)
-        if (match_at(hay, needle, i)) return i;
-    return AK_STR_NPOS;
-}
-
 // ---- drawing ---------------------------------------------------------------------------------
 
-int browse_draw_text(int y, int x, int cols, AkStr s, attr_t attr, attr_t hl_attr, AkStr hl, bool marks) {
+int browse_draw_text(int y, int x, int cols, AkStr s, attr_t attr, attr_t hl_attr, const BrowseTerms *hl,
+                     bool marks) {
     if (cols <= 0) return 0;
     move(y, x);
-    uint64_t hl_at = browse_find(s, hl, 0), hl_end = 0;
+    uint64_t hl_len = 0, hl_at = hl ? browse_terms_find(hl, s, 0, &hl_len) : AK_STR_NPOS, hl_end = 0;
     bool marked = false;
     int col = 0;
     for (uint64_t i = 0; i < s.len;) {
         if (i == hl_at) {
-            hl_end = i + hl.len;
-            hl_at = browse_find(s, hl, hl_end);
+            hl_end = i + AK_MAX(hl_len, 1);
+            hl_at = browse_terms_find(hl, s, hl_end, &hl_len);
         }
         uint32_t cp;
         uint32_t n = ak_utf8_decode(s.ptr + i, s.len - i, &cp, NULL);
@@ -225,12 +287,23 @@ int browse_draw_text(int y, int x, int cols, AkStr s, attr_t attr, attr_t hl_att
             continue;
         }
         attrset(lit ? hl_attr : attr);
-        if (cp == '\n' || cp == '\r') cp = ' '; // snippets and titles keep their text on one row
+        if (cp == '\r' && i < s.len && s.ptr[i] == '\n') continue; // a CRLF is one line break
+        if (cp == '\n') cp = ' '; // snippets and titles keep their text on one row
         if (cp == '\t') {
             int k = AK_MIN(BROWSE_TAB_COLS, cols - col);
             for (int j = 0; j < k; j++) addch(' ');
             col += k;
             if (col >= cols) break;
+            continue;
+        }
+        char esc[BROWSE_ESCAPE_MAX];
+        int e = browse_escape(cp, esc);
+        if (e) {
+            // Shown, never sent: the escape in reverse video so it cannot pass for text.
+            if (col + e > cols) break;
+            attrset((lit ? hl_attr : attr) | A_REVERSE);
+            addnstr(esc, e);
+            col += e;
             continue;
         }
         int w = ak_utf8_cp_width(cp);
@@ -253,5 +326,5 @@ int browse_draw_text(int y, int x, int cols, AkStr s, attr_t attr, attr_t hl_att
 }
 
 int browse_put(int y, int x, int cols, AkStr s, attr_t attr) {
-    return browse_draw_text(y, x, cols, s, attr, attr, (AkStr){0}, false);
+    return browse_draw_text(y, x, cols, s, attr, attr, NULL, false);
 }

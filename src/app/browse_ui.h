@@ -44,8 +44,12 @@ typedef struct BrowseLine {
 
 AK_CHUNKED_DEFINE(BrowseLineArray, BrowseLine);
 
-// Columns a code point takes as drawn here: tab BROWSE_TAB_COLS, other controls 0.
+// Columns a code point takes as drawn here: tab BROWSE_TAB_COLS, a control its escape's width.
 int browse_cp_cols(uint32_t cp);
+// The visible form of a code point that must not reach the terminal as itself (C0 but tab and
+// newline, DEL, C1, bidirectional overrides): "^[", "^?", "<U+009B>". Its length, 0 for others.
+#define BROWSE_ESCAPE_MAX 12
+int browse_escape(uint32_t cp, char out[BROWSE_ESCAPE_MAX]);
 // Appends message `m`'s display lines (header, body wrapped at `width` columns, a blank line
 // after) to `lines`; headers and labels are made on `arena`. Returns how many lines it
 // appended, or -1 if the arena refused (what was appended stays, unused).
@@ -54,16 +58,26 @@ int64_t browse_wrap_message(AkArena *arena, BrowseLineArray *lines, const ChatMe
 // The texts of a message that the wrapped lines show, in display order (for find).
 uint32_t browse_msg_segment_count(const ChatMessage *m);
 AkStr browse_msg_segment(const ChatMessage *m, uint32_t k);
-// Case-insensitive (ASCII letters) search: first match at or after `from`, last match that
-// starts before `before`; AK_STR_NPOS if none.
-uint64_t browse_find(AkStr hay, AkStr needle, uint64_t from);
-uint64_t browse_find_before(AkStr hay, AkStr needle, uint64_t before);
+// What a find or search looks for and highlights: one phrase (find in a chat, as less does),
+// or the words of a query (quotes keep a phrase; OR/AND/NOT, -excluded words, prefix '*' and
+// filters like title: dropped). Terms point into the query string, which must outlive them.
+#define BROWSE_TERMS_MAX 8
+typedef struct BrowseTerms {
+    uint32_t count;
+    AkStr term[BROWSE_TERMS_MAX];
+} BrowseTerms;
+void browse_terms_parse(BrowseTerms *t, const char *query, bool words);
+// The earliest match of any term at or after `from` (case and accents folded, textmatch.h),
+// its length in *len; the latest match starting before `before`. AK_STR_NPOS if none.
+uint64_t browse_terms_find(const BrowseTerms *t, AkStr hay, uint64_t from, uint64_t *len);
+uint64_t browse_terms_find_before(const BrowseTerms *t, AkStr hay, uint64_t before);
 
 enum { BROWSE_MARK_ON = 1, BROWSE_MARK_OFF = 2 }; // bytes that switch highlighting in snippets
 // Draws s at (y, x) in at most `cols` columns, wide and combining characters placed by their
-// display width; matches of `hl` (if not empty), and text between the mark bytes when `marks`
-// is set, are drawn with `hl_attr`. Returns the columns used.
-int browse_draw_text(int y, int x, int cols, AkStr s, attr_t attr, attr_t hl_attr, AkStr hl, bool marks);
+// display width, controls as their escapes; matches of every term of `hl` (if not NULL), and
+// text between the mark bytes when `marks` is set, are drawn with `hl_attr`. Returns the
+// columns used.
+int browse_draw_text(int y, int x, int cols, AkStr s, attr_t attr, attr_t hl_attr, const BrowseTerms *hl, bool marks);
 // Plain text, no highlighting: browse_draw_text with one attribute.
 int browse_put(int y, int x, int cols, AkStr s, attr_t attr);
 // Columns s takes as browse_draw_text draws it (marks not counted).
@@ -95,6 +109,8 @@ typedef struct BrowseTab {
     BrowsePos top;
     int32_t goto_ordinal;   // open at this message once loaded (a search hit), -1 for none
     char find[BROWSE_INPUT_MAX];
+    bool find_words;        // find's text is a search query: every word, not one phrase
+    int64_t mark;           // the message a copy takes (▶), set by a jump to a hit; -1: the top one
     bool hit_valid;
     uint32_t hit_msg, hit_seg;
     uint64_t hit_off;
@@ -106,6 +122,7 @@ typedef struct BrowseList {
     uint32_t *shown;        // the ones passing the filter
     uint32_t count, shown_count;
     uint32_t sel, top;
+    AkStr *previews;        // per handle: an untitled chat's first prompt, once drawn
     char filter[BROWSE_INPUT_MAX];
     AkArena *search_arena;  // hits of the last full-text search
     ChatHit *hits;
@@ -151,6 +168,8 @@ void browse_notice(Browser *b, bool error, const char *fmt, ...)
 
 // browse_list.c
 bool browse_list_init(Browser *b);
+// A chat's title, or for an untitled chat its first prompt (*preview set), read once.
+AkStr browse_chat_title(Browser *b, uint32_t handle, bool *preview);
 void browse_list_apply_filter(Browser *b);
 void browse_list_search(Browser *b, const char *query);
 void browse_list_move(Browser *b, int64_t delta);
@@ -166,11 +185,14 @@ void browse_tab_scroll(BrowseTab *t, int64_t lines);
 void browse_tab_home(BrowseTab *t);
 void browse_tab_end(BrowseTab *t);
 void browse_tab_message_step(BrowseTab *t, int dir);
-void browse_tab_set_find(Browser *b, BrowseTab *t, const char *query);
+// Finds `query` in the chat from the top of the view: as one phrase, or (`words`, a search's
+// query) any of its words; every match is highlighted.
+void browse_tab_set_find(Browser *b, BrowseTab *t, const char *query, bool words);
 void browse_tab_find_next(Browser *b, BrowseTab *t, int dir);
-// The message a copy takes: the one at the top of the view. -1 while loading.
+// The message a copy takes (▶): the one a find or search hit jumped to, else the one at the
+// top of the view. -1 while loading.
 int64_t browse_tab_current(BrowseTab *t);
-AkStr browse_tab_title(const Browser *b, const BrowseTab *t);
+AkStr browse_tab_title(Browser *b, const BrowseTab *t);
 void browse_tab_info(Browser *b, BrowseTab *t, char *buf, size_t cap);
 
 #endif

@@ -8,6 +8,7 @@
 #include "app/trace.h"
 #include "arenakit/arenakit.h"
 #include "chat/store.h"
+#include "chat/textmatch.h"
 
 #include <math.h>
 #include <sys/resource.h>
@@ -122,7 +123,8 @@ static const char *usage_list =
     "usage: chatlog list [--since DATE] [--until DATE] [--source claude|chatgpt] [--title TEXT]\n"
     "                    [--limit N] [--json]\n"
     "  Chats newest first (by last update). DATE is 2025-06-03 or 2025-06-03T19:40.\n"
-    "  --title keeps chats whose title contains TEXT (ASCII letters match either case).\n";
+    "  --title keeps chats whose title has every word of TEXT, in any order (case and accents\n"
+    "  do not count: \"creme\" finds \"Crème\", \"ελληνικα\" finds \"Ελληνικά\").\n";
 
 typedef struct ListFilter {
     double since, until;
@@ -140,12 +142,8 @@ static bool parse_source(const char *s, ChatSource *out) {
 
 static double chat_time(const ChatMeta *m) { return m->updated >= 0 ? m->updated : m->created; }
 
-static bool title_contains(AkStr title, AkStr needle) {
-    if (!needle.len) return true;
-    for (uint64_t i = 0; i + needle.len <= title.len; i++)
-        if (ak_str_eq_nocase(ak_str(title.ptr + i, needle.len), needle)) return true;
-    return false;
-}
+// Every word of the filter, in any order, case and accents folded (Latin, Greek, Cyrillic).
+static bool title_contains(AkStr title, AkStr needle) { return chat_text_has_words(title, needle); }
 
 static ChatStore *sort_store;
 static int by_time_desc(const void *a, const void *b) {
