@@ -38,28 +38,6 @@ static const char *usage_browse =
     "  whole process against the budget; m shows every arena.\n"
     "  CHATLOG_BROWSE_STATS=FILE writes the memory figures (peak, budget, evictions) at exit.\n";
 
-static const char *help_lines[] = {
-    "Keys",
-    "",
-    "  anywhere        q  quit          ?  this help       m  memory: the pool report",
-    "                  Tab / Shift-Tab, ← →  next / previous tab     1-9  go to tab (1: chats)",
-    "                  x  close the tab s  search all messages       Ctrl-L  redraw",
-    "",
-    "  chat list       ↑ ↓ j k  move    PgUp PgDn  page   g G Home End  first / last",
-    "                  Enter o  open in a tab (or go to it)           / filter titles as you type",
-    "                  Esc  clear the filter, or leave the search hits",
-    "",
-    "  in a chat       ↑ ↓ j k  line    PgUp PgDn b Space  page       g G Home End  top / bottom",
-    "                  [ ]  previous / next message   / find in the chat   n N  next / previous match",
-    "                  c  copy the marked (▶) message to ./chatlog-ID-N.txt and the clipboard",
-    "                  Esc  clear the find highlight",
-    "",
-    "  typing          Enter  accept   Esc  cancel   Backspace  delete   Ctrl-U  clear",
-    "",
-    "Opening a tab pins its chat's messages (a view reference); closing it (x) lets the LRU",
-    "evict them when the budget needs room. Esc, q or ? closes this help.",
-};
-
 // ---- small helpers shared by the browse files ------------------------------------------------------
 
 attr_t browse_attr(const Browser *b, int pair) {
@@ -225,7 +203,7 @@ static void draw_status(Browser *b, int y, int cols) {
     browse_put(y, AK_MAX(x, w - rw), w - AK_MAX(x, w - rw), ak_str_cstr(right), a);
 }
 
-static void draw_box(int y, int x, int h, int w, const char *title) {
+void browse_draw_box(int y, int x, int h, int w, const char *title) {
     for (int r = 0; r < h; r++) mvhline(y + r, x, ' ', w);
     mvaddch(y, x, ACS_ULCORNER), mvaddch(y, x + w - 1, ACS_URCORNER);
     mvaddch(y + h - 1, x, ACS_LLCORNER), mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
@@ -234,12 +212,10 @@ static void draw_box(int y, int x, int h, int w, const char *title) {
     browse_put(y, x + 2, w - 4, ak_str_cstr(title), A_BOLD);
 }
 
-static void draw_help(int rows, int cols) {
-    int h = AK_MIN(rows, (int)AK_ARRAY_COUNT(help_lines) + 2), w = AK_MIN(cols - 2, 100);
-    int y = 1 + (rows - h) / 2, x = (cols - w) / 2;
-    draw_box(y, x, h, w, " chatlog browse: keys ");
-    for (int i = 0; i < h - 2; i++)
-        browse_put(y + 1 + i, x + 2, w - 4, ak_str_cstr(help_lines[i]), i == 0 ? A_BOLD : A_NORMAL);
+static void draw_help(Browser *b, int rows, int cols) {
+    int h = rows, w = AK_MIN(cols - 2, 124);
+    int y = 1, x = (cols - w) / 2;
+    b->overlay_scroll = browse_help_draw(y, x, h, w, b->overlay_scroll);
 }
 
 // The pool report, made fresh on each draw into a buffer on a scratch arena (fmemopen's FILE
@@ -253,7 +229,7 @@ static void draw_pool(Browser *b, int rows, int cols) {
              " memory: %u arenas commit %.1f MB (process %.1f MB); message arenas %.1f of %.1f MB; j k scroll, Esc closes ",
              ak_pool_count(), all.committed / 1048576.0, ak_os_committed() / 1048576.0, s.used / 1048576.0,
              s.budget / 1048576.0);
-    draw_box(y, x, h, w, title);
+    browse_draw_box(y, x, h, w, title);
     lru_summary(b, summary, sizeof summary);
     browse_put(y + 1, x + 2, w - 4, ak_str_cstr(summary), A_BOLD);
     y++, h--;
@@ -296,7 +272,7 @@ static void draw(Browser *b) {
     if (b->current == 0) browse_list_draw(b, 1, body, cols);
     else browse_tab_draw(b, &b->tabs[b->current - 1], 1, body, cols);
     draw_status(b, rows - 1, cols);
-    if (b->overlay == OVERLAY_HELP) draw_help(body, cols);
+    if (b->overlay == OVERLAY_HELP) draw_help(b, body, cols);
     else if (b->overlay == OVERLAY_POOL) draw_pool(b, body, cols);
     draw_info(b, rows - 1 - info, info, cols); // last: it places the cursor of a prompt
     refresh();
@@ -332,9 +308,26 @@ static AkStr base64(AkArena *arena, AkStr s) {
     return ak_str(out, o);
 }
 
+// Whether a clipboard write through OSC 52 can reach a clipboard from here: not on a dumb or
+// console terminal, not under screen (which drops it), and under tmux only when its
+// set-clipboard option is not off (tmux swallows the sequence then). Elsewhere the terminal
+// decides (xterm, kitty, iTerm2, WezTerm, foot, Windows Terminal take it), so it can have worked.
+static bool osc52_can_work(void) {
+    const char *term = getenv("TERM");
+    if (!term || !*term || !strcmp(term, "dumb") || !strcmp(term, "linux")) return false;
+    if (getenv("STY")) return false;
+    if (!getenv("TMUX")) return true;
+    FILE *p = popen("tmux show-options -sv set-clipboard 2>/dev/null", "r");
+    if (!p) return false;
+    char buf[32] = "";
+    bool got = fgets(buf, sizeof buf, p) != NULL;
+    int rc = pclose(p);
+    return got && rc == 0 && strncmp(buf, "off", 3) != 0;
+}
+
 // Puts text on the clipboard: wl-copy or xclip when a display says they can work, else the
-// terminal's own clipboard through OSC 52 (xterm, kitty, iTerm2, tmux with set-clipboard on).
-// Returns how, or NULL. popen is libc's (it allocates with malloc; nothing stays).
+// terminal's own clipboard through OSC 52 when that can work (osc52_can_work). Returns how, or
+// NULL. popen is libc's (it allocates with malloc; nothing stays).
 static const char *to_clipboard(AkArena *arena, AkStr text) {
     const char *cmd = NULL, *how = NULL;
     if (getenv("WAYLAND_DISPLAY") && in_path("wl-copy")) cmd = "wl-copy 2>/dev/null", how = "wl-copy";
@@ -346,25 +339,21 @@ static const char *to_clipboard(AkArena *arena, AkStr text) {
             if (pclose(p) == 0 && ok) return how;
         }
     }
-    if (text.len > 75000) return NULL; // terminals cap OSC 52 payloads near 100 KB
+    if (text.len > 75000 || !osc52_can_work()) return NULL; // terminals cap OSC 52 payloads near 100 KB
     AkStr b64 = base64(arena, text);
     if (!b64.ptr) return NULL;
     fflush(stdout);
     bool ok = write(STDOUT_FILENO, "\033]52;c;", 7) == 7 && write(STDOUT_FILENO, b64.ptr, b64.len) == (ssize_t)b64.len &&
               write(STDOUT_FILENO, "\a", 1) == 1;
-    return ok ? "the terminal (OSC 52)" : NULL;
+    return ok ? (getenv("TMUX") ? "tmux (OSC 52)" : "the terminal (OSC 52)") : NULL;
 }
 
-static void copy_message(Browser *b, BrowseTab *t) {
-    int64_t i = browse_tab_current(t);
-    if (i < 0) {
-        browse_notice(b, true, "nothing to copy yet: the chat is still loading");
-        return;
-    }
+// The marked message as text: a header line (role, time, chat, number), then its body and
+// parts. On `arena`; empty on refusal.
+static AkStr message_text(Browser *b, BrowseTab *t, int64_t i, AkArena *arena) {
     const ChatMessage *m = ChatMessageArray_get(&t->rec->msgs, (uint64_t)i);
     const ChatMeta *meta = chat_store_meta(b->store, t->handle);
-    AkTemp s = ak_scratch_begin(NULL, 0);
-    AkStrBuilder sb = ak_str_builder(s.arena);
+    AkStrBuilder sb = ak_str_builder(arena);
     char when[32];
     AkStr title = browse_tab_title(b, t);
     ak_str_builder_appendf(&sb, "── %s · %s · %.*s (#%lld), message %lld ──\n", app_role_title(m->role),
@@ -378,19 +367,42 @@ static void copy_message(Browser *b, BrowseTab *t) {
                                    AK_STR_FMT(p->name));
         if (p->text.len) ak_str_builder_append(&sb, p->text), ak_str_builder_append(&sb, AK_STR("\n"));
     }
-    AkStr text = ak_str_builder_finish(&sb, s.arena);
-    char path[96];
-    snprintf(path, sizeof path, "chatlog-%lld-%lld.txt", (long long)meta->id, (long long)i + 1);
-    FILE *f = text.ptr ? fopen(path, "w") : NULL;
-    bool ok = f && fwrite(text.ptr, 1, text.len, f) == text.len;
-    if (f && fclose(f) != 0) ok = false;
-    if (!ok) {
-        browse_notice(b, true, "cannot write %s: %s", path, text.ptr ? strerror(errno) : "out of memory");
+    return ak_str_builder_finish(&sb, arena);
+}
+
+// c: the marked message to the clipboard; no file is written unless asked for (w).
+// w: the marked message to ./chatlog-ID-N.txt.
+static void copy_message(Browser *b, BrowseTab *t, bool to_file) {
+    int64_t i = browse_tab_current(t);
+    if (i < 0) {
+        browse_notice(b, true, "nothing to copy yet: the chat is still loading");
+        return;
+    }
+    const ChatMeta *meta = chat_store_meta(b->store, t->handle);
+    AkTemp s = ak_scratch_begin(NULL, 0);
+    AkStr text = message_text(b, t, i, s.arena);
+    if (!text.ptr) {
+        browse_notice(b, true, "cannot copy message %lld: out of memory", (long long)i + 1);
+    } else if (to_file) {
+        char path[96];
+        snprintf(path, sizeof path, "chatlog-%lld-%lld.txt", (long long)meta->id, (long long)i + 1);
+        FILE *f = fopen(path, "w");
+        bool ok = f && fwrite(text.ptr, 1, text.len, f) == text.len;
+        if (f && fclose(f) != 0) ok = false;
+        if (!ok) browse_notice(b, true, "cannot write %s: %s", path, strerror(errno));
+        else
+            browse_notice(b, false, "wrote message %lld (%llu bytes) to ./%s", (long long)i + 1,
+                          (unsigned long long)text.len, path);
     } else {
         const char *how = to_clipboard(s.arena, text);
-        browse_notice(b, false, "copied message %lld (%llu bytes) to ./%s%s%s", (long long)i + 1,
-                      (unsigned long long)text.len, path, how ? " and the clipboard via " : "; no clipboard found",
-                      how ? how : "");
+        if (how)
+            browse_notice(b, false, "copied message %lld (%llu bytes) to the clipboard via %s", (long long)i + 1,
+                          (unsigned long long)text.len, how);
+        else
+            browse_notice(b, true,
+                          "no clipboard reachable (no wl-copy or xclip with a display, and OSC 52 cannot work here): "
+                          "w writes message %lld to a file",
+                          (long long)i + 1);
     }
     ak_scratch_end(s);
 }
@@ -457,7 +469,6 @@ static void overlay_key(Browser *b, bool fkey, wint_t ch) {
         b->overlay = OVERLAY_NONE;
         return;
     }
-    if (b->overlay != OVERLAY_POOL) return;
     if ((fkey && ch == KEY_DOWN) || (!fkey && ch == 'j')) b->overlay_scroll++;
     else if ((fkey && ch == KEY_UP) || (!fkey && ch == 'k')) b->overlay_scroll--;
     else if ((fkey && ch == KEY_NPAGE) || (!fkey && ch == ' ')) b->overlay_scroll += page;
@@ -511,7 +522,8 @@ static void tab_key(Browser *b, BrowseTab *t, bool fkey, wint_t ch) {
         case '/': start_prompt(b, PROMPT_FIND, NULL); return;
         case 'n': browse_tab_find_next(b, t, 1); return;
         case 'N': browse_tab_find_next(b, t, -1); return;
-        case 'c': copy_message(b, t); return;
+        case 'c': copy_message(b, t, false); return;
+        case 'w': copy_message(b, t, true); return;
         case KEY_ESC: t->find[0] = 0, t->hit_valid = false; return;
         }
         return;
@@ -528,6 +540,10 @@ static void tab_key(Browser *b, BrowseTab *t, bool fkey, wint_t ch) {
 
 static void on_key(Browser *b, bool fkey, wint_t ch) {
     if (fkey && ch == KEY_RESIZE) return; // curses has resized stdscr; the redraw follows
+    if (!fkey && ch == CTRL_C) { // from anywhere, prompts and overlays too: exit 130, as a shell expects
+        b->quit = b->interrupted = true;
+        return;
+    }
     if (b->prompt != PROMPT_NONE) {
         prompt_key(b, fkey, ch);
         return;
@@ -540,8 +556,8 @@ static void on_key(Browser *b, bool fkey, wint_t ch) {
     uint32_t n = b->tab_count + 1;
     if (!fkey) {
         switch (ch) {
-        case 'q': case CTRL_C: b->quit = true; return;
-        case '?': b->overlay = OVERLAY_HELP; return;
+        case 'q': b->quit = true; return;
+        case '?': b->overlay = OVERLAY_HELP, b->overlay_scroll = 0; return;
         case 'm': b->overlay = OVERLAY_POOL, b->overlay_scroll = 0; return;
         case '\t': b->current = (b->current + 1) % n; return;
         case 's': b->current = 0, start_prompt(b, PROMPT_SEARCH, NULL); return;
@@ -559,7 +575,7 @@ static void on_key(Browser *b, bool fkey, wint_t ch) {
         switch (ch) {
         case KEY_BTAB: case KEY_LEFT: b->current = (b->current + n - 1) % n; return;
         case KEY_RIGHT: b->current = (b->current + 1) % n; return;
-        case KEY_F(1): b->overlay = OVERLAY_HELP; return;
+        case KEY_F(1): b->overlay = OVERLAY_HELP, b->overlay_scroll = 0; return;
         }
     }
     if (b->current == 0) list_key(b, fkey, ch);
@@ -684,7 +700,7 @@ int cmd_browse(AppCtx *c, int argc, char **argv) {
     init_colors(b);
     run(b);
     endwin();
-    rc = APP_EXIT_OK;
+    rc = b->interrupted ? 130 : APP_EXIT_OK;
 out:
     if (screen) delscreen(screen);
     if (b) {

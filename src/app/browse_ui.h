@@ -4,6 +4,7 @@
 //   browse_list.c  the chat list pane: order, title filter, full-text search results
 //   browse_tab.c   a tab: view reference, lazily wrapped lines, scrolling, find in the chat
 //   browse_text.c  wrapping a message into display lines and drawing a line of text
+//   browse_help.c  the help overlay, laid out for the window
 // Memory: the Browser lives on its own arena (b->arena) for the command's life; search hits
 // on b->list.search_arena until the next search; each tab's wrapped lines on the tab's arena
 // until the width changes or the tab closes. Lines point into the chat's message arena, which
@@ -149,6 +150,7 @@ typedef struct Browser {
     char notice[1024];
     bool notice_error;
     bool quit;
+    bool interrupted;       // Ctrl-C: the command exits 130
     bool colors;
     int wake[2];            // the IO thread writes a byte to wake[1] when a load finishes
     uint64_t peak_used;     // most message-arena bytes seen charged between events
@@ -165,6 +167,12 @@ void browse_notice(Browser *b, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+// browse.c: a frame with a title, its inside cleared.
+void browse_draw_box(int y, int x, int h, int w, const char *title);
+// browse_help.c: the keys in a box at (y, x), at most h rows by w, scrolled by `scroll` rows; returns
+// the scroll clamped to what there is.
+int browse_help_draw(int y, int x, int h, int w, int scroll);
 
 // browse_list.c
 bool browse_list_init(Browser *b);
