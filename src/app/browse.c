@@ -31,11 +31,12 @@
 #include <unistd.h>
 
 static const char *usage_browse =
-    "usage: chatlog browse\n"
+    "usage: chatlog browse [CHAT...]\n"
     "  A terminal browser: the chat list (newest first; / filters titles, s searches every\n"
     "  message) and tabs that each show one chat. Press ? inside for every key, q to quit.\n"
-    "  The status line shows the message arenas against their share of --memory-budget and the\n"
-    "  whole process against the budget; m shows every arena.\n"
+    "  CHAT numbers (the # column of `chatlog list`) open in tabs at start; : opens one inside.\n"
+    "  The status line shows where you are, how many chats are loaded, and the memory used of\n"
+    "  --memory-budget; m shows every arena, the message budget and the cache.\n"
     "  CHATLOG_BROWSE_STATS=FILE writes the memory figures (peak, budget, evictions) at exit.\n";
 
 // ---- small helpers shared by the browse files ------------------------------------------------------
@@ -68,31 +69,63 @@ static void track_budget(Browser *b) {
 
 // ---- drawing --------------------------------------------------------------------------------------
 
+// One tab's label: " N title… ⋯ │", its title cut to `label` columns. Drawn at x when `draw`;
+// returns its width either way.
+static int tab_label(Browser *b, uint32_t k, int x, int cols, int label, bool draw) {
+    attr_t bar = browse_attr(b, PAIR_TABBAR);
+    attr_t a = k == b->current ? (A_REVERSE | A_BOLD) : bar;
+    if (k == b->current && b->colors) a = A_BOLD;
+    char num[16];
+    snprintf(num, sizeof num, " %u ", k + 1);
+    AkStr title = k == 0 ? AK_STR("Chats") : browse_tab_title(b, &b->tabs[k - 1]);
+    uint64_t used;
+    AkStr fitted = ak_utf8_fit(title, (uint64_t)label, &used);
+    bool cut = fitted.len < title.len;
+    bool pending = k > 0 && chat_messages_state(b->tabs[k - 1].rec) == CHAT_LOAD_PENDING;
+    int w = (int)strlen(num) + (int)browse_text_cols(fitted) + (cut ? 1 : 0) + (pending ? 2 : 0) + 2;
+    if (!draw) return w;
+    int x0 = x;
+    x += browse_put(0, x, cols - x, ak_str_cstr(num), a);
+    x += browse_put(0, x, cols - x, fitted, a);
+    if (cut) x += browse_put(0, x, cols - x, AK_STR("…"), a);
+    if (pending) x += browse_put(0, x, cols - x, AK_STR(" ⋯"), a);
+    x += browse_put(0, x, cols - x, AK_STR(" "), a);
+    x += browse_put(0, x, cols - x, AK_STR("│"), bar);
+    return x - x0;
+}
+
+// The tab bar scrolls: the current tab is always on it, with as many neighbours as fit on
+// either side, and «N / N» counting the tabs out of view to the left and right.
 static void draw_tabbar(Browser *b, int cols) {
     attr_t bar = browse_attr(b, PAIR_TABBAR);
     mvhline(0, 0, ' ' | bar, cols);
     uint32_t n = b->tab_count + 1;
-    int label = (cols - 2) / (int)n - 3;
-    label = label < 8 ? 8 : label > 28 ? 28 : label;
-    // Start early enough that the current tab is on screen.
-    uint32_t first = 0, fit = (uint32_t)AK_MAX(1, cols / (label + 3));
-    if (b->current >= fit) first = b->current - fit + 1;
+    int label = (cols - 2) / (int)n - 6;
+    label = label < 10 ? 10 : label > 28 ? 28 : label;
+    int room = cols - 10; // the «N and N» marks
+    uint32_t first = b->current, last = b->current;
+    int used = tab_label(b, b->current, 0, cols, label, false);
+    for (bool grew = true; grew;) {
+        grew = false;
+        if (last + 1 < n) {
+            int w = tab_label(b, last + 1, 0, cols, label, false);
+            if (used + w <= room) used += w, last++, grew = true;
+        }
+        if (first > 0) {
+            int w = tab_label(b, first - 1, 0, cols, label, false);
+            if (used + w <= room) used += w, first--, grew = true;
+        }
+    }
     int x = 0;
-    for (uint32_t k = first; k < n && x < cols - 4; k++) {
-        attr_t a = k == b->current ? (A_REVERSE | A_BOLD) : bar;
-        if (k == b->current && b->colors) a = A_BOLD;
-        char num[16];
-        snprintf(num, sizeof num, " %u ", k + 1);
-        x += browse_put(0, x, cols - x, ak_str_cstr(num), a);
-        AkStr title = k == 0 ? AK_STR("Chats") : browse_tab_title(b, &b->tabs[k - 1]);
-        uint64_t used;
-        AkStr fitted = ak_utf8_fit(title, (uint64_t)label, &used);
-        x += browse_put(0, x, cols - x, fitted, a);
-        if (fitted.len < title.len) x += browse_put(0, x, cols - x, AK_STR("…"), a);
-        if (k > 0 && chat_messages_state(b->tabs[k - 1].rec) == CHAT_LOAD_PENDING)
-            x += browse_put(0, x, cols - x, AK_STR(" ⋯"), a);
-        x += browse_put(0, x, cols - x, AK_STR(" "), a);
-        x += browse_put(0, x, cols - x, AK_STR("│"), bar);
+    char more[16];
+    if (first > 0) {
+        snprintf(more, sizeof more, "«%u ", first);
+        x += browse_put(0, x, cols - x, ak_str_cstr(more), bar | A_BOLD);
+    }
+    for (uint32_t k = first; k <= last && x < cols - 4; k++) x += tab_label(b, k, x, cols, label, true);
+    if (last + 1 < n) {
+        snprintf(more, sizeof more, " %u»", n - 1 - last);
+        browse_put(0, x, cols - x, ak_str_cstr(more), bar | A_BOLD);
     }
 }
 
@@ -101,6 +134,7 @@ static const char *prompt_name(BrowsePrompt p) {
     case PROMPT_FILTER: return "filter titles: ";
     case PROMPT_SEARCH: return "search all messages: ";
     case PROMPT_FIND: return "find in this chat: ";
+    case PROMPT_GOTO: return "open chat number: ";
     default: return "";
     }
 }
@@ -411,6 +445,23 @@ static void copy_message(Browser *b, BrowseTab *t, bool to_file) {
 
 enum { KEY_ESC = 27, CTRL_C = 3, CTRL_L = 12, CTRL_U = 21, CTRL_W = 23, CTRL_B = 2, CTRL_F = 6 };
 
+// `:` and `chatlog browse N`: the chat whose number (#, as list shows it) is `text`, in a tab.
+static bool open_by_number(Browser *b, const char *text) {
+    const char *p = text;
+    while (*p == ' ' || *p == '#') p++;
+    uint64_t id;
+    uint32_t handle;
+    if (!app_parse_count(p, &id) || id > INT64_MAX) {
+        browse_notice(b, true, "not a chat number: %s (chat numbers are the # column of the list)", text);
+        return false;
+    }
+    if (!chat_store_handle_of_id(b->store, (int64_t)id, &handle)) {
+        browse_notice(b, true, "no chat #%llu in this database (%u chats)", (unsigned long long)id, b->list.count);
+        return false;
+    }
+    return browse_tab_open(b, handle, -1, NULL);
+}
+
 static void start_prompt(Browser *b, BrowsePrompt p, const char *initial) {
     b->prompt = p;
     snprintf(b->input, sizeof b->input, "%s", initial ? initial : "");
@@ -423,6 +474,7 @@ static void prompt_key(Browser *b, bool fkey, wint_t ch) {
         BrowsePrompt p = b->prompt;
         b->prompt = PROMPT_NONE;
         if (p == PROMPT_SEARCH && b->input_len) browse_list_search(b, b->input);
+        else if (p == PROMPT_GOTO && b->input_len) open_by_number(b, b->input);
         else if (p == PROMPT_FIND && b->current) browse_tab_set_find(b, &b->tabs[b->current - 1], b->input, false);
         return;
     }
@@ -561,6 +613,7 @@ static void on_key(Browser *b, bool fkey, wint_t ch) {
         case 'm': b->overlay = OVERLAY_POOL, b->overlay_scroll = 0; return;
         case '\t': b->current = (b->current + 1) % n; return;
         case 's': b->current = 0, start_prompt(b, PROMPT_SEARCH, NULL); return;
+        case ':': case '#': start_prompt(b, PROMPT_GOTO, NULL); return;
         case CTRL_L: clearok(curscr, TRUE); return;
         case 'x': case CTRL_W:
             if (b->current) browse_tab_close(b, b->current - 1);
@@ -651,9 +704,17 @@ static void init_colors(Browser *b) {
 }
 
 int cmd_browse(AppCtx *c, int argc, char **argv) {
+    const char *open_ids[BROWSE_MAX_TABS];
+    int open_count = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return fputs(usage_browse, stdout), APP_EXIT_OK;
-        fprintf(stderr, "chatlog: browse takes no arguments (got %s)\n%s", argv[i], usage_browse);
+        uint64_t id;
+        const char *num = argv[i][0] == '#' ? argv[i] + 1 : argv[i];
+        if (app_parse_count(num, &id) && open_count < BROWSE_MAX_TABS) {
+            open_ids[open_count++] = argv[i];
+            continue;
+        }
+        fprintf(stderr, "chatlog: browse: %s is not a chat number (see `chatlog browse --help`)\n", argv[i]);
         return APP_EXIT_USAGE;
     }
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -683,6 +744,18 @@ int cmd_browse(AppCtx *c, int argc, char **argv) {
         goto out;
     }
     chat_lru_set_notify(b->store->lru, on_load_done, b);
+    // A chat that is not there is an error before the screen starts; one the memory budget
+    // cannot hold opens no tab, and the browser shows the store's refusal.
+    for (int k = 0; k < open_count; k++) {
+        uint64_t id;
+        uint32_t handle;
+        const char *num = open_ids[k][0] == '#' ? open_ids[k] + 1 : open_ids[k];
+        if (!app_parse_count(num, &id) || id > INT64_MAX || !chat_store_handle_of_id(b->store, (int64_t)id, &handle)) {
+            fprintf(stderr, "chatlog: browse: no chat #%s in %s (see `chatlog list`)\n", num, c->opt.db_path);
+            goto out;
+        }
+    }
+    for (int k = 0; k < open_count && open_by_number(b, open_ids[k]); k++) {}
     signal(SIGPIPE, SIG_IGN); // a clipboard program that quits early must not end us
     setlocale(LC_ALL, "");
     screen = newterm(NULL, stdout, stdin);

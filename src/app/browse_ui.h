@@ -132,7 +132,7 @@ typedef struct BrowseList {
     char query[BROWSE_INPUT_MAX];
 } BrowseList;
 
-typedef enum BrowsePrompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_SEARCH, PROMPT_FIND } BrowsePrompt;
+typedef enum BrowsePrompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_SEARCH, PROMPT_FIND, PROMPT_GOTO } BrowsePrompt;
 typedef enum BrowseOverlay { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_POOL } BrowseOverlay;
 
 typedef struct Browser {
