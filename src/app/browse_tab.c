@@ -153,8 +153,9 @@ static uint32_t line_holding(BrowseTab *t, uint32_t msg, const char *at) {
     uintptr_t a = (uintptr_t)at;
     for (uint32_t k = 0; k < c; k++) {
         BrowseLine *l = line_at(t, (BrowsePos){msg, k});
-        uintptr_t s = (uintptr_t)l->ptr;
-        if (l->style != BROWSE_HEADER && l->style != BROWSE_LABEL && a >= s && a < s + AK_MAX(l->len, 1)) return k;
+        if (!l->src) continue;
+        uintptr_t s = (uintptr_t)l->src;
+        if (l->style != BROWSE_HEADER && l->style != BROWSE_LABEL && a >= s && a < s + AK_MAX(l->src_len, 1)) return k;
     }
     return 0;
 }
@@ -189,7 +190,7 @@ static bool tab_ready(Browser *b, BrowseTab *t, uint32_t width, uint32_t rows) {
         cache_reset(t, width);
         if (t->goto_ordinal < 0 && t->find[0]) browse_tab_set_find(b, t, t->find, t->find_words);
     } else if (t->width != width && t->msg_count) {
-        const char *anchor = line_at(t, t->top)->ptr;
+        const char *anchor = line_at(t, t->top)->src;
         bool on_header = line_at(t, t->top)->style == BROWSE_HEADER;
         cache_reset(t, width);
         t->top.line = on_header ? 0 : line_holding(t, t->top.msg, anchor);
@@ -346,7 +347,11 @@ static attr_t style_attr(Browser *b, const BrowseLine *l) {
                                        : l->role == CHAT_ROLE_ASSISTANT ? PAIR_ASSISTANT
                                                                         : PAIR_OTHER);
     case BROWSE_CODE: return browse_attr(b, PAIR_CODE);
+    case BROWSE_HEADING: return A_BOLD | (l->level <= 2 ? A_UNDERLINE : 0) | browse_attr(b, PAIR_ASSISTANT);
+    case BROWSE_QUOTE: return A_ITALIC;
     case BROWSE_FENCE:
+    case BROWSE_FENCE_END:
+    case BROWSE_RULE:
     case BROWSE_THINKING: return browse_attr(b, PAIR_DIM);
     case BROWSE_LABEL: return A_BOLD | browse_attr(b, PAIR_DIM);
     default: return A_NORMAL;
@@ -369,10 +374,27 @@ static void draw_line(Browser *b, BrowseTab *t, const BrowseLine *l, int y, int 
         return;
     }
     int x = l->indent;
-    if (l->style == BROWSE_CODE) {
-        browse_put(y, l->indent - 2 > 0 ? l->indent - 2 : 0, 2, AK_STR("│ "), browse_attr(b, PAIR_DIM));
+    attr_t dim = browse_attr(b, PAIR_DIM);
+    switch (l->style) {
+    case BROWSE_CODE: browse_put(y, l->indent - 2 > 0 ? l->indent - 2 : 0, 2, AK_STR("│ "), dim); break;
+    case BROWSE_QUOTE: browse_put(y, x, 2, AK_STR("▎ "), dim), x += 2; break;
+    case BROWSE_FENCE: { // "╭─ python ───": the code block's top, with its language
+        x += browse_put(y, x, cols - x, AK_STR("╭─"), attr);
+        if (text.len) x += browse_put(y, x, cols - x, AK_STR(" "), attr),
+                      x += browse_draw_text(y, x, cols - x, text, attr | A_BOLD, hl, &find, false),
+                      x += browse_put(y, x, cols - x, AK_STR(" "), attr);
+        for (int k = 0; k < 3 && x < cols; k++) x += browse_put(y, x, cols - x, AK_STR("─"), attr);
+        return;
     }
-    browse_draw_text(y, x, cols - x, text, attr, hl, &find, false);
+    case BROWSE_FENCE_END: browse_put(y, x, cols - x, AK_STR("╰───"), attr); return;
+    case BROWSE_RULE:
+        attrset(attr);
+        for (; x < cols; x++) mvaddnwstr(y, x, L"─", 1);
+        attrset(A_NORMAL);
+        return;
+    default: break;
+    }
+    browse_draw_rich(y, x, cols - x, text, l->attrs, attr, hl, &find, browse_attr(b, PAIR_CODE), dim);
 }
 
 void browse_tab_draw(Browser *b, BrowseTab *t, int y, int rows, int cols) {

@@ -4,6 +4,7 @@
 //   browse_list.c  the chat list pane: order, title filter, full-text search results
 //   browse_tab.c   a tab: view reference, lazily wrapped lines, scrolling, find in the chat
 //   browse_text.c  wrapping a message into display lines and drawing a line of text
+//   browse_markdown.c  Markdown prose rendered for the terminal, tool JSON re-indented
 //   browse_help.c  the help overlay, laid out for the window
 // Memory: the Browser lives on its own arena (b->arena) for the command's life; search hits
 // on b->list.search_arena until the next search; each tab's wrapped lines on the tab's arena
@@ -31,7 +32,15 @@ typedef enum BrowseStyle {
     BROWSE_FENCE,    // the ``` lines themselves
     BROWSE_LABEL,    // "[tool use: name]", "[attachment: x.pdf] 120 bytes of text"
     BROWSE_THINKING, // reasoning parts, dimmed
+    BROWSE_HEADING,  // a Markdown heading, its marks taken off
+    BROWSE_QUOTE,    // a "> " quote, drawn after a bar
+    BROWSE_RULE,     // "---": a rule across the window
+    BROWSE_FENCE_END, // a closing ``` line
 } BrowseStyle;
+
+// Attribute bits of rendered Markdown, one byte per byte of the rendered text.
+enum { BROWSE_MD_BOLD = 1, BROWSE_MD_ITALIC = 2, BROWSE_MD_CODE = 4, BROWSE_MD_LINK = 8, BROWSE_MD_DIM = 16,
+       BROWSE_MD_BULLET = 32 };
 
 // One display line: a byte range of the message's text (or of a header or label made on the
 // tab's arena), never more than the wrap width in columns.
@@ -41,7 +50,24 @@ typedef struct BrowseLine {
     uint8_t style;  // BrowseStyle
     uint8_t indent; // columns before the text
     uint8_t role;   // ChatRole, for the header's colour
+    uint8_t level;  // a heading's level (1-6)
+    const uint8_t *attrs; // BROWSE_MD_* per byte of ptr (rendered Markdown), or NULL
+    const char *src;      // the source line this came from, in the message's own text (finding
+    uint32_t src_len;     // a match's line, keeping the place on a rewrap); NULL for made-up lines
 } BrowseLine;
+
+// One source line of Markdown prose, rendered (browse_markdown.c): `text` is the source
+// itself when nothing changes, else a copy on the arena with `attrs`.
+typedef struct BrowseMdLine {
+    AkStr text;
+    const uint8_t *attrs;
+    BrowseStyle style;     // BROWSE_TEXT, HEADING, QUOTE or RULE
+    uint8_t level;
+    uint32_t indent, hang; // columns before the text; more for a list item's continuation
+} BrowseMdLine;
+bool browse_md_line(AkArena *arena, AkStr src, BrowseMdLine *out);
+// JSON re-indented two spaces a level (on `arena`), or `json` itself when it is not JSON.
+AkStr browse_json_pretty(AkArena *arena, AkStr json);
 
 AK_CHUNKED_DEFINE(BrowseLineArray, BrowseLine);
 
@@ -79,6 +105,9 @@ enum { BROWSE_MARK_ON = 1, BROWSE_MARK_OFF = 2 }; // bytes that switch highlight
 // text between the mark bytes when `marks` is set, are drawn with `hl_attr`. Returns the
 // columns used.
 int browse_draw_text(int y, int x, int cols, AkStr s, attr_t attr, attr_t hl_attr, const BrowseTerms *hl, bool marks);
+// browse_draw_text with Markdown attributes per byte (`rich`, may be NULL) over `attr`.
+int browse_draw_rich(int y, int x, int cols, AkStr s, const uint8_t *rich, attr_t attr, attr_t hl_attr,
+                     const BrowseTerms *hl, attr_t code_attr, attr_t dim_attr);
 // Plain text, no highlighting: browse_draw_text with one attribute.
 int browse_put(int y, int x, int cols, AkStr s, attr_t attr);
 // Columns s takes as browse_draw_text draws it (marks not counted).
