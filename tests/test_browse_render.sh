@@ -54,7 +54,7 @@ start() { # columns rows [browse arguments]: a fresh browser in the tmux session
   T -f /dev/null new-session -d -s b -x "$w" -y "$h" -c "$tmp" \
     "LANG=C.UTF-8 LC_ALL=C.UTF-8 ASAN_OPTIONS=detect_leaks=1 $chatlog --db $db --memory-budget 64M browse $* 2>$tmp/err; echo \$? >$tmp/rc; sleep 60"
   T set-option -s set-clipboard on
-  wait_for "│ ? help" || wait_for "memory"
+  wait_cond 15 'grep -qF "memory " "$screen" || [ -s "$tmp/rc" ]'
 }
 exit_code() { # waits for the browser to exit, prints its status
   local end=$((SECONDS + 20))
@@ -168,8 +168,46 @@ grep -qE "leak check|Sanitizer|runtime error" "$tmp/err" && bad "no leak or sani
   ok "no leak or sanitizer report"
 
 # ---- browse N opens the chat in a tab; an unknown one is an error ----------------------------------------
-start 120 40 "$md"
-see "browse N opens chat N in a tab" " 2 Markdown sampler"
+start 120 40 "$md" "$branchy"
+see "browse N M opens the chats in tabs" " 3 Branchy edit"
+keys 2
+see "browse N opens chat N in a tab" "Arena guide"
+lacks "a heading loses its marks" "# Arena guide"
+see "bold and italic lose their marks" "Some bold words and italic words and inline code."
+see "a list item gets a bullet" "• first item"
+see "a nested ordered item keeps its number, indented" "  1. nested one"
+see "a link shows its text, then its address" "See the docs https://example.com/docs for more."
+see "a fenced block is framed with its language" "╭─ python"
+see "the code inside the frame" "│ print(\"hello\")"
+lacks "no fence marks left" '```'
+see "a 【N†source】 citation becomes [N+1]" "A fact.[1] Another fact."
+lacks "private-use cite marks are dropped" "turn0search1"
+see "tool calls are pretty-printed JSON" '│   "query": "arena allocator",'
+see "nested JSON indented" '│     "deep": ['
+cape
+grep -qE $'\e\[1m[^\e]*bold words' "$screen" && ok "bold is bold" || bad "bold is bold" "$(grep -a 'bold words' "$screen" | cat -v)"
+grep -qE $'\e\[3m[^\e]*italic words' "$screen" && ok "italic is italic" || bad "italic is italic" "$(grep -a 'italic words' "$screen" | cat -v)"
+grep -qE $'\e\[4m[^\e]*the docs' "$screen" && ok "a link is underlined" || bad "a link is underlined" "$(grep -a 'the docs' "$screen" | cat -v)"
+grep -qE $'\e\[1;4m[^\e]*(\e\[[0-9;]*m)*Arena guide' "$screen" && ok "a heading is bold and underlined" ||
+  bad "a heading is bold and underlined" "$(grep -a 'Arena guide' "$screen" | cat -v)"
+
+# ---- branches: v switches the version of the marked message --------------------------------------------
+keys 3
+see "the seen thread has the edited prompt" "SECONDDRAFT prompt"
+see "its header says which version" "version 2 of 2"
+keys ']' ']'
+until_ok "] moves the marker to the edited prompt" 'grep -qE "^▶─ User .*version 2 of 2" "$screen"' '$(grep "^▶" "$screen")'
+keys v
+see "v shows the other version" "FIRSTDRAFT prompt"
+see "with its reply" "answer to the first draft"
+see "the header says version 1 of 2, off the seen thread" "version 1 of 2 · off-thread"
+lacks "the other version's reply is gone" "answer to the second draft"
+see "the switch says so" "message 3: version 1 of 2"
+keys c
+see "c copies the version shown" "copied message 3 "
+until_ok "the clipboard holds the first draft" 'T show-buffer 2>/dev/null | grep -qF FIRSTDRAFT' '$(T show-buffer 2>&1 | head -c 200)'
+keys V
+see "V goes back" "answer to the second draft"
 keys q
 [ "$(exit_code)" = 0 ] && ok "q exits 0" || bad "q exits 0" "rc $(cat "$tmp/rc" 2>/dev/null)"
 start 80 24 99999

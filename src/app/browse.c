@@ -385,7 +385,7 @@ static const char *to_clipboard(AkArena *arena, AkStr text) {
 // The marked message as text: a header line (role, time, chat, number), then its body and
 // parts. On `arena`; empty on refusal.
 static AkStr message_text(Browser *b, BrowseTab *t, int64_t i, AkArena *arena) {
-    const ChatMessage *m = ChatMessageArray_get(&t->rec->msgs, (uint64_t)i);
+    const ChatMessage *m = browse_tab_msg(t, (uint32_t)i);
     const ChatMeta *meta = chat_store_meta(b->store, t->handle);
     AkStrBuilder sb = ak_str_builder(arena);
     char when[32];
@@ -576,6 +576,8 @@ static void tab_key(Browser *b, BrowseTab *t, bool fkey, wint_t ch) {
         case 'N': browse_tab_find_next(b, t, -1); return;
         case 'c': copy_message(b, t, false); return;
         case 'w': copy_message(b, t, true); return;
+        case 'v': browse_tab_switch_version(b, t, 1); return;
+        case 'V': browse_tab_switch_version(b, t, -1); return;
         case KEY_ESC: t->find[0] = 0, t->hit_valid = false; return;
         }
         return;

@@ -60,6 +60,7 @@ void browse_tab_close(Browser *b, uint32_t index) {
     BrowseTab *t = &b->tabs[index];
     chat_store_close_chat(b->store, t->rec);
     ak_arena_release(t->arena);
+    if (t->branch_arena) ak_arena_release(t->branch_arena);
     memmove(t, t + 1, (b->tab_count - index - 1) * sizeof *t);
     b->tab_count--;
     if (b->current > index + 1 || b->current > b->tab_count) b->current--;
@@ -67,7 +68,20 @@ void browse_tab_close(Browser *b, uint32_t index) {
 
 // ---- the wrap cache ------------------------------------------------------------------------------
 
-static const ChatMessage *tab_msg(const BrowseTab *t, uint32_t i) { return ChatMessageArray_get(&t->rec->msgs, i); }
+const ChatMessage *browse_tab_msg(const BrowseTab *t, uint32_t i) {
+    return t->thread ? t->thread[i] : ChatMessageArray_get(&t->rec->msgs, i);
+}
+static const ChatMessage *tab_msg(const BrowseTab *t, uint32_t i) { return browse_tab_msg(t, i); }
+
+void browse_tab_relayout(BrowseTab *t) {
+    ak_arena_clear(t->arena);
+    t->laid_out = false;
+    t->wraps = NULL;
+    t->width = 0;
+    t->top = (BrowsePos){0, 0};
+    t->mark = -1;
+    t->hit_valid = false;
+}
 
 // Drop every wrapped line; the next look at a message wraps it at the new width.
 static void cache_reset(BrowseTab *t, uint32_t width) {
@@ -179,7 +193,7 @@ static bool tab_ready(Browser *b, BrowseTab *t, uint32_t width, uint32_t rows) {
     t->rows = rows;
     if (!t->laid_out) {
         if (chat_messages_state(t->rec) != CHAT_LOAD_READY) return false;
-        t->msg_count = (uint32_t)ChatMessageArray_count(&t->rec->msgs);
+        t->msg_count = t->thread ? t->thread_count : (uint32_t)ChatMessageArray_count(&t->rec->msgs);
         t->wraps = ak_push_array(t->arena, BrowseMsgWrap, t->msg_count ? t->msg_count : 1);
         if (!t->wraps) {
             browse_notice(b, true, "tab: %s", ak_arena_error(t->arena));
@@ -218,12 +232,14 @@ void browse_tab_end(BrowseTab *t) {
 
 void browse_tab_message_step(BrowseTab *t, int dir) {
     if (!t->laid_out || !t->msg_count) return;
-    uint32_t cur = (uint32_t)browse_tab_current(t);
-    t->mark = -1;
-    if (dir > 0 && cur + 1 < t->msg_count) t->top = (BrowsePos){cur + 1, 0};
-    else if (dir < 0 && t->top.msg == cur && t->top.line > 0) t->top = (BrowsePos){cur, 0}; // its own header first
-    else if (dir < 0 && cur > 0) t->top = (BrowsePos){cur - 1, 0};
+    uint32_t cur = (uint32_t)browse_tab_current(t), to = cur;
+    if (dir > 0 && cur + 1 < t->msg_count) to = cur + 1;
+    else if (dir < 0 && t->top.msg == cur && t->top.line > 0) to = cur; // its own header first
+    else if (dir < 0 && cur > 0) to = cur - 1;
+    // The marker moves by message even where the view cannot scroll (a short chat's end).
+    t->top = (BrowsePos){to, 0};
     clamp_top(t);
+    t->mark = to;
 }
 
 int64_t browse_tab_current(BrowseTab *t) {

@@ -124,6 +124,12 @@ typedef struct BrowseMsgWrap {
     bool done;
 } BrowseMsgWrap;
 
+// A message of the whole chat (every branch), with its place in the tree (browse_branch.c).
+typedef struct BrowseBranchMsg {
+    ChatMessage m;
+    AkStr uuid, parent;
+} BrowseBranchMsg;
+
 typedef struct BrowseTab {
     uint32_t handle;
     ChatMessages *rec;      // pinned by our view reference until the tab closes
@@ -145,6 +151,13 @@ typedef struct BrowseTab {
     uint32_t hit_msg, hit_seg;
     uint64_t hit_off;
     uint32_t hit_index, hit_total;
+    // Versions (v): the thread shown when it is not the one the store loaded.
+    AkArena *branch_arena;  // NULL until the first switch
+    BrowseBranchMsg *all;   // every message of the chat, on branch_arena
+    uint32_t all_count;
+    uint64_t thread_base;   // branch_arena position after `all`
+    const ChatMessage **thread; // the shown thread, or NULL for the store's (rec->msgs)
+    uint32_t thread_count;
 } BrowseTab;
 
 typedef struct BrowseList {
@@ -226,6 +239,12 @@ void browse_tab_message_step(BrowseTab *t, int dir);
 // query) any of its words; every match is highlighted.
 void browse_tab_set_find(Browser *b, BrowseTab *t, const char *query, bool words);
 void browse_tab_find_next(Browser *b, BrowseTab *t, int dir);
+// Message i of the thread the tab shows.
+const ChatMessage *browse_tab_msg(const BrowseTab *t, uint32_t i);
+// Drops the layout (wrapped lines) so that the next draw lays the thread out again.
+void browse_tab_relayout(BrowseTab *t);
+// browse_branch.c: v / V: the next / previous version of the marked message.
+bool browse_tab_switch_version(Browser *b, BrowseTab *t, int dir);
 // The message a copy takes (▶): the one a find or search hit jumped to, else the one at the
 // top of the view. -1 while loading.
 int64_t browse_tab_current(BrowseTab *t);
