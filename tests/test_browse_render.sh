@@ -49,11 +49,16 @@ keys() { T send-keys -t b "$@"; }
 text() { T send-keys -t b -l -- "$1"; }
 start() { # columns rows [browse arguments]: a fresh browser in the tmux session b
   local w=$1 h=$2; shift 2
-  rm -f "$tmp/rc"
-  T kill-session -t b 2>/dev/null
-  T -f /dev/null new-session -d -s b -x "$w" -y "$h" -c "$tmp" \
-    "LANG=C.UTF-8 LC_ALL=C.UTF-8 ASAN_OPTIONS=detect_leaks=1 $chatlog --db $db --memory-budget 64M browse $* 2>$tmp/err; echo \$? >$tmp/rc; sleep 60"
-  T set-option -s set-clipboard on
+  local cmd="LANG=C.UTF-8 LC_ALL=C.UTF-8 ASAN_OPTIONS=detect_leaks=1 $chatlog --db $db --memory-budget 64M browse $* 2>$tmp/err; echo \$? >$tmp/rc; sleep 60"
+  rm -f "$tmp/rc" # the pane's last browser has exited: its shell is in its sleep
+  if T has-session -t b 2>/dev/null; then
+    # The same server and pane (killing the last session would race the server's exit).
+    T resize-window -t b -x "$w" -y "$h"
+    T respawn-pane -k -t b "$cmd"
+  else
+    T -f /dev/null new-session -d -s b -x "$w" -y "$h" -c "$tmp" "$cmd"
+    T set-option -s set-clipboard on
+  fi
   wait_cond 15 'grep -qF "memory " "$screen" || [ -s "$tmp/rc" ]'
 }
 exit_code() { # waits for the browser to exit, prints its status
