@@ -147,8 +147,9 @@ bool browse_md_line(AkArena *arena, AkStr src, BrowseMdLine *out) {
             out->style = BROWSE_HEADING;
             out->level = (uint8_t)h;
             body = ak_str_trim(ak_str_skip(body, h));
-            while (body.len && body.ptr[body.len - 1] == '#') body.len--; // closing hashes
-            body = ak_str_trim(body);
+            uint64_t k = body.len;
+            while (k && body.ptr[k - 1] == '#') k--;
+            if (k < body.len && (k == 0 || body.ptr[k - 1] == ' ')) body = ak_str_trim(ak_str_head(body, k)); // "## x ##"
             base = BROWSE_MD_BOLD;
             lead = 0;
         }
