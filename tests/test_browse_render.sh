@@ -99,9 +99,7 @@ text ελληνικα
 see "Greek folded: ελληνικα finds Ελληνικά" "Ελληνικά κείμενα"
 see "the filter counts" "Chats: 1 of $nchats with \"ελληνικα\""
 keys Enter /
-cap
-[ "$(prompt_row)" = "filter titles:" ] || [ "$(prompt_row | sed 's/ *$//')" = "filter titles:" ] &&
-  ok "/ starts an empty prompt" || bad "/ starts an empty prompt" "prompt row: '$(prompt_row)'"
+until_ok "/ starts an empty prompt" '[ "$(prompt_row | sed "s/ *$//")" = "filter titles:" ]' '"prompt row: $(prompt_row)"'
 text "арене выравнивание"
 see "Cyrillic folded, words in any order" "Выравнивание памяти в арене"
 lacks "the Greek chat is filtered out" "Ελληνικά κείμενα"
@@ -109,9 +107,7 @@ keys Escape
 
 # ---- search: the hit's message is marked, every term highlighted -----------------------------------
 keys s
-cap
-[ "$(prompt_row | sed 's/ *$//')" = "search all messages:" ] && ok "s starts an empty prompt" ||
-  bad "s starts an empty prompt" "prompt row: '$(prompt_row)'"
+until_ok "s starts an empty prompt" '[ "$(prompt_row | sed "s/ *$//")" = "search all messages:" ]' '"prompt row: $(prompt_row)"'
 text "alpha zanzibarword"
 keys Enter
 see "the search lists its hit" "Forty short messages"
