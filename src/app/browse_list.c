@@ -37,7 +37,12 @@ bool browse_list_init(Browser *b) {
     if (!l->previews) return false;
     l->search_arena = ak_arena_create(.name = "browse search", .commit = AK_KB(64), .keep = AK_KB(256));
     if (!l->order || !l->shown || !l->search_arena) return false;
-    for (uint32_t h = 0; h < l->count; h++) l->order[h] = h;
+    l->source_cols = 6; // "source"
+    for (uint32_t h = 0; h < l->count; h++) {
+        l->order[h] = h;
+        int w = (int)strlen(chat_source_name(chat_store_meta(b->store, h)->source));
+        l->source_cols = AK_MAX(l->source_cols, AK_MIN(w, 16));
+    }
     sort_store = b->store;
     qsort(l->order, l->count, sizeof *l->order, newest_first);
     browse_list_apply_filter(b);
@@ -154,11 +159,11 @@ static const char *marker(Browser *b, uint32_t handle, const ChatMeta *m) {
 // The columns the list has room for: narrow terminals drop the source, then the date and
 // the message count, so that the title keeps at least half the row.
 typedef enum { COLS_ALL, COLS_NO_SOURCE, COLS_TITLE } ListCols;
-static ListCols list_cols(int cols) { return cols >= 72 ? COLS_ALL : cols >= 56 ? COLS_NO_SOURCE : COLS_TITLE; }
+static ListCols list_cols(int cols) { return cols >= 76 ? COLS_ALL : cols >= 56 ? COLS_NO_SOURCE : COLS_TITLE; }
 
-static void row_head(char *buf, size_t cap, ListCols lc, const char *id, const char *when, const char *source,
-                     const char *msgs) {
-    if (lc == COLS_ALL) snprintf(buf, cap, " %5s  %-16s  %-7s %5s  ", id, when, source, msgs);
+static void row_head(char *buf, size_t cap, ListCols lc, int source_cols, const char *id, const char *when,
+                     const char *source, const char *msgs) {
+    if (lc == COLS_ALL) snprintf(buf, cap, " %5s  %-16s  %-*.*s %5s  ", id, when, source_cols, source_cols, source, msgs);
     else if (lc == COLS_NO_SOURCE) snprintf(buf, cap, " %5s  %-16s %5s  ", id, when, msgs);
     else snprintf(buf, cap, " %5s  ", id);
 }
@@ -171,7 +176,7 @@ static void draw_chat_row(Browser *b, uint32_t handle, int y, int cols, bool sel
     int x = browse_put(y, 0, cols, ak_str_cstr(marker(b, handle, m)), attr | A_BOLD);
     snprintf(id, sizeof id, "%lld", (long long)m->id);
     snprintf(msgs, sizeof msgs, "%u", m->visible_count);
-    row_head(head, sizeof head, list_cols(cols), id, app_format_time(chat_time(m), when, sizeof when),
+    row_head(head, sizeof head, list_cols(cols), b->list.source_cols, id, app_format_time(chat_time(m), when, sizeof when),
              chat_source_name(m->source), msgs);
     x += browse_put(y, x, cols - x, ak_str_cstr(head), attr);
     bool preview;
@@ -221,7 +226,7 @@ void browse_list_draw(Browser *b, int y, int rows, int cols) {
     browse_put(y, cols - pw - 1, pw, ak_str_cstr(pos), A_BOLD);
     if (!l->show_hits) {
         char cols_head[128];
-        row_head(cols_head, sizeof cols_head, list_cols(cols), "#", "date", "source", "msgs");
+        row_head(cols_head, sizeof cols_head, list_cols(cols), l->source_cols, "#", "date", "source", "msgs");
         int x = browse_put(y + 1, 0, cols, AK_STR(" "), A_NORMAL);
         x += browse_put(y + 1, x, cols - x, ak_str_cstr(cols_head), A_UNDERLINE);
         browse_put(y + 1, x, cols - x - 1, AK_STR("title"), A_UNDERLINE);

@@ -138,8 +138,7 @@ bool browse_md_line(AkArena *arena, AkStr src, BrowseMdLine *out) {
     uint32_t lead = (uint32_t)AK_MIN(i, 40);
     AkStr body = ak_str_skip(src, i);
     uint8_t base = 0;
-    const char *prefix = NULL;
-    uint32_t plen = 0;
+    const char *prefix = NULL; // what stands for a list item's mark
     if (lead < 4 && body.len && body.ptr[0] == '#') {
         uint64_t h = 0;
         while (h < body.len && body.ptr[h] == '#') h++;
@@ -167,7 +166,7 @@ bool browse_md_line(AkArena *arena, AkStr src, BrowseMdLine *out) {
     }
     if (out->style == BROWSE_TEXT && body.len >= 2 && (body.ptr[0] == '-' || body.ptr[0] == '*' || body.ptr[0] == '+') &&
         body.ptr[1] == ' ') {
-        prefix = "• ", plen = 2; // 2 columns, 4 bytes
+        prefix = "• "; // 2 columns, as many as "- "
         body = ak_str_skip(body, 2);
         out->hang = 2;
     } else if (out->style == BROWSE_TEXT && body.len && body.ptr[0] >= '0' && body.ptr[0] <= '9') {
@@ -190,7 +189,6 @@ bool browse_md_line(AkArena *arena, AkStr src, BrowseMdLine *out) {
     Out o = {ak_push_array_nz(arena, char, cap), ak_push_array_nz(arena, uint8_t, cap), 0, cap};
     if (!o.text || !o.attrs) return false;
     if (prefix) put(&o, prefix, strlen(prefix), BROWSE_MD_BULLET);
-    (void)plen;
     inline_marks(&o, body, 0, body.len, base);
     out->text = ak_str(o.text, o.len);
     out->attrs = o.attrs;

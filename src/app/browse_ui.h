@@ -166,6 +166,7 @@ typedef struct BrowseList {
     uint32_t count, shown_count;
     uint32_t sel, top;
     AkStr *previews;        // per handle: an untitled chat's first prompt, once drawn
+    int source_cols;        // width of the source column: the longest source name
     char filter[BROWSE_INPUT_MAX];
     AkArena *search_arena;  // hits of the last full-text search
     ChatHit *hits;
