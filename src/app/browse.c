@@ -31,34 +31,13 @@
 #include <unistd.h>
 
 static const char *usage_browse =
-    "usage: chatlog browse\n"
+    "usage: chatlog browse [CHAT...]\n"
     "  A terminal browser: the chat list (newest first; / filters titles, s searches every\n"
     "  message) and tabs that each show one chat. Press ? inside for every key, q to quit.\n"
-    "  The status line shows the message arenas against their share of --memory-budget and the\n"
-    "  whole process against the budget; m shows every arena.\n"
+    "  CHAT numbers (the # column of `chatlog list`) open in tabs at start; : opens one inside.\n"
+    "  The status line shows where you are, how many chats are loaded, and the memory used of\n"
+    "  --memory-budget; m shows every arena, the message budget and the cache.\n"
     "  CHATLOG_BROWSE_STATS=FILE writes the memory figures (peak, budget, evictions) at exit.\n";
-
-static const char *help_lines[] = {
-    "Keys",
-    "",
-    "  anywhere        q  quit          ?  this help       m  memory: the pool report",
-    "                  Tab / Shift-Tab, ← →  next / previous tab     1-9  go to tab (1: chats)",
-    "                  x  close the tab s  search all messages       Ctrl-L  redraw",
-    "",
-    "  chat list       ↑ ↓ j k  move    PgUp PgDn  page   g G Home End  first / last",
-    "                  Enter o  open in a tab (or go to it)           / filter titles as you type",
-    "                  Esc  clear the filter, or leave the search hits",
-    "",
-    "  in a chat       ↑ ↓ j k  line    PgUp PgDn b Space  page       g G Home End  top / bottom",
-    "                  [ ]  previous / next message   / find in the chat   n N  next / previous match",
-    "                  c  copy the marked (▶) message to ./chatlog-ID-N.txt and the clipboard",
-    "                  Esc  clear the find highlight",
-    "",
-    "  typing          Enter  accept   Esc  cancel   Backspace  delete   Ctrl-U  clear",
-    "",
-    "Opening a tab pins its chat's messages (a view reference); closing it (x) lets the LRU",
-    "evict them when the budget needs room. Esc, q or ? closes this help.",
-};
 
 // ---- small helpers shared by the browse files ------------------------------------------------------
 
@@ -90,31 +69,63 @@ static void track_budget(Browser *b) {
 
 // ---- drawing --------------------------------------------------------------------------------------
 
+// One tab's label: " N title… ⋯ │", its title cut to `label` columns. Drawn at x when `draw`;
+// returns its width either way.
+static int tab_label(Browser *b, uint32_t k, int x, int cols, int label, bool draw) {
+    attr_t bar = browse_attr(b, PAIR_TABBAR);
+    attr_t a = k == b->current ? (A_REVERSE | A_BOLD) : bar;
+    if (k == b->current && b->colors) a = A_BOLD;
+    char num[16];
+    snprintf(num, sizeof num, " %u ", k + 1);
+    AkStr title = k == 0 ? AK_STR("Chats") : browse_tab_title(b, &b->tabs[k - 1]);
+    uint64_t used;
+    AkStr fitted = ak_utf8_fit(title, (uint64_t)label, &used);
+    bool cut = fitted.len < title.len;
+    bool pending = k > 0 && chat_messages_state(b->tabs[k - 1].rec) == CHAT_LOAD_PENDING;
+    int w = (int)strlen(num) + (int)browse_text_cols(fitted) + (cut ? 1 : 0) + (pending ? 2 : 0) + 2;
+    if (!draw) return w;
+    int x0 = x;
+    x += browse_put(0, x, cols - x, ak_str_cstr(num), a);
+    x += browse_put(0, x, cols - x, fitted, a);
+    if (cut) x += browse_put(0, x, cols - x, AK_STR("…"), a);
+    if (pending) x += browse_put(0, x, cols - x, AK_STR(" ⋯"), a);
+    x += browse_put(0, x, cols - x, AK_STR(" "), a);
+    x += browse_put(0, x, cols - x, AK_STR("│"), bar);
+    return x - x0;
+}
+
+// The tab bar scrolls: the current tab is always on it, with as many neighbours as fit on
+// either side, and «N / N» counting the tabs out of view to the left and right.
 static void draw_tabbar(Browser *b, int cols) {
     attr_t bar = browse_attr(b, PAIR_TABBAR);
     mvhline(0, 0, ' ' | bar, cols);
     uint32_t n = b->tab_count + 1;
-    int label = (cols - 2) / (int)n - 3;
-    label = label < 8 ? 8 : label > 28 ? 28 : label;
-    // Start early enough that the current tab is on screen.
-    uint32_t first = 0, fit = (uint32_t)AK_MAX(1, cols / (label + 3));
-    if (b->current >= fit) first = b->current - fit + 1;
+    int label = (cols - 2) / (int)n - 6;
+    label = label < 10 ? 10 : label > 28 ? 28 : label;
+    int room = cols - 10; // the «N and N» marks
+    uint32_t first = b->current, last = b->current;
+    int used = tab_label(b, b->current, 0, cols, label, false);
+    for (bool grew = true; grew;) {
+        grew = false;
+        if (last + 1 < n) {
+            int w = tab_label(b, last + 1, 0, cols, label, false);
+            if (used + w <= room) used += w, last++, grew = true;
+        }
+        if (first > 0) {
+            int w = tab_label(b, first - 1, 0, cols, label, false);
+            if (used + w <= room) used += w, first--, grew = true;
+        }
+    }
     int x = 0;
-    for (uint32_t k = first; k < n && x < cols - 4; k++) {
-        attr_t a = k == b->current ? (A_REVERSE | A_BOLD) : bar;
-        if (k == b->current && b->colors) a = A_BOLD;
-        char num[16];
-        snprintf(num, sizeof num, " %u ", k + 1);
-        x += browse_put(0, x, cols - x, ak_str_cstr(num), a);
-        AkStr title = k == 0 ? AK_STR("Chats") : browse_tab_title(b, &b->tabs[k - 1]);
-        uint64_t used;
-        AkStr fitted = ak_utf8_fit(title, (uint64_t)label, &used);
-        x += browse_put(0, x, cols - x, fitted, a);
-        if (fitted.len < title.len) x += browse_put(0, x, cols - x, AK_STR("…"), a);
-        if (k > 0 && chat_messages_state(b->tabs[k - 1].rec) == CHAT_LOAD_PENDING)
-            x += browse_put(0, x, cols - x, AK_STR(" ⋯"), a);
-        x += browse_put(0, x, cols - x, AK_STR(" "), a);
-        x += browse_put(0, x, cols - x, AK_STR("│"), bar);
+    char more[16];
+    if (first > 0) {
+        snprintf(more, sizeof more, "«%u ", first);
+        x += browse_put(0, x, cols - x, ak_str_cstr(more), bar | A_BOLD);
+    }
+    for (uint32_t k = first; k <= last && x < cols - 4; k++) x += tab_label(b, k, x, cols, label, true);
+    if (last + 1 < n) {
+        snprintf(more, sizeof more, " %u»", n - 1 - last);
+        browse_put(0, x, cols - x, ak_str_cstr(more), bar | A_BOLD);
     }
 }
 
@@ -123,6 +134,7 @@ static const char *prompt_name(BrowsePrompt p) {
     case PROMPT_FILTER: return "filter titles: ";
     case PROMPT_SEARCH: return "search all messages: ";
     case PROMPT_FIND: return "find in this chat: ";
+    case PROMPT_GOTO: return "open chat number: ";
     default: return "";
     }
 }
@@ -166,32 +178,66 @@ static void draw_info(Browser *b, int y, int rows, int cols) {
     browse_put(y, 0, cols - 1, ak_str_cstr(buf), browse_attr(b, PAIR_DIM));
 }
 
+// The allocator's figures, for the memory overlay (m) and the stats file: the message arenas
+// against their budget, the LRU's records and what it evicted.
+static void lru_summary(Browser *b, char *buf, size_t cap) {
+    ChatLruStats s = chat_lru_stats(b->store->lru);
+    char loading[32] = "";
+    if (s.loading) snprintf(loading, sizeof loading, ", %u loading", s.loading);
+    snprintf(buf, cap, "msg arenas %.1f/%.1f MB │ chats %u active/%u records, %u pinned%s │ evictions %llu",
+             s.used / 1048576.0, s.budget / 1048576.0, s.active, s.total, s.pinned, loading,
+             (unsigned long long)s.evictions);
+}
+
+// The status line, for a reader: where you are (the chat and the position in it, or in the
+// list), how many chats are in memory of all, and memory used of the budget (the whole
+// process against --memory-budget). The allocator's details are one key away (m).
 static void draw_status(Browser *b, int y, int cols) {
     track_budget(b);
     ChatLruStats s = chat_lru_stats(b->store->lru);
-    char full[700], mid[512], brief[256], loading[32] = "", process[64];
-    double used = s.used / 1048576.0, budget = s.budget / 1048576.0;
-    unsigned long long ev = (unsigned long long)s.evictions;
-    if (s.loading) snprintf(loading, sizeof loading, ", %u loading", s.loading);
-    if (ak_os_commit_limit())
-        snprintf(process, sizeof process, "process %.1f/%.1f MB", ak_os_committed() / 1048576.0,
-                 ak_os_commit_limit() / 1048576.0);
-    else snprintf(process, sizeof process, "process %.1f MB", ak_os_committed() / 1048576.0);
-    snprintf(mid, sizeof mid, " msg arenas %.1f/%.1f MB │ chats %u active/%u records, %u pinned%s │ evictions %llu",
-             used, budget, s.active, s.total, s.pinned, loading, ev);
-    snprintf(full, sizeof full, "%s │ %s │ ?:keys m:memory q:quit", mid, process);
-    snprintf(brief, sizeof brief, " msgs %.1f/%.1f MB │ chats %u/%u, %u pinned │ evict %llu", used, budget, s.active,
-             s.total, s.pinned, ev);
-    // The longest form that fits: the message arenas against their budget always show.
-    const char *text = full;
-    if (browse_text_cols(ak_str_cstr(full)) >= (uint64_t)cols) text = mid;
-    if (browse_text_cols(ak_str_cstr(mid)) >= (uint64_t)cols) text = brief;
+    char where[256], right[256], mem[64];
+    uint64_t limit = ak_os_commit_limit();
+    if (limit)
+        snprintf(mem, sizeof mem, "memory %.1f/%.1f MB", ak_os_committed() / 1048576.0, limit / 1048576.0);
+    else snprintf(mem, sizeof mem, "memory %.1f MB", ak_os_committed() / 1048576.0);
+    snprintf(right, sizeof right, " │ loaded %u/%u%s │ %s │ ? help ", s.active, b->list.count,
+             s.loading ? " …" : "", mem);
+    AkStr title = {0};
+    if (b->current == 0) {
+        BrowseList *l = &b->list;
+        uint32_t n = l->show_hits ? l->hit_count : l->shown_count;
+        snprintf(where, sizeof where, " %s %u of %u", l->show_hits ? "Hit" : "Chat", n ? l->sel + 1 : 0, n);
+    } else {
+        BrowseTab *t = &b->tabs[b->current - 1];
+        int64_t cur = browse_tab_current(t);
+        const ChatMeta *m = chat_store_meta(b->store, t->handle);
+        title = browse_tab_title(b, t);
+        if (cur >= 0) snprintf(where, sizeof where, " #%lld message %lld of %u · ", (long long)m->id, (long long)cur + 1, t->msg_count);
+        else snprintf(where, sizeof where, " #%lld %s · ", (long long)m->id, t->laid_out ? "no messages" : "loading");
+    }
     attr_t a = A_REVERSE;
     mvhline(y, 0, ' ' | a, cols);
-    browse_put(y, 0, cols - 1, ak_str_cstr(text), a);
+    int w = cols - 1, rw = (int)browse_text_cols(ak_str_cstr(right));
+    if (w - rw < 28) { // narrow: the memory item alone on the right, the position in short
+        snprintf(right, sizeof right, " │ %s ", mem);
+        rw = (int)browse_text_cols(ak_str_cstr(right));
+        if (b->current) {
+            BrowseTab *t = &b->tabs[b->current - 1];
+            int64_t cur = browse_tab_current(t);
+            if (cur >= 0) snprintf(where, sizeof where, " %lld/%u ", (long long)cur + 1, t->msg_count);
+        }
+    }
+    int x = browse_put(y, 0, w - rw, ak_str_cstr(where), a);
+    if (title.len) {
+        uint64_t used;
+        AkStr fitted = ak_utf8_fit(title, (uint64_t)AK_MAX(0, w - rw - x - 1), &used);
+        x += browse_put(y, x, w - rw - x, fitted, a | A_BOLD);
+        if (fitted.len < title.len) x += browse_put(y, x, w - rw - x, AK_STR("…"), a | A_BOLD);
+    }
+    browse_put(y, AK_MAX(x, w - rw), w - AK_MAX(x, w - rw), ak_str_cstr(right), a);
 }
 
-static void draw_box(int y, int x, int h, int w, const char *title) {
+void browse_draw_box(int y, int x, int h, int w, const char *title) {
     for (int r = 0; r < h; r++) mvhline(y + r, x, ' ', w);
     mvaddch(y, x, ACS_ULCORNER), mvaddch(y, x + w - 1, ACS_URCORNER);
     mvaddch(y + h - 1, x, ACS_LLCORNER), mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
@@ -200,12 +246,10 @@ static void draw_box(int y, int x, int h, int w, const char *title) {
     browse_put(y, x + 2, w - 4, ak_str_cstr(title), A_BOLD);
 }
 
-static void draw_help(int rows, int cols) {
-    int h = AK_MIN(rows, (int)AK_ARRAY_COUNT(help_lines) + 2), w = AK_MIN(cols - 2, 100);
-    int y = 1 + (rows - h) / 2, x = (cols - w) / 2;
-    draw_box(y, x, h, w, " chatlog browse: keys ");
-    for (int i = 0; i < h - 2; i++)
-        browse_put(y + 1 + i, x + 2, w - 4, ak_str_cstr(help_lines[i]), i == 0 ? A_BOLD : A_NORMAL);
+static void draw_help(Browser *b, int rows, int cols) {
+    int h = rows, w = AK_MIN(cols - 2, 124);
+    int y = 1, x = (cols - w) / 2;
+    b->overlay_scroll = browse_help_draw(y, x, h, w, b->overlay_scroll);
 }
 
 // The pool report, made fresh on each draw into a buffer on a scratch arena (fmemopen's FILE
@@ -214,12 +258,15 @@ static void draw_pool(Browser *b, int rows, int cols) {
     int h = rows, w = cols - 2, y = 1, x = 1;
     ChatLruStats s = chat_lru_stats(b->store->lru);
     AkMemStats all = ak_pool_totals(AK_POOL_KIND_COUNT);
-    char title[256];
+    char title[256], summary[512];
     snprintf(title, sizeof title,
              " memory: %u arenas commit %.1f MB (process %.1f MB); message arenas %.1f of %.1f MB; j k scroll, Esc closes ",
              ak_pool_count(), all.committed / 1048576.0, ak_os_committed() / 1048576.0, s.used / 1048576.0,
              s.budget / 1048576.0);
-    draw_box(y, x, h, w, title);
+    browse_draw_box(y, x, h, w, title);
+    lru_summary(b, summary, sizeof summary);
+    browse_put(y + 1, x + 2, w - 4, ak_str_cstr(summary), A_BOLD);
+    y++, h--;
     AkTemp t = ak_scratch_begin(NULL, 0);
     uint64_t cap = (uint64_t)(ak_pool_count() + 8) * 256;
     char *buf = ak_push_array_nz(t.arena, char, cap);
@@ -259,7 +306,7 @@ static void draw(Browser *b) {
     if (b->current == 0) browse_list_draw(b, 1, body, cols);
     else browse_tab_draw(b, &b->tabs[b->current - 1], 1, body, cols);
     draw_status(b, rows - 1, cols);
-    if (b->overlay == OVERLAY_HELP) draw_help(body, cols);
+    if (b->overlay == OVERLAY_HELP) draw_help(b, body, cols);
     else if (b->overlay == OVERLAY_POOL) draw_pool(b, body, cols);
     draw_info(b, rows - 1 - info, info, cols); // last: it places the cursor of a prompt
     refresh();
@@ -295,9 +342,26 @@ static AkStr base64(AkArena *arena, AkStr s) {
     return ak_str(out, o);
 }
 
+// Whether a clipboard write through OSC 52 can reach a clipboard from here: not on a dumb or
+// console terminal, not under screen (which drops it), and under tmux only when its
+// set-clipboard option is not off (tmux swallows the sequence then). Elsewhere the terminal
+// decides (xterm, kitty, iTerm2, WezTerm, foot, Windows Terminal take it), so it can have worked.
+static bool osc52_can_work(void) {
+    const char *term = getenv("TERM");
+    if (!term || !*term || !strcmp(term, "dumb") || !strcmp(term, "linux")) return false;
+    if (getenv("STY")) return false;
+    if (!getenv("TMUX")) return true;
+    FILE *p = popen("tmux show-options -sv set-clipboard 2>/dev/null", "r");
+    if (!p) return false;
+    char buf[32] = "";
+    bool got = fgets(buf, sizeof buf, p) != NULL;
+    int rc = pclose(p);
+    return got && rc == 0 && strncmp(buf, "off", 3) != 0;
+}
+
 // Puts text on the clipboard: wl-copy or xclip when a display says they can work, else the
-// terminal's own clipboard through OSC 52 (xterm, kitty, iTerm2, tmux with set-clipboard on).
-// Returns how, or NULL. popen is libc's (it allocates with malloc; nothing stays).
+// terminal's own clipboard through OSC 52 when that can work (osc52_can_work). Returns how, or
+// NULL. popen is libc's (it allocates with malloc; nothing stays).
 static const char *to_clipboard(AkArena *arena, AkStr text) {
     const char *cmd = NULL, *how = NULL;
     if (getenv("WAYLAND_DISPLAY") && in_path("wl-copy")) cmd = "wl-copy 2>/dev/null", how = "wl-copy";
@@ -309,25 +373,21 @@ static const char *to_clipboard(AkArena *arena, AkStr text) {
             if (pclose(p) == 0 && ok) return how;
         }
     }
-    if (text.len > 75000) return NULL; // terminals cap OSC 52 payloads near 100 KB
+    if (text.len > 75000 || !osc52_can_work()) return NULL; // terminals cap OSC 52 payloads near 100 KB
     AkStr b64 = base64(arena, text);
     if (!b64.ptr) return NULL;
     fflush(stdout);
     bool ok = write(STDOUT_FILENO, "\033]52;c;", 7) == 7 && write(STDOUT_FILENO, b64.ptr, b64.len) == (ssize_t)b64.len &&
               write(STDOUT_FILENO, "\a", 1) == 1;
-    return ok ? "the terminal (OSC 52)" : NULL;
+    return ok ? (getenv("TMUX") ? "tmux (OSC 52)" : "the terminal (OSC 52)") : NULL;
 }
 
-static void copy_message(Browser *b, BrowseTab *t) {
-    int64_t i = browse_tab_current(t);
-    if (i < 0) {
-        browse_notice(b, true, "nothing to copy yet: the chat is still loading");
-        return;
-    }
-    const ChatMessage *m = ChatMessageArray_get(&t->rec->msgs, (uint64_t)i);
+// The marked message as text: a header line (role, time, chat, number), then its body and
+// parts. On `arena`; empty on refusal.
+static AkStr message_text(Browser *b, BrowseTab *t, int64_t i, AkArena *arena) {
+    const ChatMessage *m = browse_tab_msg(t, (uint32_t)i);
     const ChatMeta *meta = chat_store_meta(b->store, t->handle);
-    AkTemp s = ak_scratch_begin(NULL, 0);
-    AkStrBuilder sb = ak_str_builder(s.arena);
+    AkStrBuilder sb = ak_str_builder(arena);
     char when[32];
     AkStr title = browse_tab_title(b, t);
     ak_str_builder_appendf(&sb, "── %s · %s · %.*s (#%lld), message %lld ──\n", app_role_title(m->role),
@@ -341,19 +401,42 @@ static void copy_message(Browser *b, BrowseTab *t) {
                                    AK_STR_FMT(p->name));
         if (p->text.len) ak_str_builder_append(&sb, p->text), ak_str_builder_append(&sb, AK_STR("\n"));
     }
-    AkStr text = ak_str_builder_finish(&sb, s.arena);
-    char path[96];
-    snprintf(path, sizeof path, "chatlog-%lld-%lld.txt", (long long)meta->id, (long long)i + 1);
-    FILE *f = text.ptr ? fopen(path, "w") : NULL;
-    bool ok = f && fwrite(text.ptr, 1, text.len, f) == text.len;
-    if (f && fclose(f) != 0) ok = false;
-    if (!ok) {
-        browse_notice(b, true, "cannot write %s: %s", path, text.ptr ? strerror(errno) : "out of memory");
+    return ak_str_builder_finish(&sb, arena);
+}
+
+// c: the marked message to the clipboard; no file is written unless asked for (w).
+// w: the marked message to ./chatlog-ID-N.txt.
+static void copy_message(Browser *b, BrowseTab *t, bool to_file) {
+    int64_t i = browse_tab_current(t);
+    if (i < 0) {
+        browse_notice(b, true, "nothing to copy yet: the chat is still loading");
+        return;
+    }
+    const ChatMeta *meta = chat_store_meta(b->store, t->handle);
+    AkTemp s = ak_scratch_begin(NULL, 0);
+    AkStr text = message_text(b, t, i, s.arena);
+    if (!text.ptr) {
+        browse_notice(b, true, "cannot copy message %lld: out of memory", (long long)i + 1);
+    } else if (to_file) {
+        char path[96];
+        snprintf(path, sizeof path, "chatlog-%lld-%lld.txt", (long long)meta->id, (long long)i + 1);
+        FILE *f = fopen(path, "w");
+        bool ok = f && fwrite(text.ptr, 1, text.len, f) == text.len;
+        if (f && fclose(f) != 0) ok = false;
+        if (!ok) browse_notice(b, true, "cannot write %s: %s", path, strerror(errno));
+        else
+            browse_notice(b, false, "wrote message %lld (%llu bytes) to ./%s", (long long)i + 1,
+                          (unsigned long long)text.len, path);
     } else {
         const char *how = to_clipboard(s.arena, text);
-        browse_notice(b, false, "copied message %lld (%llu bytes) to ./%s%s%s", (long long)i + 1,
-                      (unsigned long long)text.len, path, how ? " and the clipboard via " : "; no clipboard found",
-                      how ? how : "");
+        if (how)
+            browse_notice(b, false, "copied message %lld (%llu bytes) to the clipboard via %s", (long long)i + 1,
+                          (unsigned long long)text.len, how);
+        else
+            browse_notice(b, true,
+                          "no clipboard reachable (no wl-copy or xclip with a display, and OSC 52 cannot work here): "
+                          "w writes message %lld to a file",
+                          (long long)i + 1);
     }
     ak_scratch_end(s);
 }
@@ -361,6 +444,23 @@ static void copy_message(Browser *b, BrowseTab *t) {
 // ---- keys -----------------------------------------------------------------------------------------
 
 enum { KEY_ESC = 27, CTRL_C = 3, CTRL_L = 12, CTRL_U = 21, CTRL_W = 23, CTRL_B = 2, CTRL_F = 6 };
+
+// `:` and `chatlog browse N`: the chat whose number (#, as list shows it) is `text`, in a tab.
+static bool open_by_number(Browser *b, const char *text) {
+    const char *p = text;
+    while (*p == ' ' || *p == '#') p++;
+    uint64_t id;
+    uint32_t handle;
+    if (!app_parse_count(p, &id) || id > INT64_MAX) {
+        browse_notice(b, true, "not a chat number: %s (chat numbers are the # column of the list)", text);
+        return false;
+    }
+    if (!chat_store_handle_of_id(b->store, (int64_t)id, &handle)) {
+        browse_notice(b, true, "no chat #%llu in this database (%u chats)", (unsigned long long)id, b->list.count);
+        return false;
+    }
+    return browse_tab_open(b, handle, -1, NULL);
+}
 
 static void start_prompt(Browser *b, BrowsePrompt p, const char *initial) {
     b->prompt = p;
@@ -374,7 +474,8 @@ static void prompt_key(Browser *b, bool fkey, wint_t ch) {
         BrowsePrompt p = b->prompt;
         b->prompt = PROMPT_NONE;
         if (p == PROMPT_SEARCH && b->input_len) browse_list_search(b, b->input);
-        else if (p == PROMPT_FIND && b->current) browse_tab_set_find(b, &b->tabs[b->current - 1], b->input);
+        else if (p == PROMPT_GOTO && b->input_len) open_by_number(b, b->input);
+        else if (p == PROMPT_FIND && b->current) browse_tab_set_find(b, &b->tabs[b->current - 1], b->input, false);
         return;
     }
     if (fkey && ch == KEY_ENTER) {
@@ -420,7 +521,6 @@ static void overlay_key(Browser *b, bool fkey, wint_t ch) {
         b->overlay = OVERLAY_NONE;
         return;
     }
-    if (b->overlay != OVERLAY_POOL) return;
     if ((fkey && ch == KEY_DOWN) || (!fkey && ch == 'j')) b->overlay_scroll++;
     else if ((fkey && ch == KEY_UP) || (!fkey && ch == 'k')) b->overlay_scroll--;
     else if ((fkey && ch == KEY_NPAGE) || (!fkey && ch == ' ')) b->overlay_scroll += page;
@@ -440,7 +540,7 @@ static void list_key(Browser *b, bool fkey, wint_t ch) {
         case ' ': case CTRL_F: browse_list_move(b, page); return;
         case CTRL_B: browse_list_move(b, -page); return;
         case '\n': case '\r': case 'o': browse_list_open_selected(b); return;
-        case '/': start_prompt(b, PROMPT_FILTER, b->list.filter); return;
+        case '/': start_prompt(b, PROMPT_FILTER, NULL); return; // a new filter, typed from empty
         case KEY_ESC:
             if (b->list.show_hits) b->list.show_hits = false;
             else if (b->list.filter[0]) b->list.filter[0] = 0, browse_list_apply_filter(b);
@@ -471,10 +571,13 @@ static void tab_key(Browser *b, BrowseTab *t, bool fkey, wint_t ch) {
         case 'G': browse_tab_end(t); return;
         case ']': browse_tab_message_step(t, 1); return;
         case '[': browse_tab_message_step(t, -1); return;
-        case '/': start_prompt(b, PROMPT_FIND, t->find); return;
+        case '/': start_prompt(b, PROMPT_FIND, NULL); return;
         case 'n': browse_tab_find_next(b, t, 1); return;
         case 'N': browse_tab_find_next(b, t, -1); return;
-        case 'c': copy_message(b, t); return;
+        case 'c': copy_message(b, t, false); return;
+        case 'w': copy_message(b, t, true); return;
+        case 'v': browse_tab_switch_version(b, t, 1); return;
+        case 'V': browse_tab_switch_version(b, t, -1); return;
         case KEY_ESC: t->find[0] = 0, t->hit_valid = false; return;
         }
         return;
@@ -491,6 +594,10 @@ static void tab_key(Browser *b, BrowseTab *t, bool fkey, wint_t ch) {
 
 static void on_key(Browser *b, bool fkey, wint_t ch) {
     if (fkey && ch == KEY_RESIZE) return; // curses has resized stdscr; the redraw follows
+    if (!fkey && ch == CTRL_C) { // from anywhere, prompts and overlays too: exit 130, as a shell expects
+        b->quit = b->interrupted = true;
+        return;
+    }
     if (b->prompt != PROMPT_NONE) {
         prompt_key(b, fkey, ch);
         return;
@@ -503,11 +610,12 @@ static void on_key(Browser *b, bool fkey, wint_t ch) {
     uint32_t n = b->tab_count + 1;
     if (!fkey) {
         switch (ch) {
-        case 'q': case CTRL_C: b->quit = true; return;
-        case '?': b->overlay = OVERLAY_HELP; return;
+        case 'q': b->quit = true; return;
+        case '?': b->overlay = OVERLAY_HELP, b->overlay_scroll = 0; return;
         case 'm': b->overlay = OVERLAY_POOL, b->overlay_scroll = 0; return;
         case '\t': b->current = (b->current + 1) % n; return;
-        case 's': b->current = 0, start_prompt(b, PROMPT_SEARCH, b->list.query); return;
+        case 's': b->current = 0, start_prompt(b, PROMPT_SEARCH, NULL); return;
+        case ':': case '#': start_prompt(b, PROMPT_GOTO, NULL); return;
         case CTRL_L: clearok(curscr, TRUE); return;
         case 'x': case CTRL_W:
             if (b->current) browse_tab_close(b, b->current - 1);
@@ -522,7 +630,7 @@ static void on_key(Browser *b, bool fkey, wint_t ch) {
         switch (ch) {
         case KEY_BTAB: case KEY_LEFT: b->current = (b->current + n - 1) % n; return;
         case KEY_RIGHT: b->current = (b->current + 1) % n; return;
-        case KEY_F(1): b->overlay = OVERLAY_HELP; return;
+        case KEY_F(1): b->overlay = OVERLAY_HELP, b->overlay_scroll = 0; return;
         }
     }
     if (b->current == 0) list_key(b, fkey, ch);
@@ -598,9 +706,17 @@ static void init_colors(Browser *b) {
 }
 
 int cmd_browse(AppCtx *c, int argc, char **argv) {
+    const char *open_ids[BROWSE_MAX_TABS];
+    int open_count = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return fputs(usage_browse, stdout), APP_EXIT_OK;
-        fprintf(stderr, "chatlog: browse takes no arguments (got %s)\n%s", argv[i], usage_browse);
+        uint64_t id;
+        const char *num = argv[i][0] == '#' ? argv[i] + 1 : argv[i];
+        if (app_parse_count(num, &id) && open_count < BROWSE_MAX_TABS) {
+            open_ids[open_count++] = argv[i];
+            continue;
+        }
+        fprintf(stderr, "chatlog: browse: %s is not a chat number (see `chatlog browse --help`)\n", argv[i]);
         return APP_EXIT_USAGE;
     }
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -630,6 +746,18 @@ int cmd_browse(AppCtx *c, int argc, char **argv) {
         goto out;
     }
     chat_lru_set_notify(b->store->lru, on_load_done, b);
+    // A chat that is not there is an error before the screen starts; one the memory budget
+    // cannot hold opens no tab, and the browser shows the store's refusal.
+    for (int k = 0; k < open_count; k++) {
+        uint64_t id;
+        uint32_t handle;
+        const char *num = open_ids[k][0] == '#' ? open_ids[k] + 1 : open_ids[k];
+        if (!app_parse_count(num, &id) || id > INT64_MAX || !chat_store_handle_of_id(b->store, (int64_t)id, &handle)) {
+            fprintf(stderr, "chatlog: browse: no chat #%s in %s (see `chatlog list`)\n", num, c->opt.db_path);
+            goto out;
+        }
+    }
+    for (int k = 0; k < open_count && open_by_number(b, open_ids[k]); k++) {}
     signal(SIGPIPE, SIG_IGN); // a clipboard program that quits early must not end us
     setlocale(LC_ALL, "");
     screen = newterm(NULL, stdout, stdin);
@@ -647,7 +775,7 @@ int cmd_browse(AppCtx *c, int argc, char **argv) {
     init_colors(b);
     run(b);
     endwin();
-    rc = APP_EXIT_OK;
+    rc = b->interrupted ? 130 : APP_EXIT_OK;
 out:
     if (screen) delscreen(screen);
     if (b) {

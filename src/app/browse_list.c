@@ -10,8 +10,11 @@
 #include "app/browse_ui.h"
 
 #include "app/cli.h"
+#include "chat/textmatch.h"
+#include "arenakit/utf8.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 static double chat_time(const ChatMeta *m) { return m->updated >= 0 ? m->updated : m->created; }
@@ -30,17 +33,56 @@ bool browse_list_init(Browser *b) {
     l->count = chat_store_count(b->store);
     l->order = ak_push_array_nz(b->arena, uint32_t, l->count ? l->count : 1);
     l->shown = ak_push_array_nz(b->arena, uint32_t, l->count ? l->count : 1);
+    l->previews = ak_push_array(b->arena, AkStr, l->count ? l->count : 1);
+    if (!l->previews) return false;
     l->search_arena = ak_arena_create(.name = "browse search", .commit = AK_KB(64), .keep = AK_KB(256));
     if (!l->order || !l->shown || !l->search_arena) return false;
-    for (uint32_t h = 0; h < l->count; h++) l->order[h] = h;
+    l->source_cols = 6; // "source"
+    for (uint32_t h = 0; h < l->count; h++) {
+        l->order[h] = h;
+        int w = (int)strlen(chat_source_name(chat_store_meta(b->store, h)->source));
+        l->source_cols = AK_MAX(l->source_cols, AK_MIN(w, 16));
+    }
     sort_store = b->store;
     qsort(l->order, l->count, sizeof *l->order, newest_first);
     browse_list_apply_filter(b);
     return true;
 }
 
-static bool title_matches(AkStr title, AkStr needle) {
-    return !needle.len || browse_find(title, needle, 0) != AK_STR_NPOS;
+
+// An untitled chat is shown by its first prompt, read from the database the first time it is
+// drawn (one message, on the browser's arena for the command's life: at most one line).
+typedef struct FirstPrompt {
+    AkArena *arena;
+    AkStr text;
+} FirstPrompt;
+
+static bool take_first_prompt(const ChatMsg *msg, uint32_t ordinal, void *user) {
+    (void)ordinal;
+    FirstPrompt *fp = user;
+    AkStr t = ak_str_trim(msg->text);
+    if (msg->role != CHAT_ROLE_USER || !t.len) return true; // keep looking
+    uint64_t nl = ak_str_find_byte(t, '\n', 0);
+    if (nl != AK_STR_NPOS) t = ak_str_head(t, nl);
+    uint64_t used;
+    t = ak_utf8_fit(t, 120, &used);
+    fp->text = ak_str_copy(fp->arena, t);
+    return false;
+}
+
+AkStr browse_chat_title(Browser *b, uint32_t handle, bool *preview) {
+    const ChatMeta *m = chat_store_meta(b->store, handle);
+    if (preview) *preview = false;
+    if (m->title.len) return m->title;
+    AkStr *p = &b->list.previews[handle];
+    if (!p->ptr) {
+        FirstPrompt fp = {b->arena, {0}};
+        ChatError err = {{0}};
+        (void)!chat_db_each_message(b->store->db, m->id, true, take_first_prompt, &fp, &err);
+        *p = fp.text.ptr && fp.text.len ? fp.text : AK_STR("(untitled)");
+    }
+    if (preview) *preview = !ak_str_eq(*p, AK_STR("(untitled)"));
+    return *p;
 }
 
 void browse_list_apply_filter(Browser *b) {
@@ -50,7 +92,7 @@ void browse_list_apply_filter(Browser *b) {
     for (uint32_t i = 0; i < l->count; i++) {
         const ChatMeta *m = chat_store_meta(b->store, l->order[i]);
         AkStr title = m->title.len ? m->title : AK_STR("(untitled)");
-        if (title_matches(title, f)) l->shown[l->shown_count++] = l->order[i];
+        if (chat_text_has_words(title, f)) l->shown[l->shown_count++] = l->order[i];
     }
     l->show_hits = false;
     l->sel = l->top = 0;
@@ -91,16 +133,6 @@ void browse_list_move(Browser *b, int64_t delta) {
     l->sel = (uint32_t)(s < 0 ? 0 : s >= n ? n - 1 : s);
 }
 
-// The word of a query to find inside the opened chat: its first term without quotes or '*'.
-static void first_term(const char *query, char *out, size_t cap) {
-    const char *p = query;
-    while (*p == ' ' || *p == '"') p++;
-    size_t n = 0;
-    while (p[n] && p[n] != ' ' && p[n] != '"' && p[n] != '*' && n + 1 < cap) n++;
-    memcpy(out, p, n);
-    out[n] = 0;
-}
-
 void browse_list_open_selected(Browser *b) {
     BrowseList *l = &b->list;
     if (!item_count(l)) return;
@@ -114,9 +146,8 @@ void browse_list_open_selected(Browser *b) {
         browse_notice(b, true, "chat #%lld is not in the metadata loaded at start", (long long)h->chat_id);
         return;
     }
-    char term[BROWSE_INPUT_MAX];
-    first_term(l->query, term, sizeof term);
-    browse_tab_open(b, handle, h->kind == CHAT_HIT_TITLE ? -1 : h->ordinal, term[0] ? term : NULL);
+    // The tab finds and highlights every word of the query, and marks the hit's message.
+    browse_tab_open(b, handle, h->kind == CHAT_HIT_TITLE ? -1 : h->ordinal, l->query);
 }
 
 static const char *marker(Browser *b, uint32_t handle, const ChatMeta *m) {
@@ -125,18 +156,36 @@ static const char *marker(Browser *b, uint32_t handle, const ChatMeta *m) {
     return m->loaded ? "●" : " ";                      // cached by the LRU: evictable
 }
 
+// The columns the list has room for: narrow terminals drop the source, then the date and
+// the message count, so that the title keeps at least half the row.
+typedef enum { COLS_ALL, COLS_NO_SOURCE, COLS_TITLE } ListCols;
+static ListCols list_cols(int cols) { return cols >= 76 ? COLS_ALL : cols >= 56 ? COLS_NO_SOURCE : COLS_TITLE; }
+
+static void row_head(char *buf, size_t cap, ListCols lc, int source_cols, const char *id, const char *when,
+                     const char *source, const char *msgs) {
+    if (lc == COLS_ALL) snprintf(buf, cap, " %5s  %-16s  %-*.*s %5s  ", id, when, source_cols, source_cols, source, msgs);
+    else if (lc == COLS_NO_SOURCE) snprintf(buf, cap, " %5s  %-16s %5s  ", id, when, msgs);
+    else snprintf(buf, cap, " %5s  ", id);
+}
+
 static void draw_chat_row(Browser *b, uint32_t handle, int y, int cols, bool sel) {
     const ChatMeta *m = chat_store_meta(b->store, handle);
-    char when[32], head[96];
+    char when[32], head[128], id[24], msgs[16];
     attr_t attr = sel ? A_REVERSE : A_NORMAL;
     if (sel) mvhline(y, 0, ' ' | A_REVERSE, cols);
     int x = browse_put(y, 0, cols, ak_str_cstr(marker(b, handle, m)), attr | A_BOLD);
-    snprintf(head, sizeof head, " %5lld  %-16s  %-7s %4u  ", (long long)m->id,
-             app_format_time(chat_time(m), when, sizeof when), chat_source_name(m->source), m->visible_count);
+    snprintf(id, sizeof id, "%lld", (long long)m->id);
+    snprintf(msgs, sizeof msgs, "%u", m->visible_count);
+    row_head(head, sizeof head, list_cols(cols), b->list.source_cols, id, app_format_time(chat_time(m), when, sizeof when),
+             chat_source_name(m->source), msgs);
     x += browse_put(y, x, cols - x, ak_str_cstr(head), attr);
-    AkStr title = m->title.len ? m->title : AK_STR("(untitled)");
-    browse_draw_text(y, x, cols - x - 1, title, attr | A_BOLD, attr | browse_attr(b, PAIR_HIT),
-                     ak_str_cstr(b->list.filter), false);
+    bool preview;
+    AkStr title = browse_chat_title(b, handle, &preview);
+    BrowseTerms words;
+    browse_terms_parse(&words, b->list.filter, true);
+    // A first prompt standing in for a missing title is dimmed, not bold.
+    attr_t ta = preview ? (attr | browse_attr(b, PAIR_DIM)) : (attr | A_BOLD);
+    browse_draw_text(y, x, cols - x - 1, title, ta, attr | browse_attr(b, PAIR_HIT), &words, false);
 }
 
 static void draw_hit_rows(Browser *b, const ChatHit *h, int y, int cols, bool sel) {
@@ -156,12 +205,12 @@ static void draw_hit_rows(Browser *b, const ChatHit *h, int y, int cols, bool se
     else snprintf(head, sizeof head, "  (message %d, %s, %s)", h->ordinal + 1, chat_role_name(h->role), when);
     browse_put(y, x, cols - x, ak_str_cstr(head), attr | browse_attr(b, PAIR_DIM));
     // Snippets keep the text's newlines out of the listing: the draw skips control characters.
-    browse_draw_text(y + 1, 4, cols - 5, h->snippet, attr, attr | browse_attr(b, PAIR_HIT) | A_BOLD, (AkStr){0}, true);
+    browse_draw_text(y + 1, 4, cols - 5, h->snippet, attr, attr | browse_attr(b, PAIR_HIT) | A_BOLD, NULL, true);
 }
 
 void browse_list_draw(Browser *b, int y, int rows, int cols) {
     BrowseList *l = &b->list;
-    char head[BROWSE_INPUT_MAX + 128];
+    char head[BROWSE_INPUT_MAX + 128], pos[48];
     if (l->show_hits)
         snprintf(head, sizeof head, "Search \"%s\": %u hit%s, best first", l->query, l->hit_count,
                  l->hit_count == 1 ? "" : "s");
@@ -169,9 +218,21 @@ void browse_list_draw(Browser *b, int y, int rows, int cols) {
         snprintf(head, sizeof head, "Chats: %u of %u with \"%s\" in the title, newest first", l->shown_count, l->count,
                  l->filter);
     else snprintf(head, sizeof head, "Chats: %u, newest first   (▣ open in a tab, ● cached in memory)", l->count);
-    browse_put(y, 0, cols, ak_str_cstr(head), A_BOLD);
-    int per = l->show_hits ? 2 : 1, fit = (rows - 1) / per;
     uint32_t n = item_count(l);
+    // The position, as less and fzf show it: the selected row of how many.
+    snprintf(pos, sizeof pos, " %u/%u", n ? l->sel + 1 : 0, n);
+    int pw = (int)browse_text_cols(ak_str_cstr(pos));
+    browse_put(y, 0, cols - pw - 1, ak_str_cstr(head), A_BOLD);
+    browse_put(y, cols - pw - 1, pw, ak_str_cstr(pos), A_BOLD);
+    if (!l->show_hits) {
+        char cols_head[128];
+        row_head(cols_head, sizeof cols_head, list_cols(cols), l->source_cols, "#", "date", "source", "msgs");
+        int x = browse_put(y + 1, 0, cols, AK_STR(" "), A_NORMAL);
+        x += browse_put(y + 1, x, cols - x, ak_str_cstr(cols_head), A_UNDERLINE);
+        browse_put(y + 1, x, cols - x - 1, AK_STR("title"), A_UNDERLINE);
+        y++, rows--;
+    }
+    int per = l->show_hits ? 2 : 1, fit = (rows - 1) / per;
     if (fit < 1) return;
     if (!n) {
         mvprintw(y + 2, 2, l->filter[0] ? "no chat title contains \"%s\" (Esc clears the filter)" : "no chats%s",

@@ -16,20 +16,17 @@
 
 #include <stdio.h>
 
-AkStr browse_tab_title(const Browser *b, const BrowseTab *t) {
-    const ChatMeta *m = chat_store_meta(b->store, t->handle);
-    return m->title.len ? m->title : AK_STR("(untitled)");
-}
+AkStr browse_tab_title(Browser *b, const BrowseTab *t) { return browse_chat_title(b, t->handle, NULL); }
 
 bool browse_tab_open(Browser *b, uint32_t handle, int32_t goto_ordinal, const char *find) {
     for (uint32_t i = 0; i < b->tab_count; i++) {
         BrowseTab *t = &b->tabs[i];
         if (t->handle != handle) continue;
         b->current = i + 1;
-        if (find) snprintf(t->find, sizeof t->find, "%s", find);
+        if (find) snprintf(t->find, sizeof t->find, "%s", find), t->find_words = true;
         // A hit to go to is applied at the next draw, which also runs the find from there.
         if (goto_ordinal >= 0) t->goto_ordinal = goto_ordinal;
-        else if (find) browse_tab_set_find(b, t, find);
+        else if (find) browse_tab_set_find(b, t, find, true);
         return true;
     }
     if (b->tab_count == BROWSE_MAX_TABS) {
@@ -51,8 +48,8 @@ bool browse_tab_open(Browser *b, uint32_t handle, int32_t goto_ordinal, const ch
         return false;
     }
     BrowseTab *t = &b->tabs[b->tab_count++];
-    *t = (BrowseTab){.handle = handle, .rec = rec, .arena = arena, .goto_ordinal = goto_ordinal};
-    if (find) snprintf(t->find, sizeof t->find, "%s", find);
+    *t = (BrowseTab){.handle = handle, .rec = rec, .arena = arena, .goto_ordinal = goto_ordinal, .mark = -1};
+    if (find) snprintf(t->find, sizeof t->find, "%s", find), t->find_words = true;
     b->current = b->tab_count;
     b->tabs_opened++;
     return true;
@@ -63,6 +60,7 @@ void browse_tab_close(Browser *b, uint32_t index) {
     BrowseTab *t = &b->tabs[index];
     chat_store_close_chat(b->store, t->rec);
     ak_arena_release(t->arena);
+    if (t->branch_arena) ak_arena_release(t->branch_arena);
     memmove(t, t + 1, (b->tab_count - index - 1) * sizeof *t);
     b->tab_count--;
     if (b->current > index + 1 || b->current > b->tab_count) b->current--;
@@ -70,7 +68,20 @@ void browse_tab_close(Browser *b, uint32_t index) {
 
 // ---- the wrap cache ------------------------------------------------------------------------------
 
-static const ChatMessage *tab_msg(const BrowseTab *t, uint32_t i) { return ChatMessageArray_get(&t->rec->msgs, i); }
+const ChatMessage *browse_tab_msg(const BrowseTab *t, uint32_t i) {
+    return t->thread ? t->thread[i] : ChatMessageArray_get(&t->rec->msgs, i);
+}
+static const ChatMessage *tab_msg(const BrowseTab *t, uint32_t i) { return browse_tab_msg(t, i); }
+
+void browse_tab_relayout(BrowseTab *t) {
+    ak_arena_clear(t->arena);
+    t->laid_out = false;
+    t->wraps = NULL;
+    t->width = 0;
+    t->top = (BrowsePos){0, 0};
+    t->mark = -1;
+    t->hit_valid = false;
+}
 
 // Drop every wrapped line; the next look at a message wraps it at the new width.
 static void cache_reset(BrowseTab *t, uint32_t width) {
@@ -156,21 +167,25 @@ static uint32_t line_holding(BrowseTab *t, uint32_t msg, const char *at) {
     uintptr_t a = (uintptr_t)at;
     for (uint32_t k = 0; k < c; k++) {
         BrowseLine *l = line_at(t, (BrowsePos){msg, k});
-        uintptr_t s = (uintptr_t)l->ptr;
-        if (l->style != BROWSE_HEADER && l->style != BROWSE_LABEL && a >= s && a < s + AK_MAX(l->len, 1)) return k;
+        if (!l->src) continue;
+        uintptr_t s = (uintptr_t)l->src;
+        if (l->style != BROWSE_HEADER && l->style != BROWSE_LABEL && a >= s && a < s + AK_MAX(l->src_len, 1)) return k;
     }
     return 0;
 }
 
-// Open at a search hit: its message at the top, then the first match of the search word in it.
+// Open at a search hit: its message at the top, then the first match of the search's words in
+// it. The hit's message is the marked one (▶, what c copies), wherever the view ends up.
 static void apply_goto(Browser *b, BrowseTab *t) {
     for (uint32_t i = 0; i < t->msg_count; i++)
         if (tab_msg(t, i)->ordinal == (uint32_t)t->goto_ordinal) t->top = (BrowsePos){i, 0};
     t->goto_ordinal = -1;
     uint32_t at = t->top.msg;
-    if (!t->find[0]) return;
-    browse_tab_set_find(b, t, t->find);
-    if (!t->hit_valid || t->hit_msg != at) t->top = (BrowsePos){at, 0}; // the hit's text is not shown
+    if (t->find[0]) {
+        browse_tab_set_find(b, t, t->find, t->find_words);
+        if (!t->hit_valid || t->hit_msg != at) t->top = (BrowsePos){at, 0}; // the hit's text is not shown
+    }
+    t->mark = at;
 }
 
 // Make the cache match the window: lay out once the history has loaded, rewrap on a new width.
@@ -178,7 +193,7 @@ static bool tab_ready(Browser *b, BrowseTab *t, uint32_t width, uint32_t rows) {
     t->rows = rows;
     if (!t->laid_out) {
         if (chat_messages_state(t->rec) != CHAT_LOAD_READY) return false;
-        t->msg_count = (uint32_t)ChatMessageArray_count(&t->rec->msgs);
+        t->msg_count = t->thread ? t->thread_count : (uint32_t)ChatMessageArray_count(&t->rec->msgs);
         t->wraps = ak_push_array(t->arena, BrowseMsgWrap, t->msg_count ? t->msg_count : 1);
         if (!t->wraps) {
             browse_notice(b, true, "tab: %s", ak_arena_error(t->arena));
@@ -187,9 +202,9 @@ static bool tab_ready(Browser *b, BrowseTab *t, uint32_t width, uint32_t rows) {
         t->wrap_base = ak_arena_pos(t->arena);
         t->laid_out = true;
         cache_reset(t, width);
-        if (t->goto_ordinal < 0 && t->find[0]) browse_tab_set_find(b, t, t->find);
+        if (t->goto_ordinal < 0 && t->find[0]) browse_tab_set_find(b, t, t->find, t->find_words);
     } else if (t->width != width && t->msg_count) {
-        const char *anchor = line_at(t, t->top)->ptr;
+        const char *anchor = line_at(t, t->top)->src;
         bool on_header = line_at(t, t->top)->style == BROWSE_HEADER;
         cache_reset(t, width);
         t->top.line = on_header ? 0 : line_holding(t, t->top.msg, anchor);
@@ -202,28 +217,34 @@ static bool tab_ready(Browser *b, BrowseTab *t, uint32_t width, uint32_t rows) {
 // ---- moving ------------------------------------------------------------------------------------
 
 void browse_tab_scroll(BrowseTab *t, int64_t lines) {
+    t->mark = -1; // moving by hand: the marker follows the view again
     if (!t->laid_out || !t->msg_count) return;
     t->top = lines >= 0 ? pos_down(t, t->top, (uint64_t)lines) : pos_up(t, t->top, (uint64_t)-lines);
     clamp_top(t);
 }
 
-void browse_tab_home(BrowseTab *t) { t->top = (BrowsePos){0, 0}; }
+void browse_tab_home(BrowseTab *t) { t->top = (BrowsePos){0, 0}, t->mark = -1; }
 
 void browse_tab_end(BrowseTab *t) {
+    t->mark = -1;
     if (t->laid_out && t->msg_count) t->top = pos_bottom(t);
 }
 
 void browse_tab_message_step(BrowseTab *t, int dir) {
     if (!t->laid_out || !t->msg_count) return;
-    uint32_t cur = (uint32_t)browse_tab_current(t);
-    if (dir > 0 && cur + 1 < t->msg_count) t->top = (BrowsePos){cur + 1, 0};
-    else if (dir < 0 && t->top.msg == cur && t->top.line > 0) t->top = (BrowsePos){cur, 0}; // its own header first
-    else if (dir < 0 && cur > 0) t->top = (BrowsePos){cur - 1, 0};
+    uint32_t cur = (uint32_t)browse_tab_current(t), to = cur;
+    if (dir > 0 && cur + 1 < t->msg_count) to = cur + 1;
+    else if (dir < 0 && t->top.msg == cur && t->top.line > 0) to = cur; // its own header first
+    else if (dir < 0 && cur > 0) to = cur - 1;
+    // The marker moves by message even where the view cannot scroll (a short chat's end).
+    t->top = (BrowsePos){to, 0};
     clamp_top(t);
+    t->mark = to;
 }
 
 int64_t browse_tab_current(BrowseTab *t) {
     if (!t->laid_out || !t->msg_count) return -1;
+    if (t->mark >= 0 && t->mark < t->msg_count) return t->mark; // a hit jumped to
     // On a message's closing blank line the next message is what the reader is looking at.
     uint32_t c = msg_lines(t, t->top.msg);
     if (t->top.line + 1 >= c && t->top.msg + 1 < t->msg_count) return t->top.msg + 1;
@@ -239,7 +260,8 @@ typedef struct Hit {
 
 // The next (dir > 0) or previous match strictly after / before `from`, wrapping around.
 static bool find_from(BrowseTab *t, Hit from, int dir, Hit *out, bool *wrapped) {
-    AkStr q = ak_str_cstr(t->find);
+    BrowseTerms q;
+    browse_terms_parse(&q, t->find, t->find_words);
     *wrapped = false;
     for (uint64_t step = 0; step <= t->msg_count; step++) {
         uint32_t i = dir > 0 ? (uint32_t)((from.msg + step) % t->msg_count)
@@ -252,8 +274,8 @@ static bool find_from(BrowseTab *t, Hit from, int dir, Hit *out, bool *wrapped) 
             AkStr s = browse_msg_segment(m, seg);
             uint64_t at;
             if (step == 0 && seg != from.seg && (dir > 0 ? seg < from.seg : seg > from.seg)) continue;
-            if (dir > 0) at = browse_find(s, q, step == 0 && seg == from.seg ? from.off : 0);
-            else at = browse_find_before(s, q, step == 0 && seg == from.seg ? from.off : s.len);
+            if (dir > 0) at = browse_terms_find(&q, s, step == 0 && seg == from.seg ? from.off : 0, NULL);
+            else at = browse_terms_find_before(&q, s, step == 0 && seg == from.seg ? from.off : s.len);
             if (at != AK_STR_NPOS) {
                 *out = (Hit){i, seg, at};
                 return true;
@@ -264,13 +286,16 @@ static bool find_from(BrowseTab *t, Hit from, int dir, Hit *out, bool *wrapped) 
 }
 
 static uint32_t count_hits(BrowseTab *t, Hit upto, bool *all) {
-    AkStr q = ak_str_cstr(t->find);
+    BrowseTerms q;
+    browse_terms_parse(&q, t->find, t->find_words);
     uint32_t n = 0;
     for (uint32_t i = 0; i < t->msg_count; i++) {
         const ChatMessage *m = tab_msg(t, i);
         for (uint32_t k = 0; k < browse_msg_segment_count(m); k++) {
             AkStr s = browse_msg_segment(m, k);
-            for (uint64_t at = browse_find(s, q, 0); at != AK_STR_NPOS; at = browse_find(s, q, at + q.len)) {
+            uint64_t len = 0;
+            for (uint64_t at = browse_terms_find(&q, s, 0, &len); at != AK_STR_NPOS;
+                 at = browse_terms_find(&q, s, at + AK_MAX(len, 1), &len)) {
                 if (!*all && (i > upto.msg || (i == upto.msg && (k > upto.seg || (k == upto.seg && at > upto.off)))))
                     return n;
                 n++;
@@ -299,14 +324,16 @@ static void jump(Browser *b, BrowseTab *t, Hit from, int dir) {
     }
     t->hit_valid = true;
     t->hit_msg = h.msg, t->hit_seg = h.seg, t->hit_off = h.off;
+    t->mark = h.msg;
     bool all = false;
     t->hit_index = count_hits(t, h, &all) - 1; // the count includes the hit itself
     show_hit(t);
     if (wrapped) browse_notice(b, false, "search wrapped around to the %s", dir > 0 ? "top" : "bottom");
 }
 
-void browse_tab_set_find(Browser *b, BrowseTab *t, const char *query) {
+void browse_tab_set_find(Browser *b, BrowseTab *t, const char *query, bool words) {
     if (query != t->find) snprintf(t->find, sizeof t->find, "%s", query);
+    t->find_words = words;
     t->hit_valid = false;
     t->hit_index = t->hit_total = 0;
     if (!t->laid_out || !t->find[0]) return;
@@ -336,7 +363,11 @@ static attr_t style_attr(Browser *b, const BrowseLine *l) {
                                        : l->role == CHAT_ROLE_ASSISTANT ? PAIR_ASSISTANT
                                                                         : PAIR_OTHER);
     case BROWSE_CODE: return browse_attr(b, PAIR_CODE);
+    case BROWSE_HEADING: return A_BOLD | (l->level <= 2 ? A_UNDERLINE : 0) | browse_attr(b, PAIR_ASSISTANT);
+    case BROWSE_QUOTE: return A_ITALIC;
     case BROWSE_FENCE:
+    case BROWSE_FENCE_END:
+    case BROWSE_RULE:
     case BROWSE_THINKING: return browse_attr(b, PAIR_DIM);
     case BROWSE_LABEL: return A_BOLD | browse_attr(b, PAIR_DIM);
     default: return A_NORMAL;
@@ -345,11 +376,13 @@ static attr_t style_attr(Browser *b, const BrowseLine *l) {
 
 static void draw_line(Browser *b, BrowseTab *t, const BrowseLine *l, int y, int cols, bool current) {
     attr_t attr = style_attr(b, l), hl = browse_attr(b, PAIR_HIT) | A_BOLD;
-    AkStr text = ak_str(l->ptr, l->len), find = ak_str_cstr(t->find);
+    AkStr text = ak_str(l->ptr, l->len);
+    BrowseTerms find;
+    browse_terms_parse(&find, t->find, t->find_words);
     if (l->style == BROWSE_HEADER) {
         // ▶ marks the message a copy (c) takes.
         int x = browse_put(y, 0, cols, current ? AK_STR("▶─ ") : AK_STR("── "), attr);
-        x += browse_draw_text(y, x, cols - x, text, attr, hl, find, false);
+        x += browse_draw_text(y, x, cols - x, text, attr, hl, &find, false);
         x += browse_put(y, x, cols - x, AK_STR(" "), attr);
         attrset(attr);
         for (; x < cols; x++) addnwstr(L"─", 1);
@@ -357,10 +390,27 @@ static void draw_line(Browser *b, BrowseTab *t, const BrowseLine *l, int y, int 
         return;
     }
     int x = l->indent;
-    if (l->style == BROWSE_CODE) {
-        browse_put(y, l->indent - 2 > 0 ? l->indent - 2 : 0, 2, AK_STR("│ "), browse_attr(b, PAIR_DIM));
+    attr_t dim = browse_attr(b, PAIR_DIM);
+    switch (l->style) {
+    case BROWSE_CODE: browse_put(y, l->indent - 2 > 0 ? l->indent - 2 : 0, 2, AK_STR("│ "), dim); break;
+    case BROWSE_QUOTE: browse_put(y, x, 2, AK_STR("▎ "), dim), x += 2; break;
+    case BROWSE_FENCE: { // "╭─ python ───": the code block's top, with its language
+        x += browse_put(y, x, cols - x, AK_STR("╭─"), attr);
+        if (text.len) x += browse_put(y, x, cols - x, AK_STR(" "), attr),
+                      x += browse_draw_text(y, x, cols - x, text, attr | A_BOLD, hl, &find, false),
+                      x += browse_put(y, x, cols - x, AK_STR(" "), attr);
+        for (int k = 0; k < 3 && x < cols; k++) x += browse_put(y, x, cols - x, AK_STR("─"), attr);
+        return;
     }
-    browse_draw_text(y, x, cols - x, text, attr, hl, find, false);
+    case BROWSE_FENCE_END: browse_put(y, x, cols - x, AK_STR("╰───"), attr); return;
+    case BROWSE_RULE:
+        attrset(attr);
+        for (; x < cols; x++) mvaddnwstr(y, x, L"─", 1);
+        attrset(A_NORMAL);
+        return;
+    default: break;
+    }
+    browse_draw_rich(y, x, cols - x, text, l->attrs, attr, hl, &find, browse_attr(b, PAIR_CODE), dim);
 }
 
 void browse_tab_draw(Browser *b, BrowseTab *t, int y, int rows, int cols) {

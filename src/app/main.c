@@ -11,6 +11,7 @@
 #include "app/trace.h"
 #include "arenakit/arenakit.h"
 #include "chat/store.h"
+#include "chat/textmatch.h"
 
 #include <math.h>
 #include <time.h>
@@ -245,7 +246,8 @@ static const char *usage_list =
     "  Chats newest first (by last update), with their model. DATE is 2025, 2025-06, 2025-06-03,\n"
     "  2025-06-03T19:40, today, yesterday, or 36h / 7d / 2w ago; in local time unless --utc.\n"
     "  SOURCE is claude, chatgpt, claude-code, codex or gemini (any case).\n"
-    "  --title keeps chats whose title contains TEXT (ASCII letters match either case);\n"
+    "  --title keeps chats whose title has every word of TEXT, in any order (case and accents\n"
+    "  do not count: \"creme\" finds \"Crème\", \"ελληνικα\" finds \"Ελληνικά\");\n"
     "  --model those whose model contains TEXT (any case). Exit status 1 when none match.\n";
 
 typedef struct ListFilter {
@@ -275,12 +277,8 @@ static bool model_contains(AkStr model, AkStr needle) {
 
 static double chat_time(const ChatMeta *m) { return m->updated >= 0 ? m->updated : m->created; }
 
-static bool title_contains(AkStr title, AkStr needle) {
-    if (!needle.len) return true;
-    for (uint64_t i = 0; i + needle.len <= title.len; i++)
-        if (ak_str_eq_nocase(ak_str(title.ptr + i, needle.len), needle)) return true;
-    return false;
-}
+// Every word of the filter, in any order, case and accents folded (Latin, Greek, Cyrillic).
+static bool title_contains(AkStr title, AkStr needle) { return chat_text_has_words(title, needle); }
 
 static ChatStore *sort_store;
 static int by_time_desc(const void *a, const void *b) {

@@ -13,7 +13,8 @@
 static bool is_cjk(uint32_t c) {
     return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x31F0 && c <= 0x31FF) || (c >= 0x3400 && c <= 0x4DBF) ||
            (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF) || (c >= 0xF900 && c <= 0xFAFF) ||
-           (c >= 0xFF66 && c <= 0xFF9D) || (c >= 0x20000 && c <= 0x3134F);
+           (c >= 0xFF66 && c <= 0xFF9D) || (c >= 0x20000 && c <= 0x3134F) ||
+           (c >= 0x1F000 && c <= 0x1FAFF); // emoji (unicode61 drops them as separators): one token each
 }
 
 // Length of the UTF-8 sequence at p (1 for anything malformed) and its code point.
