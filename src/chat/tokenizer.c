@@ -1,5 +1,5 @@
 // tokenizer.c: the FTS5 tokenizer "chatlog" (see tokenizer.h). unicode61 does the work; this
-// file only cuts the text into segments around Han, kana and Hangul characters, hands each
+// file only cuts the text into segments around Han, kana, Hangul and emoji characters, hands each
 // segment to unicode61 (offsets moved to the whole text) and gives each such character as a
 // token of its own. Uses nothing but SQLite and libc, so the loadable extension
 // (ext/chatlog_fts.c) builds this same file against the extension API.
