@@ -10,17 +10,6 @@ db=$tmp/t.db
 # The samples' dates are checked in UTC (the checks of TZ itself set it per command).
 export TZ=UTC
 run() { "$chatlog" --db "$db" "$@"; }
-expect() { # name, expected exit code, command...
-  local name=$1 want=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
-  if [ "$rc" = "$want" ]; then ok "$name"; else bad "$name" "exit $rc, wanted $want: $(head -c 400 "$tmp/err")"; fi
-}
-contains() { # name, file, text
-  if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "no '$3' in: $(head -c 400 "$2")"; fi
-}
-lacks() {
-  if grep -qF -- "$3" "$2"; then bad "$1" "unexpected '$3'"; else ok "$1"; fi
-}
 
 [ -x "$chatlog" ] || setup_fail "no $chatlog"
 

@@ -9,14 +9,6 @@ chatlog=$build/chatlog
 samples=${AK_SAMPLES:-../shared/samples}
 db=$tmp/t.db
 run() { "$chatlog" --db "$db" "$@"; }
-expect() { # name, expected exit code, command...
-  local name=$1 want=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
-  if [ "$rc" = "$want" ]; then ok "$name"; else bad "$name" "exit $rc, wanted $want: $(head -c 400 "$tmp/err")"; fi
-}
-contains() { # name, file, text
-  if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "no '$3' in: $(head -c 400 "$2")"; fi
-}
 chats() { run list --json 2>/dev/null | grep -c '"id":'; }
 
 [ -x "$chatlog" ] || setup_fail "no $chatlog"

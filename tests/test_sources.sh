@@ -9,21 +9,6 @@ chatlog=$build/chatlog
 data=$(dirname "$0")/data
 db=$tmp/t.db
 run() { "$chatlog" --db "$db" "$@"; }
-expect() { # name, expected exit code, command...
-  local name=$1 want=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
-  if [ "$rc" = "$want" ]; then ok "$name"; else bad "$name" "exit $rc, wanted $want: $(head -c 400 "$tmp/err")"; fi
-}
-contains() { # name, file, text
-  if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "no '$3' in: $(head -c 400 "$2")"; fi
-}
-lacks() {
-  if grep -qF -- "$3" "$2"; then bad "$1" "unexpected '$3'"; else ok "$1"; fi
-}
-lines() { # name, file, count
-  local n; n=$(wc -l <"$2")
-  if [ "$n" = "$3" ]; then ok "$1"; else bad "$1" "$n lines, wanted $3: $(head -c 400 "$2")"; fi
-}
 
 [ -x "$chatlog" ] || setup_fail "no $chatlog"
 [ -d "$data/claude-code" ] || setup_fail "no $data/claude-code"
