@@ -13,33 +13,15 @@
 #include "chat/jsonl.h"
 #include "chat/sources.h"
 
+#define FUZZ_NAME "fuzz_sources"
+#include "fuzz_common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
 static AkArena *arena;
 
-#define FUZZ_CHECK(c) \
-    do { if (!(c)) { fprintf(stderr, "fuzz_sources: %s failed (line %d)\n", #c, __LINE__); abort(); } } while (0)
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-typedef struct Trickle {
-    const uint8_t *data;
-    size_t len, pos;
-    uint32_t seed;
-} Trickle;
-
-static int64_t trickle_read(void *user, char *buf, uint64_t cap, ChatError *err) {
-    (void)err;
-    Trickle *t = user;
-    t->seed = t->seed * 1103515245u + 12345u;
-    size_t n = 1 + (t->seed >> 16) % 8;
-    if (n > cap) n = (size_t)cap;
-    if (n > t->len - t->pos) n = t->len - t->pos;
-    memcpy(buf, t->data + t->pos, n);
-    t->pos += n;
-    return (int64_t)n;
-}
 
 static void check_utf8(AkStr s) { FUZZ_CHECK(ak_utf8_validate(s, NULL, NULL)); }
 
