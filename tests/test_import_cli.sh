@@ -94,6 +94,11 @@ contains "all branches: marked off-thread" "$tmp/out" "version 1 of 2 · off-thr
 contains "all branches: parent links" "$tmp/out" "· parent b2d5f8a1"
 expect "show without --all-branches" 0 run show 6b8e0f27
 if grep -q "c3e6a9b2" "$tmp/out"; then bad "plain show keeps to the thread" "off-thread uuid shown"; else ok "plain show keeps to the thread"; fi
+# Block times are kept (and shown in the full view) but are no reading matter.
+expect "show a chat with block times" 0 run show c27a5e90 --no-pager
+lacks "plain show leaves bookkeeping out" "$tmp/out" "[meta: block_times]"
+expect "show --all-branches of a chat with block times" 0 run show c27a5e90 --all-branches --no-pager
+contains "the full view shows bookkeeping" "$tmp/out" "[meta: block_times]"
 expect "export --json has the abandoned branches" 0 run export 67b4a3e2-1f5c-8009-b2a7-4d6e8f0a1c3e --json
 contains "export --json: regenerated answer kept" "$tmp/out" "REGENERATED AWAY"
 contains "export --json: marked not visible" "$tmp/out" '"visible": false'

@@ -255,7 +255,9 @@ static void wrap_block(Emit *e, AkStr s, uint32_t width, BrowseStyle style, uint
 }
 
 // The part kinds whose text the browser shows (files and images have a name only).
-static bool part_text_shown(ChatPartKind k) { return k != CHAT_PART_FILE && k != CHAT_PART_IMAGE; }
+// Files and images have no text to show; bookkeeping kept from the export (block times, token
+// budgets) is for `show --all-branches` and the JSON export, not for reading.
+static bool part_text_shown(ChatPartKind k) { return k != CHAT_PART_FILE && k != CHAT_PART_IMAGE && k != CHAT_PART_META; }
 
 static void emit_label(Emit *e, uint32_t width, AkStr s) {
     if (!s.ptr) {
@@ -278,6 +280,7 @@ int64_t browse_wrap_message(AkArena *arena, BrowseLineArray *lines, const ChatMe
     if (m->part_count == 0) wrap_block(&e, m->text, width, BROWSE_TEXT, 0, true);
     for (uint32_t i = 0; i < m->part_count && e.count >= 0; i++) {
         const ChatPart *p = &m->parts[i];
+        if (p->kind == CHAT_PART_META) continue;
         if (p->kind == CHAT_PART_TEXT) {
             wrap_block(&e, p->text, width, BROWSE_TEXT, 0, true);
             continue;

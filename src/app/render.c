@@ -180,6 +180,9 @@ static void render_message(FILE *out, const ChatMessage *m, AppFormat fmt, const
         fputs(fmt == APP_FORMAT_MARKDOWN ? "\n\n" : "\n", out);
     }
     for (uint32_t i = 0; i < m->part_count; i++) {
+        // Bookkeeping kept from the export (block times, token budgets) is for the full view
+        // (--all-branches) and the JSON export, not for reading.
+        if (!ids && m->parts[i].kind == CHAT_PART_META) continue;
         if (fmt == APP_FORMAT_MARKDOWN) render_part_markdown(out, &m->parts[i]);
         else render_part_plain(out, &m->parts[i]);
     }
