@@ -869,7 +869,8 @@ static void test_native_format(void) {
 
     const char *bad[][2] = {
         {"{\"uuid\":\"n\",\"source\":\"claude\",\"chatlog_export\":2,\"messages\":[]}", "conversation n: chatlog export format 2; this chatlog reads format 1"},
-        {"{\"uuid\":\"n\",\"source\":\"gemini\",\"chatlog_export\":1,\"messages\":[]}", "conversation n: source \"gemini\" is not claude or chatgpt"},
+        // Every row of the source table reads back (tests/test_source_table.c); a word no row has is refused.
+        {"{\"uuid\":\"n\",\"source\":\"bing\",\"chatlog_export\":1,\"messages\":[]}", "conversation n: source \"bing\" is not claude, chatgpt, claude-code, codex or gemini"},
         {"{\"uuid\":\"n\",\"source\":\"claude\",\"chatlog_export\":1,\"messages\":[{\"uuid\":\"m\",\"role\":\"robot\"}]}", "conversation n, message m: role \"robot\" is not user"},
         {"{\"uuid\":\"n\",\"source\":\"claude\",\"chatlog_export\":1,\"messages\":[{\"uuid\":\"m\",\"role\":\"user\",\"parts\":[{\"kind\":\"hologram\"}]}]}", "kind \"hologram\" is not one this chatlog knows"},
         {"{\"uuid\":\"n\",\"source\":\"claude\",\"chatlog_export\":1,\"messages\":[{\"uuid\":\"m\",\"role\":\"user\",\"branch\":[0,1]}]}", "branch[0] at byte"},

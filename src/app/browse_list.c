@@ -10,6 +10,7 @@
 #include "app/browse_ui.h"
 
 #include "app/cli.h"
+#include "chat/source.h"
 #include "chat/textmatch.h"
 #include "arenakit/utf8.h"
 
@@ -41,7 +42,7 @@ bool browse_list_init(Browser *b) {
     for (uint32_t h = 0; h < l->count; h++) {
         l->order[h] = h;
         int w = (int)strlen(chat_source_name(chat_store_meta(b->store, h)->source));
-        l->source_cols = AK_MAX(l->source_cols, AK_MIN(w, 16));
+        l->source_cols = AK_MAX(l->source_cols, AK_MIN(w, chat_source_name_width())); // "unknown" too
     }
     sort_store = b->store;
     qsort(l->order, l->count, sizeof *l->order, newest_first);

@@ -10,6 +10,7 @@
 #include "app/out.h"
 #include "app/trace.h"
 #include "arenakit/arenakit.h"
+#include "chat/source.h"
 #include "chat/store.h"
 #include "chat/textmatch.h"
 
@@ -245,7 +246,7 @@ static const char *usage_list =
     "                    [--model TEXT] [-n|--limit N] [-j|--json]\n"
     "  Chats newest first (by last update), with their model. DATE is 2025, 2025-06, 2025-06-03,\n"
     "  2025-06-03T19:40, today, yesterday, or 36h / 7d / 2w ago; in local time unless --utc.\n"
-    "  SOURCE is claude, chatgpt, claude-code, codex or gemini (any case).\n"
+    "  SOURCE is " CHAT_SOURCE_NAMES_TEXT " (any case).\n"
     "  --title keeps chats whose title has every word of TEXT, in any order (case and accents\n"
     "  do not count: \"creme\" finds \"Crème\", \"ελληνικα\" finds \"Ελληνικά\");\n"
     "  --model those whose model contains TEXT (any case). Exit status 1 when none match.\n";
@@ -257,14 +258,18 @@ typedef struct ListFilter {
     uint64_t limit;
 } ListFilter;
 
+// A source by the table's name, any case (source.h).
 static bool parse_source(const char *s, ChatSource *out) {
-    if (!strcasecmp(s, "claude")) *out = CHAT_SOURCE_CLAUDE;
-    else if (!strcasecmp(s, "chatgpt")) *out = CHAT_SOURCE_CHATGPT;
-    else if (!strcasecmp(s, "claude-code")) *out = CHAT_SOURCE_CLAUDE_CODE;
-    else if (!strcasecmp(s, "codex")) *out = CHAT_SOURCE_CODEX;
-    else if (!strcasecmp(s, "gemini")) *out = CHAT_SOURCE_GEMINI;
-    else return false;
-    return true;
+    const ChatSourceInfo *row = chat_source_by_name(s);
+    if (row) *out = row->id;
+    return row != NULL;
+}
+
+// "PREFIX claude, chatgpt, ... or gemini, not ARG" as a usage error: the list is the table's.
+static int source_error(const char *usage, const char *prefix, const char *arg, const char *quote) {
+    char names[256], msg[400];
+    snprintf(msg, sizeof msg, "%s %s, not %s%s%s", prefix, chat_source_names_text(names, sizeof names), quote, arg, quote);
+    return usage_error(usage, "%s", msg);
 }
 
 // Model names are ASCII slugs ("claude-sonnet-4", "gpt-4o"): any case matches.
@@ -299,7 +304,7 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
         } else if ((v = app_opt_value(argc, argv, &i, "--until"))) {
             if (!app_parse_date(v, true, &f.until)) return usage_error(usage_list, "bad date for --until: %s (dates look like 2025, 2025-06, 2025-06-03, yesterday or 7d)", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--source"))) {
-            if (!parse_source(v, &f.source)) return usage_error(usage_list, "--source is claude, chatgpt, claude-code, codex or gemini, not %s", v);
+            if (!parse_source(v, &f.source)) return source_error(usage_list, "--source is", v, "");
         } else if ((v = app_opt_value(argc, argv, &i, "--title"))) {
             f.title = ak_str_cstr(v);
         } else if ((v = app_opt_value(argc, argv, &i, "--model"))) {
@@ -328,13 +333,17 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
     sort_store = c->store;
     qsort(order, kept, sizeof *order, by_time_desc);
     if (f.limit && kept > f.limit) kept = (uint32_t)f.limit;
+    // The source column fits the widest name listed ("claude-code"), 7 at least as it always was.
+    int source_cols = 7;
+    for (uint32_t i = 0; i < kept; i++)
+        source_cols = AK_MAX(source_cols, (int)strlen(chat_source_name(chat_store_meta(c->store, order[i])->source)));
     if (c->opt.json) fputc('[', stdout);
     else if (kept && isatty(1)) { // a header for people; pipes get rows only (as gh and docker do)
         char zone[40], col[48];
         snprintf(col, sizeof col, "time (%s)", app_zone_label(zone, sizeof zone));
         if (strlen(col) > 16) snprintf(col, sizeof col, "%s", zone);
         app_sgr(stdout, "1");
-        printf("%6s  %-16s  %-7s %5s  %s", "chat", col, "source", "msgs", "title · model");
+        printf("%6s  %-16s  %-*s %5s  %s", "chat", col, source_cols, "source", "msgs", "title · model");
         app_sgr(stdout, "0");
         fputc('\n', stdout);
     }
@@ -347,8 +356,8 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
         } else {
             char when[32];
             AkStr title = m->title.len ? m->title : AK_STR("(untitled)");
-            printf("%6lld  %-16s  %-7s %5u  ", (long long)m->id, app_format_time(chat_time(m), when, sizeof when),
-                   chat_source_name(m->source), m->visible_count);
+            printf("%6lld  %-16s  %-*s %5u  ", (long long)m->id, app_format_time(chat_time(m), when, sizeof when),
+                   source_cols, chat_source_name(m->source), m->visible_count);
             app_out_field(stdout, title);
             if (m->model.len) {
                 app_sgr(stdout, "2");
@@ -567,7 +576,7 @@ static bool search_filter(const char *w, ChatSearchOpts *so, int *rc) {
     const char *v = colon + 1;
     if (ak_str_eq(key, AK_STR("source"))) {
         if (!parse_source(v, &so->source))
-            *rc = usage_error(usage_search, "source: is claude, chatgpt, claude-code, codex or gemini, not '%s'", v);
+            *rc = source_error(usage_search, "source: is", v, "'");
     } else if (ak_str_eq(key, AK_STR("after")) || ak_str_eq(key, AK_STR("since"))) {
         if (!app_parse_date(v, false, &so->since)) *rc = usage_error(usage_search, "bad date in %s", w);
     } else if (ak_str_eq(key, AK_STR("before")) || ak_str_eq(key, AK_STR("until"))) {
@@ -593,7 +602,7 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
             if (!app_parse_count(v, &n) || !n || n > UINT32_MAX) return usage_error(usage_search, "bad number for --limit: %s", v);
             so.limit = (uint32_t)n;
         } else if ((v = app_opt_value(argc, argv, &i, "--source"))) {
-            if (!parse_source(v, &so.source)) return usage_error(usage_search, "--source is claude, chatgpt, claude-code, codex or gemini, not %s", v);
+            if (!parse_source(v, &so.source)) return source_error(usage_search, "--source is", v, "");
         } else if ((v = app_opt_value(argc, argv, &i, "--since"))) {
             if (!app_parse_date(v, false, &so.since)) return usage_error(usage_search, "bad date for --since: %s", v);
         } else if ((v = app_opt_value(argc, argv, &i, "--until"))) {
@@ -738,7 +747,9 @@ static int by_count_desc(const void *a, const void *b) {
     return str_cmp(&x->model, &y->model);
 }
 
-enum { STATS_SOURCES = CHAT_SOURCE_GEMINI + 1 }; // ChatSource values, 0 unknown
+// Counts by source are by the table's row (source.h), in its order; the last slot in use,
+// chat_source_count(), is chats of no known source (a newer writer's).
+enum { STATS_SOURCES = 32 };
 typedef uint32_t YearChats[STATS_SOURCES];       // by source
 typedef uint64_t YearMsgs[STATS_SOURCES];
 enum { STATS_YEARS = 200, STATS_TOP_MODELS = 8 }; // years 1970..2169
@@ -756,6 +767,8 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
     ChatError err = {{0}};
     if (!chat_db_stats(c->store->db, &ds, &err)) return app_errorf("%s", err.msg), APP_EXIT_FAIL;
     uint32_t n = chat_store_count(c->store);
+    const int rows = (int)chat_source_count();
+    AK_ASSERT(rows < STATS_SOURCES, "stats: %d sources, room for %d", rows, STATS_SOURCES - 1);
     uint32_t by_source[STATS_SOURCES] = {0};
     uint64_t msgs_by_source[STATS_SOURCES] = {0}, visible = 0;
     YearChats *year_chats = ak_push_array(c->arena, YearChats, STATS_YEARS);
@@ -764,7 +777,8 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
     double first = INFINITY, last = -INFINITY;
     for (uint32_t h = 0; h < n; h++) {
         const ChatMeta *m = chat_store_meta(c->store, h);
-        unsigned src = m->source % STATS_SOURCES;
+        const ChatSourceInfo *row = chat_source_info(m->source);
+        int src = row ? (int)(row - chat_source_at(0)) : rows;
         by_source[src]++;
         msgs_by_source[src] += m->visible_count;
         visible += m->visible_count;
@@ -795,20 +809,19 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
     if (c->opt.json) {
         printf("{\"database\": ");
         app_json_str(stdout, ak_str_cstr(c->opt.db_path));
-        printf(", \"chats\": %llu, \"claude\": %u, \"chatgpt\": %u, \"claude_code\": %u, \"codex\": %u, \"gemini\": %u, "
-               "\"messages\": %llu, \"visible_messages\": %llu, \"parts\": %llu, \"file_bytes\": %llu, \"wal_bytes\": %llu, "
+        printf(", \"chats\": %llu, ", (unsigned long long)ds.chats);
+        for (int k = 0; k < rows; k++) printf("\"%s\": %u, ", chat_source_at((size_t)k)->json_key, by_source[k]);
+        printf("\"messages\": %llu, \"visible_messages\": %llu, \"parts\": %llu, \"file_bytes\": %llu, \"wal_bytes\": %llu, "
                "\"schema\": %u,\n \"years\": [",
-               (unsigned long long)ds.chats, by_source[CHAT_SOURCE_CLAUDE], by_source[CHAT_SOURCE_CHATGPT],
-               by_source[CHAT_SOURCE_CLAUDE_CODE], by_source[CHAT_SOURCE_CODEX], by_source[CHAT_SOURCE_GEMINI],
                (unsigned long long)ds.messages, (unsigned long long)visible, (unsigned long long)ds.parts,
                (unsigned long long)ds.file_bytes, (unsigned long long)ds.wal_bytes, ds.schema_version);
         bool any = false;
         for (int y = 0; y < STATS_YEARS; y++) {
             bool year_any = false;
-            for (int k = 1; k < STATS_SOURCES; k++) {
+            for (int k = 0; k < rows; k++) {
                 if (!year_chats[y][k]) continue;
                 printf("%s{\"year\": %d, \"source\": \"%s\", \"chats\": %u, \"messages\": %llu}", any ? ", " : "",
-                       1970 + y, chat_source_name((ChatSource)k), year_chats[y][k], (unsigned long long)year_msgs[y][k]);
+                       1970 + y, chat_source_at((size_t)k)->name, year_chats[y][k], (unsigned long long)year_msgs[y][k]);
                 any = year_any = true;
             }
             (void)year_any;
@@ -838,21 +851,21 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
         ak_pool_report(stdout);
         return APP_EXIT_OK;
     }
-    static const char *const names[STATS_SOURCES] = {"other", "Claude", "ChatGPT", "Claude Code", "Codex", "Gemini"};
     char t0[32], t1[32];
     printf("database   ");
     app_out_field(stdout, ak_str_cstr(c->opt.db_path));
     printf(" (schema %u)\n", ds.schema_version);
     printf("size       %.1f MB on disk (+ %.1f MB write-ahead log)\n", ds.file_bytes / 1048576.0, ds.wal_bytes / 1048576.0);
-    printf("chats      %llu (%u Claude, %u ChatGPT", (unsigned long long)ds.chats, by_source[CHAT_SOURCE_CLAUDE],
-           by_source[CHAT_SOURCE_CHATGPT]);
-    for (int k = CHAT_SOURCE_CLAUDE_CODE; k < STATS_SOURCES; k++) // the newer sources when present
-        if (by_source[k]) printf(", %u %s", by_source[k], names[k]);
+    printf("chats      %llu (", (unsigned long long)ds.chats);
+    for (int k = 0, shown = 0; k < rows; k++) // the headline sources always, the others when present
+        if (by_source[k] || chat_source_at((size_t)k)->headline)
+            printf("%s%u %s", shown++ ? ", " : "", by_source[k], chat_source_at((size_t)k)->label);
     printf(")");
     if (first <= last) printf(", %s to %s", app_format_time(first, t0, sizeof t0), app_format_time(last, t1, sizeof t1));
     printf("\nmessages   %llu on the visible threads (", (unsigned long long)visible);
-    for (int k = 1, shown = 0; k < STATS_SOURCES; k++)
-        if (by_source[k] || k <= CHAT_SOURCE_CHATGPT) printf("%s%llu %s", shown++ ? ", " : "", (unsigned long long)msgs_by_source[k], names[k]);
+    for (int k = 0, shown = 0; k < rows; k++)
+        if (by_source[k] || chat_source_at((size_t)k)->headline)
+            printf("%s%llu %s", shown++ ? ", " : "", (unsigned long long)msgs_by_source[k], chat_source_at((size_t)k)->label);
     printf("); %llu stored with branches, %llu structured parts\n", (unsigned long long)ds.messages,
            (unsigned long long)ds.parts);
     // By year: one column per source present, "chats / messages" (by the chat's start).
@@ -864,14 +877,14 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
         if (!header) {
             app_sgr(stdout, "1");
             printf("\n%-6s", "year");
-            for (int k = 1; k < STATS_SOURCES; k++)
-                if (by_source[k]) printf(" %17s", names[k]);
+            for (int k = 0; k < rows; k++)
+                if (by_source[k]) printf(" %17s", chat_source_at((size_t)k)->label);
             app_sgr(stdout, "0");
             printf("   (chats / messages)\n");
             header = true;
         }
         printf("%-6d", 1970 + y);
-        for (int k = 1; k < STATS_SOURCES; k++) {
+        for (int k = 0; k < rows; k++) {
             if (!by_source[k]) continue;
             char cell[40];
             snprintf(cell, sizeof cell, "%u / %llu", year_chats[y][k], (unsigned long long)year_msgs[y][k]);

@@ -1,4 +1,4 @@
-// conv.h: one conversation normalized from any export format (Claude.ai, ChatGPT). The
+// conv.h: one conversation normalized from any source (source.h: Claude.ai, ChatGPT, ...). The
 // importers build it in a scratch arena, hand it to the store, and pop it; nothing in it
 // outlives that arena. All strings are AkStr views into the same arena (valid UTF-8).
 #ifndef CHAT_CONV_H
@@ -8,6 +8,8 @@
 
 #define CHAT_TIME_UNKNOWN (-1.0) // a null or missing timestamp
 
+// Where a chat came from. Names, labels, detection and importers are the table's (source.h):
+// a new source adds a value here and a row there. 0 is no source (unknown).
 typedef enum ChatSource {
     CHAT_SOURCE_CLAUDE = 1,
     CHAT_SOURCE_CHATGPT = 2,

@@ -7,6 +7,7 @@
 #include "chat/db.h"
 #include "arenakit/map.h"
 #include "arenakit/os.h"
+#include "chat/source.h"
 #include "chat/tokenizer.h"
 #include "chat/sqlmem.h"
 
@@ -228,8 +229,6 @@ struct ChatDb {
 
 // ---- small helpers ------------------------------------------------------------------------
 
-static const char *const source_names[] = {[CHAT_SOURCE_CLAUDE] = "claude", [CHAT_SOURCE_CHATGPT] = "chatgpt",
-    [CHAT_SOURCE_CLAUDE_CODE] = "claude-code", [CHAT_SOURCE_CODEX] = "codex", [CHAT_SOURCE_GEMINI] = "gemini"};
 static const char *const role_names[] = {
     [CHAT_ROLE_USER] = "user", [CHAT_ROLE_ASSISTANT] = "assistant", [CHAT_ROLE_SYSTEM] = "system",
     [CHAT_ROLE_TOOL] = "tool", [CHAT_ROLE_OTHER] = "other",
@@ -241,8 +240,10 @@ static const char *const kind_names[] = {
     [CHAT_PART_CONTEXT] = "context", [CHAT_PART_MEDIA] = "media", [CHAT_PART_META] = "meta",
 };
 
+// Sources by the table's names (source.h): the word stored in chats.source.
 const char *chat_source_name(ChatSource s) {
-    return (unsigned)s < AK_ARRAY_COUNT(source_names) && source_names[s] ? source_names[s] : "unknown";
+    const ChatSourceInfo *row = chat_source_info(s);
+    return row ? row->name : "unknown";
 }
 const char *chat_role_name(ChatRole r) {
     return (unsigned)r < AK_ARRAY_COUNT(role_names) ? role_names[r] : "other";
@@ -1111,7 +1112,7 @@ bool chat_db_put(ChatDb *db, const ChatConv *conv, ChatPutResult *res, ChatError
     if (conv->uuid.len == 0)
         return chat_fail(err, "%s: the conversation at byte %llu has no uuid", db->path,
                          (unsigned long long)conv->byte_offset);
-    if ((unsigned)conv->source >= AK_ARRAY_COUNT(source_names) || !source_names[conv->source])
+    if (!chat_source_info(conv->source))
         return chat_fail(err, "%s: conversation %.*s has no known source (%d)", db->path,
                          (int)AK_MIN(conv->uuid.len, 100), conv->uuid.ptr, (int)conv->source);
     if (db->tx_failed)
@@ -1133,11 +1134,16 @@ bool chat_db_put(ChatDb *db, const ChatConv *conv, ChatPutResult *res, ChatError
 
 // ---- reading chats --------------------------------------------------------------------------
 
+// A stored source word back to its value; a word no row has (a newer writer's) is 0, unknown.
+static ChatSource source_read(const unsigned char *word) {
+    const ChatSourceInfo *row = word ? chat_source_by_name((const char *)word) : NULL;
+    return row ? row->id : (ChatSource)0;
+}
+
 static ChatRow row_read(sqlite3_stmt *s) {
     return (ChatRow){
         .id = sqlite3_column_int64(s, 0),
-        .source = (ChatSource)name_lookup(source_names, (int)AK_ARRAY_COUNT(source_names),
-                                          sqlite3_column_text(s, 1), 0),
+        .source = source_read(sqlite3_column_text(s, 1)),
         .uuid = col_str(s, 2),
         .title = col_str(s, 3),
         .model = col_str(s, 4),

@@ -5,6 +5,7 @@
 #  define _DEFAULT_SOURCE
 #endif
 #include "chat/import.h"
+#include "chat/source.h"
 #include "chat/sources.h"
 
 #include "arenakit/scratch.h"
@@ -319,16 +320,32 @@ bool chat_import_conv(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatEr
         return chat_fail(err, "the element at byte %llu is %s %s, expected a conversation object",
                          (unsigned long long)(obj ? obj->offset : 0),
                          obj && obj->kind == CHAT_JSON_ARRAY ? "an" : "a", obj ? chat_json_kind_name(obj->kind) : "nothing");
+    // chatlog's own export first (it holds chats of any source), then the EXPORT rows by their mark.
     if (chat_json_get(obj, "chatlog_export")) return chat_import_native(arena, obj, out, err);
-    if (chat_json_get(obj, "chat_messages")) return chat_import_claude(arena, obj, out, err);
-    if (chat_json_get(obj, "mapping")) return chat_import_chatgpt(arena, obj, out, err);
+    char marks[300];
+    size_t n = 0, k = 0, used = 0;
+    for (size_t i = 0; i < chat_source_count(); i++) {
+        const ChatSourceInfo *row = chat_source_at(i);
+        if (row->reading != CHAT_SOURCE_READ_EXPORT) continue;
+        if (chat_json_get(obj, row->mark)) return row->import_conv(arena, obj, out, err);
+        n++;
+    }
+    // "neither chat_messages (Claude) nor mapping (ChatGPT)", or "none of a (A), b (B) or c (C)".
+    marks[0] = 0;
+    for (size_t i = 0; i < chat_source_count() && used < sizeof marks; i++) {
+        const ChatSourceInfo *row = chat_source_at(i);
+        if (row->reading != CHAT_SOURCE_READ_EXPORT) continue;
+        const char *sep = k == 0 ? (n == 2 ? "neither " : "none of ") : k + 1 == n ? (n == 2 ? " nor " : " or ") : ", ";
+        int w = snprintf(marks + used, sizeof marks - used, "%s%s (%s)", sep, row->mark, row->label);
+        if (w < 0) break;
+        used += (size_t)w, k++;
+    }
     const ChatJson *id = chat_json_get(obj, "uuid");
     if (!id || id->kind != CHAT_JSON_STRING) id = chat_json_get(obj, "id");
     if (id && id->kind == CHAT_JSON_STRING)
-        return chat_fail(err, "conversation %.*s: the object at byte %llu has neither chat_messages (Claude) nor mapping (ChatGPT)",
-                         AK_STR_FMT(short_str(id->str)), (unsigned long long)obj->offset);
-    return chat_fail(err, "the object at byte %llu is not a conversation: it has neither chat_messages (Claude) nor mapping (ChatGPT)",
-                     (unsigned long long)obj->offset);
+        return chat_fail(err, "conversation %.*s: the object at byte %llu has %s", AK_STR_FMT(short_str(id->str)),
+                         (unsigned long long)obj->offset, marks);
+    return chat_fail(err, "the object at byte %llu is not a conversation: it has %s", (unsigned long long)obj->offset, marks);
 }
 
 // ---- the driver --------------------------------------------------------------------------------

@@ -56,6 +56,14 @@ static bool type_in(AkStr t, const char *const *list) {
     return false;
 }
 
+// A first line's keys (source.h's head): a record of a session log, not a conversations.json
+// object (the export rows are asked first).
+bool chat_claude_code_claims_head(const ChatSourceHead *h) {
+    if (chat_source_head_has(h, "sessionId") || chat_source_head_has(h, "parentUuid") || chat_source_head_has(h, "leafUuid"))
+        return true;
+    return chat_source_head_has(h, "type") && type_in(chat_source_head_str(h, "type"), known_types);
+}
+
 bool chat_claude_code_is_record(const ChatJson *rec) {
     if (!rec || rec->kind != CHAT_JSON_OBJECT || chat_json_get(rec, "payload")) return false;
     if (chat_json_get(rec, "sessionId") || chat_json_get(rec, "parentUuid") || chat_json_get(rec, "leafUuid")) return true;

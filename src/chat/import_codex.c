@@ -47,6 +47,22 @@ static bool type_in(AkStr t, const char *const *list) {
     return false;
 }
 
+// A first line's keys: the types a rollout starts with (fewer than a record may have: what the
+// detection has always taken), a payload wrapper, or the older bare first line {id, timestamp,
+// instructions} (instructions can be long: only its key need be in the head).
+static const char *const head_types[] = {"session_meta", "response_item", "event_msg", "turn_context", "compacted",
+                                         "message", "reasoning", "function_call", "function_call_output", NULL};
+
+bool chat_codex_claims_head(const ChatSourceHead *h) {
+    bool type = chat_source_head_has(h, "type");
+    if (chat_source_head_has(h, "record_type")) return true;
+    if (type && chat_source_head_has(h, "payload")) return true;
+    if (!type && chat_source_head_has(h, "id") && chat_source_head_has(h, "timestamp") &&
+        chat_source_head_has(h, "instructions"))
+        return true;
+    return type && type_in(chat_source_head_str(h, "type"), head_types);
+}
+
 bool chat_codex_is_record(const ChatJson *rec) {
     if (!rec || rec->kind != CHAT_JSON_OBJECT || chat_json_get(rec, "sessionId")) return false;
     AkStr type = str_of(rec, "type");

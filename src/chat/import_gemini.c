@@ -173,6 +173,15 @@ static bool contains_nocase(AkStr hay, const char *needle) {
 
 static bool names_gemini(AkStr s) { return contains_nocase(s, "gemini") || contains_nocase(s, "bard"); }
 
+// The first entry's keys: a header naming Gemini or Bard, or (no header) a time, a title and
+// an answer. The export rows are asked first, so a conversations.json is never Gemini's.
+bool chat_gemini_claims_head(const ChatSourceHead *h) {
+    if (chat_source_head_has(h, "header")) return names_gemini(chat_source_head_str(h, "header"));
+    return chat_source_head_has(h, "time") && chat_source_head_has(h, "title") && chat_source_head_has(h, "safeHtmlItem");
+}
+
+bool chat_gemini_claims_member(const char *path) { return names_gemini(ak_str_cstr(path)); }
+
 // Gemini's own entry (header or products say so), or one with neither (the Gemini Apps file).
 static bool is_gemini_entry(const ChatJson *e) {
     const ChatJson *header = chat_json_get(e, "header"), *products = chat_json_get(e, "products");

@@ -6,6 +6,7 @@
 // Times are read from the exact `*_epoch` numbers when present, else from the ISO strings.
 #include "chat/db.h"
 #include "chat/import.h"
+#include "chat/source.h"
 
 #include <math.h>
 
@@ -104,9 +105,14 @@ bool chat_import_native(AkArena *a, const ChatJson *obj, ChatConv *out, ChatErro
     if (chat_json_num(version) != 1)
         return chat_norm_fail_at(&n, version->offset, "chatlog export format %.*s; this chatlog reads format 1",
                                  (int)AK_MIN(version->str.len, 20), version->str.ptr);
-    if (ak_str_eq(source, AK_STR("claude"))) out->source = CHAT_SOURCE_CLAUDE;
-    else if (ak_str_eq(source, AK_STR("chatgpt"))) out->source = CHAT_SOURCE_CHATGPT;
-    else return chat_norm_fail_at(&n, obj->offset, "source \"%.*s\" is not claude or chatgpt", (int)AK_MIN(source.len, 40), source.ptr);
+    // Any row of the table: an export of Claude Code or Gemini chats reads back too.
+    const ChatSourceInfo *row = chat_source_by_name_str(source);
+    if (!row || !ak_str_eq(source, ak_str_cstr(row->name))) {
+        char names[200];
+        return chat_norm_fail_at(&n, obj->offset, "source \"%.*s\" is not %s", (int)AK_MIN(source.len, 40), source.ptr,
+                                 chat_source_names_text(names, sizeof names));
+    }
+    out->source = row->id;
 
     out->msg_count = list->count;
     out->msgs = list->count ? ak_push_array(a, ChatMsg, list->count) : NULL;

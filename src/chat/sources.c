@@ -1,4 +1,4 @@
-// sources.c: telling the new sources apart by their first bytes, the peek that lets the export
+// sources.c: telling the sources apart by their first bytes (asking the table's rows, source.h), the peek that lets the export
 // reader go on when a document is not one of them, the JSON Lines driver (one chat per file,
 // Claude Code or Codex CLI by its records' keys) and what the session importers share.
 #if !defined(_DEFAULT_SOURCE)
@@ -17,18 +17,29 @@
 
 // ---- sniffing --------------------------------------------------------------------------------
 
-// The top-level keys of one object in a head of bytes (strings undecoded: enough for ASCII
-// names and values). Stops quietly where the head is cut.
-enum {
-    KEY_TYPE = 1u << 0, KEY_SESSION_ID = 1u << 1, KEY_PARENT_UUID = 1u << 2, KEY_LEAF_UUID = 1u << 3,
-    KEY_PAYLOAD = 1u << 4, KEY_RECORD_TYPE = 1u << 5, KEY_HEADER = 1u << 6, KEY_TIME = 1u << 7,
-    KEY_TITLE = 1u << 8, KEY_PRODUCTS = 1u << 9, KEY_SAFE_HTML = 1u << 10, KEY_CHAT_MESSAGES = 1u << 11,
-    KEY_MAPPING = 1u << 12, KEY_MESSAGE = 1u << 13, KEY_UUID = 1u << 14, KEY_ID = 1u << 15,
-    KEY_TIMESTAMP = 1u << 16, KEY_INSTRUCTIONS = 1u << 17,
+// The top-level keys of one object in a head of bytes, with their string values raw (enough
+// for ASCII names and values). Stops quietly where the head is cut: a key whose value the head
+// cuts still counts (a long first line), its value is then "".
+enum { HEAD_KEYS_MAX = 128 };
+struct ChatSourceHead {
+    uint32_t count;
+    AkStr keys[HEAD_KEYS_MAX], vals[HEAD_KEYS_MAX];
+    bool complete; // the object closed inside the head
 };
-static const char *const key_names[] = {"type", "sessionId", "parentUuid", "leafUuid", "payload", "record_type",
-                                        "header", "time", "title", "products", "safeHtmlItem", "chat_messages",
-                                        "mapping", "message", "uuid", "id", "timestamp", "instructions"};
+
+bool chat_source_head_has(const ChatSourceHead *h, const char *key) {
+    AkStr k = ak_str_cstr(key);
+    for (uint32_t i = 0; i < h->count; i++)
+        if (ak_str_eq(h->keys[i], k)) return true;
+    return false;
+}
+
+AkStr chat_source_head_str(const ChatSourceHead *h, const char *key) {
+    AkStr k = ak_str_cstr(key);
+    for (uint32_t i = 0; i < h->count; i++)
+        if (ak_str_eq(h->keys[i], k)) return h->vals[i];
+    return ak_str("", 0);
+}
 
 typedef struct Scan {
     const char *p;
@@ -70,13 +81,7 @@ static bool skip_value(Scan *s) {
     return false;
 }
 
-typedef struct Keys {
-    uint32_t keys;
-    AkStr type, header;
-    bool complete; // the object closed inside the head
-} Keys;
-
-static void scan_object(Scan *s, Keys *k) {
+static void scan_object(Scan *s, ChatSourceHead *k) {
     memset(k, 0, sizeof *k);
     if (s->i >= s->n || s->p[s->i] != '{') return;
     s->i++;
@@ -94,77 +99,68 @@ static void scan_object(Scan *s, Keys *k) {
         if (s->i >= s->n || s->p[s->i] != ':') return;
         s->i++;
         ws(s);
-        size_t j = 0; // the key counts even when the head cuts its value (a long first line)
-        while (j < AK_ARRAY_COUNT(key_names) && !ak_str_eq(key, ak_str_cstr(key_names[j]))) j++;
-        if (j < AK_ARRAY_COUNT(key_names)) k->keys |= 1u << j;
+        uint32_t j = k->count < HEAD_KEYS_MAX ? k->count++ : HEAD_KEYS_MAX; // counts before its value is read
+        if (j < HEAD_KEYS_MAX) k->keys[j] = key, k->vals[j] = ak_str("", 0);
         if (s->i < s->n && s->p[s->i] == '"') {
             if (!str_at(s, &val)) return;
         } else if (!skip_value(s)) {
             return;
         }
-        if (j == 0) k->type = val;
-        if (j == 6) k->header = val;
+        if (j < HEAD_KEYS_MAX && val.ptr) k->vals[j] = val;
         ws(s);
         if (s->i < s->n && s->p[s->i] == ',') s->i++;
     }
 }
 
-static bool contains_nocase(AkStr hay, const char *needle) {
-    AkStr n = ak_str_cstr(needle);
-    for (uint64_t i = 0; i + n.len <= hay.len; i++)
-        if (ak_str_eq_nocase(ak_str(hay.ptr + i, n.len), n)) return true;
+// An export row's mark in the head: a conversations.json, never taken for anything else.
+static bool export_head(const ChatSourceHead *k) {
+    for (size_t i = 0; i < chat_source_count(); i++) {
+        const ChatSourceInfo *row = chat_source_at(i);
+        if (row->reading == CHAT_SOURCE_READ_EXPORT && chat_source_head_has(k, row->mark)) return true;
+    }
     return false;
 }
 
-static bool is_any(AkStr s, const char *const *list) {
-    for (; *list; list++)
-        if (ak_str_eq(s, ak_str_cstr(*list))) return true;
-    return false;
+// The rows in table order: the first whose reading is `reading` and claims the head.
+static const ChatSourceInfo *claiming_row(const ChatSourceHead *k, ChatSourceReading reading) {
+    for (size_t i = 0; i < chat_source_count(); i++) {
+        const ChatSourceInfo *row = chat_source_at(i);
+        if (row->reading == reading && row->claims_head && row->claims_head(k)) return row;
+    }
+    return NULL;
 }
 
-static const char *const claude_code_types[] = {"user", "assistant", "summary", "system", "file-history-snapshot",
-                                                "queue-operation", "progress", "permission-mode", NULL};
-static const char *const codex_types[] = {"session_meta", "response_item", "event_msg", "turn_context", "compacted",
-                                          "message", "reasoning", "function_call", "function_call_output", NULL};
-
-// Record keys that say "a line of an agent's session log", not a conversations.json object.
-static bool agent_record_keys(const Keys *k) {
-    if (k->keys & (KEY_CHAT_MESSAGES | KEY_MAPPING)) return false;
-    if (k->keys & (KEY_SESSION_ID | KEY_PARENT_UUID | KEY_LEAF_UUID | KEY_RECORD_TYPE)) return true;
-    if ((k->keys & KEY_PAYLOAD) && (k->keys & KEY_TYPE)) return true;
-    // An older Codex rollout's first line: {id, timestamp, instructions} (instructions can be long).
-    if ((k->keys & KEY_ID) && (k->keys & KEY_TIMESTAMP) && (k->keys & KEY_INSTRUCTIONS) && !(k->keys & KEY_TYPE)) return true;
-    return (k->keys & KEY_TYPE) && (is_any(k->type, claude_code_types) || is_any(k->type, codex_types));
-}
-
-static bool gemini_keys(const Keys *k) {
-    if (k->keys & (KEY_CHAT_MESSAGES | KEY_MAPPING)) return false;
-    if (k->keys & KEY_HEADER) return contains_nocase(k->header, "gemini") || contains_nocase(k->header, "bard");
-    return (k->keys & KEY_TIME) && (k->keys & KEY_TITLE) && (k->keys & KEY_SAFE_HTML);
-}
-
-ChatSourceKind chat_sources_sniff(const char *head, uint64_t len) {
+// The kind, and for a DOCUMENT the row that reads it.
+static ChatSourceKind sniff(const char *head, uint64_t len, const ChatSourceInfo **doc) {
     Scan s = {head, len, 0};
+    ChatSourceHead k;
+    *doc = NULL;
     if (len >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0) s.i = 3;
     ws(&s);
     if (s.i >= s.n) return CHAT_SOURCE_KIND_EXPORT;
-    Keys k;
     if (head[s.i] == '[') {
         s.i++;
         ws(&s);
         scan_object(&s, &k);
-        return gemini_keys(&k) ? CHAT_SOURCE_KIND_GEMINI : CHAT_SOURCE_KIND_EXPORT;
+        if (export_head(&k)) return CHAT_SOURCE_KIND_EXPORT;
+        *doc = claiming_row(&k, CHAT_SOURCE_READ_DOCUMENT);
+        return *doc ? CHAT_SOURCE_KIND_DOCUMENT : CHAT_SOURCE_KIND_EXPORT;
     }
     if (head[s.i] != '{') return CHAT_SOURCE_KIND_EXPORT;
     scan_object(&s, &k);
-    if (k.keys & (KEY_CHAT_MESSAGES | KEY_MAPPING)) return CHAT_SOURCE_KIND_EXPORT;
-    if (agent_record_keys(&k)) return CHAT_SOURCE_KIND_JSONL;
+    if (export_head(&k)) return CHAT_SOURCE_KIND_EXPORT;
+    if (claiming_row(&k, CHAT_SOURCE_READ_SESSION)) return CHAT_SOURCE_KIND_JSONL;
     // Any object followed by another one: JSON Lines of a kind the session reader will name.
     if (k.complete) {
         ws(&s);
         if (s.i < s.n && head[s.i] == '{') return CHAT_SOURCE_KIND_JSONL;
     }
     return CHAT_SOURCE_KIND_EXPORT;
+}
+
+ChatSourceKind chat_sources_sniff(const char *head, uint64_t len) {
+    const ChatSourceInfo *doc;
+    return sniff(head, len, &doc);
 }
 
 static bool ends_with(const char *s, const char *suffix) {
@@ -175,13 +171,19 @@ static bool ends_with(const char *s, const char *suffix) {
 bool chat_sources_wanted(const char *path, bool in_archive) {
     if (ends_with(path, ".jsonl")) return true;
     if (!ends_with(path, ".json")) return false;
-    if (in_archive) return contains_nocase(ak_str_cstr(path), "gemini") || contains_nocase(ak_str_cstr(path), "bard");
+    if (in_archive) {
+        for (size_t i = 0; i < chat_source_count(); i++) {
+            const ChatSourceInfo *row = chat_source_at(i);
+            if (row->reading == CHAT_SOURCE_READ_DOCUMENT && row->claims_member && row->claims_member(path)) return true;
+        }
+        return false;
+    }
     char head[4096];
     int fd = open(path, O_RDONLY);
     if (fd < 0) return false;
     ssize_t n = read(fd, head, sizeof head);
     close(fd);
-    return n > 0 && chat_sources_sniff(head, (uint64_t)n) == CHAT_SOURCE_KIND_GEMINI;
+    return n > 0 && chat_sources_sniff(head, (uint64_t)n) == CHAT_SOURCE_KIND_DOCUMENT;
 }
 
 // ---- the peek ----------------------------------------------------------------------------------
@@ -228,6 +230,21 @@ static bool deliver(ChatSourceRun *run, const char *name, const ChatConv *conv) 
     return true;
 }
 
+// "Claude Code or Codex CLI": the SESSION rows' products, for a file none of them claims.
+static const char *session_products(char *buf, size_t cap) {
+    size_t n = 0, k = 0, used = 0;
+    for (size_t i = 0; i < chat_source_count(); i++) n += chat_source_at(i)->reading == CHAT_SOURCE_READ_SESSION;
+    buf[0] = 0;
+    for (size_t i = 0; i < chat_source_count() && used < cap; i++) {
+        const ChatSourceInfo *row = chat_source_at(i);
+        if (row->reading != CHAT_SOURCE_READ_SESSION) continue;
+        int w = snprintf(buf + used, cap - used, "%s%s", k == 0 ? "" : k + 1 == n ? " or " : ", ", row->product);
+        if (w < 0) break;
+        used += (size_t)w, k++;
+    }
+    return buf;
+}
+
 static bool import_jsonl(ChatSourceRun *run, const char *name, ChatJsonReadFn *read, void *user, const char *data,
                          uint64_t len) {
     AkArena *conflicts[] = {run->arena, run->work};
@@ -240,8 +257,8 @@ static bool import_jsonl(ChatSourceRun *run, const char *name, ChatJsonReadFn *r
         return chat_fail(run->err, "%s: %s", name, e.msg);
     }
     run->rep->files++;
-    ChatClaudeCode *cc = NULL;
-    ChatCodex *cx = NULL;
+    const ChatSourceInfo *src = NULL; // the SESSION row that claimed the first record it knew
+    void *session = NULL;
     uint64_t records = 0, first_unknown = 0;
     bool ok = true;
     for (;;) {
@@ -262,18 +279,19 @@ static bool import_jsonl(ChatSourceRun *run, const char *name, ChatJsonReadFn *r
             add_bad(run, name, chat_jsonl_error(jl)); // skipped, reported, the rest goes on
         } else {
             records++;
-            if (!cc && !cx && rec->kind == CHAT_JSON_OBJECT) { // the first known record decides
-                bool is_cc = chat_claude_code_is_record(rec), is_cx = !is_cc && chat_codex_is_record(rec);
-                if (is_cc) cc = chat_claude_code_begin(run->work);
-                if (is_cx) cx = chat_codex_begin(run->work);
-                if ((is_cc && !cc) || (is_cx && !cx)) {
+            if (!src && rec->kind == CHAT_JSON_OBJECT) { // the first known record decides, rows in table order
+                for (size_t i = 0; i < chat_source_count() && !src; i++) {
+                    const ChatSourceInfo *row = chat_source_at(i);
+                    if (row->reading == CHAT_SOURCE_READ_SESSION && row->claims_record(rec)) src = row;
+                }
+                if (src && !(session = src->session_begin(run->work))) {
                     ok = chat_fail(run->err, "%s: out of memory for a session", name);
                     ak_temp_end(lt);
                     break;
                 }
             }
-            bool used = cc ? chat_claude_code_record(cc, rec, line, &e) : cx ? chat_codex_record(cx, rec, line, &e) : false;
-            if (!cc && !cx) {
+            bool used = src ? src->session_record(session, rec, line, &e) : false;
+            if (!src) {
                 if (!first_unknown) first_unknown = line;
             } else if (!used) {
                 char what[1200];
@@ -292,17 +310,18 @@ static bool import_jsonl(ChatSourceRun *run, const char *name, ChatJsonReadFn *r
     ak_scratch_end(lines);
     if (!ok) return false;
     progress(run, run->parsed);
-    if (!cc && !cx) {
+    if (!src) {
         if (records) {
-            char what[200];
-            snprintf(what, sizeof what, "%llu JSON lines, none of them a Claude Code or Codex CLI session record (line %llu is the first)",
-                     (unsigned long long)records, (unsigned long long)first_unknown);
+            char what[400], products[200];
+            snprintf(what, sizeof what, "%llu JSON lines, none of them a %s session record (line %llu is the first)",
+                     (unsigned long long)records, session_products(products, sizeof products),
+                     (unsigned long long)first_unknown);
             add_bad(run, name, what);
         }
         return true;
     }
     ChatConv conv;
-    if (!(cc ? chat_claude_code_finish(cc, &conv, &e) : chat_codex_finish(cx, &conv, &e))) {
+    if (!src->session_finish(session, &conv, &e)) {
         if (e.msg[0]) add_bad(run, name, e.msg); // no usable session in it (only snapshots, say): no chat
         return true;
     }
@@ -312,9 +331,10 @@ static bool import_jsonl(ChatSourceRun *run, const char *name, ChatJsonReadFn *r
 int chat_sources_import(ChatSourceRun *run, ChatSourcePeek *peek, const char *name, ChatJsonReadFn **read, void **user,
                         const char **data, uint64_t *len) {
     ChatSourceKind kind;
+    const ChatSourceInfo *doc = NULL;
     run->parsed = 0;
     if (!*read) {
-        kind = chat_sources_sniff(*data, AK_MIN(*len, sizeof peek->head));
+        kind = sniff(*data, AK_MIN(*len, sizeof peek->head), &doc);
     } else {
         peek->len = peek->pos = 0;
         while (peek->len < sizeof peek->head) {
@@ -326,12 +346,12 @@ int chat_sources_import(ChatSourceRun *run, ChatSourcePeek *peek, const char *na
         }
         peek->read = *read, peek->user = *user;
         *read = peek_read, *user = peek;
-        kind = chat_sources_sniff(peek->head, peek->len);
+        kind = sniff(peek->head, peek->len, &doc);
     }
     if (kind == CHAT_SOURCE_KIND_EXPORT) return 0;
     AkTemp t = ak_temp_begin(run->work);
     bool ok = kind == CHAT_SOURCE_KIND_JSONL ? import_jsonl(run, name, *read, *user, *data, *len)
-                                             : chat_gemini_import(run, name, *read, *user, *data, *len);
+                                             : doc->import_document(run, name, *read, *user, *data, *len);
     ak_temp_end(t);
     return ok ? 1 : -1;
 }

@@ -1,5 +1,5 @@
 // sources.h: the sources beyond the Claude.ai / ChatGPT exports, and their narrow interface to
-// the import driver (import.c): Claude Code session logs and Codex CLI rollouts (JSON Lines, a
+// the import driver (import.c); which source is which is the table's (source.h): Claude Code session logs and Codex CLI rollouts (JSON Lines, a
 // chat per file) and Gemini from Google Takeout (My Activity JSON, chats grouped by time).
 // The driver calls chat_sources_import at the start of every document it reads (a file, an
 // archive member, memory): it looks at the first bytes and, if they are one of these sources,
@@ -14,9 +14,10 @@
 #define CHAT_SOURCES_H
 
 #include "chat/import.h"
+#include "chat/source.h"
 
 // What the driver lends a source importer for one document.
-typedef struct ChatSourceRun {
+struct ChatSourceRun {
     AkArena *arena;            // the caller's: the report's list of bad records
     AkArena *work;             // scratch for this document; popped by the callee to where it began
     const ChatImportOptions *opt;
@@ -26,15 +27,17 @@ typedef struct ChatSourceRun {
     ChatError *err;
     uint64_t done, total;      // progress: bytes before this document, of all documents
     uint64_t parsed;           // out: bytes of this document read
-} ChatSourceRun;
+};
 
 typedef enum ChatSourceKind {
-    CHAT_SOURCE_KIND_EXPORT, // not ours: a Claude.ai or ChatGPT export (or not JSON at all)
-    CHAT_SOURCE_KIND_JSONL,  // JSON Lines: Claude Code or Codex CLI records
-    CHAT_SOURCE_KIND_GEMINI, // a Takeout My Activity array of Gemini (Bard) entries
+    CHAT_SOURCE_KIND_EXPORT,   // not ours: an EXPORT row's (Claude.ai, ChatGPT), or not JSON at all
+    CHAT_SOURCE_KIND_JSONL,    // JSON Lines: a SESSION row's records (Claude Code, Codex CLI)
+    CHAT_SOURCE_KIND_DOCUMENT, // an array a DOCUMENT row claims (a Takeout of Gemini entries)
 } ChatSourceKind;
+#define CHAT_SOURCE_KIND_GEMINI CHAT_SOURCE_KIND_DOCUMENT // Gemini is the one DOCUMENT row today
 
-// Decides from the first bytes of a document (the more the better; 16 KB is plenty).
+// Decides from the first bytes of a document (the more the better; 16 KB is plenty): an EXPORT
+// row's mark first, then the SESSION rows ('{') or the DOCUMENT rows ('['), in table order.
 ChatSourceKind chat_sources_sniff(const char *head, uint64_t len);
 
 // The peek buffer: the head read from a stream, replayed to whoever reads it next.
@@ -64,7 +67,9 @@ bool chat_sources_wanted(const char *path, bool in_archive);
 typedef struct ChatClaudeCode ChatClaudeCode;
 typedef struct ChatCodex ChatCodex;
 
-// Claude Code: whether a record is one of its kinds (by its type and keys).
+// Claude Code: whether a document's first record (its head) or a parsed record is one of its
+// kinds (by its type and keys).
+bool chat_claude_code_claims_head(const ChatSourceHead *head);
 bool chat_claude_code_is_record(const ChatJson *rec);
 ChatClaudeCode *chat_claude_code_begin(AkArena *arena);
 // One record (parsed on a shorter-lived arena: what is kept is copied). False with err for a
@@ -74,12 +79,17 @@ bool chat_claude_code_record(ChatClaudeCode *s, const ChatJson *rec, uint64_t li
 bool chat_claude_code_finish(ChatClaudeCode *s, ChatConv *out, ChatError *err);
 
 // Codex CLI (wrapped {timestamp,type,payload} records, or the older bare ones).
+bool chat_codex_claims_head(const ChatSourceHead *head);
 bool chat_codex_is_record(const ChatJson *rec);
 ChatCodex *chat_codex_begin(AkArena *arena);
 bool chat_codex_record(ChatCodex *s, const ChatJson *rec, uint64_t line, ChatError *err);
 bool chat_codex_finish(ChatCodex *s, ChatConv *out, ChatError *err);
 
-// Gemini Takeout: the whole document (a top-level array, streamed).
+// Gemini Takeout: whether an array's first entry is Gemini's (its header names Gemini or Bard,
+// or it has time, title and safeHtmlItem), whether an archive member's path names Gemini or
+// Bard, and the whole document (a top-level array, streamed).
+bool chat_gemini_claims_head(const ChatSourceHead *head);
+bool chat_gemini_claims_member(const char *path);
 bool chat_gemini_import(ChatSourceRun *run, const char *name, ChatJsonReadFn *read, void *user, const char *data,
                         uint64_t len);
 #define CHAT_GEMINI_GAP_SECONDS (30 * 60) // a longer silence between two prompts starts a new chat
