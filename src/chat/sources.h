@@ -1,6 +1,7 @@
-// sources.h: the sources beyond the Claude.ai / ChatGPT exports, and their narrow interface to
-// the import driver (import.c); which source is which is the table's (source.h): Claude Code session logs and Codex CLI rollouts (JSON Lines, a
-// chat per file) and Gemini from Google Takeout (My Activity JSON, chats grouped by time).
+// sources.h: detection by content, and the driver for the sources that are not vendor exports
+// of conversations.json: Claude Code session logs and Codex CLI rollouts (JSON Lines, a chat
+// per file) and Gemini from Google Takeout (My Activity JSON, chats grouped by time). What each
+// source is called and how it is recognised is its row in the table (source.h).
 // The driver calls chat_sources_import at the start of every document it reads (a file, an
 // archive member, memory): it looks at the first bytes and, if they are one of these sources,
 // imports the document itself; otherwise it hands the same bytes back to the export reader.
