@@ -67,7 +67,7 @@ enum {
     ST_TITLE_FTS_DELETE, ST_MSG_FTS_DELETE, ST_PART_FTS_DELETE, ST_MSG_NEXT_ID, ST_PART_NEXT_ID,
     ST_CHAT_EACH, ST_CHAT_BY_ID, ST_CHAT_BY_UUID,
     ST_MSG_EACH, ST_MSG_EACH_VISIBLE, ST_PART_EACH,
-    ST_SEARCH_TOP, ST_SEARCH_FILTERED, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_TITLE,
+    ST_SEARCH_TOP, ST_SEARCH_FILTERED, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_TITLE, ST_BRANCH_OF,
     ST_COUNTS,
     ST_SLICE_INSERT, ST_SLICE_NEXT_ID, ST_SLICE_FTS_BATCH, ST_SLICE_FTS_DELETE, ST_SLICE_DELETE, ST_SLICE_LEN,
     ST_SLICE_EACH, ST_SNIP_SLICE, ST_SNIP_PART_SLICE, ST_SEARCH_TOP_SLICES, ST_SEARCH_FILTERED_SLICES,
@@ -176,16 +176,27 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SEARCH_TOP_SLICES] = SEARCH_TOP(SEARCH_TOP_SLICES),
     [ST_SEARCH_FILTERED] = SEARCH_FILTERED(""),
     [ST_SEARCH_FILTERED_SLICES] = SEARCH_FILTERED(SEARCH_FILTERED_SLICES),
-    [ST_SNIP_MSG] = "SELECT chatlog_snippet(msg_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role"
+    // Columns 8 and 9 (m.visible, m.hidden) in every snippet of a message or part: hit_fill.
+    [ST_SNIP_MSG] = "SELECT chatlog_snippet(msg_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role,"
+                    " NULL, NULL, NULL, m.visible, m.hidden"
                     " FROM msg_fts JOIN messages m ON m.id = msg_fts.rowid"
                     " WHERE msg_fts MATCH ?1 AND msg_fts.rowid = ?6",
     [ST_SNIP_PART] = "SELECT chatlog_snippet(part_fts, -1, ?2, ?3, ?4, ?5), p.chat_id, p.msg_ordinal, m.created, m.role,"
-                     " p.ordinal, p.kind, p.name"
+                     " p.ordinal, p.kind, p.name, m.visible, m.hidden"
                      " FROM part_fts JOIN parts p ON p.id = part_fts.rowid"
                      " JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal"
                      " WHERE part_fts MATCH ?1 AND part_fts.rowid = ?6",
     [ST_SNIP_TITLE] = "SELECT highlight(title_fts, 0, ?2, ?3), rowid FROM title_fts"
                       " WHERE title_fts MATCH ?1 AND rowid = ?6",
+    // The branch an off-thread message hangs in: climb its off-thread ancestors; the highest
+    // one's parent is on the thread, and its place among its siblings is the branch's.
+    [ST_BRANCH_OF] = "WITH RECURSIVE up(parent, si, sc, depth) AS ("
+                     " SELECT parent_uuid, sibling_index, sibling_count, 0 FROM messages WHERE chat_id = ?1 AND ordinal = ?2"
+                     " UNION ALL"
+                     " SELECT m.parent_uuid, m.sibling_index, m.sibling_count, up.depth + 1"
+                     "  FROM up JOIN messages m ON m.chat_id = ?1 AND m.uuid = up.parent"
+                     "  WHERE up.parent != '' AND NOT m.visible AND NOT m.hidden AND up.depth < 100000)"
+                     " SELECT si, sc FROM up ORDER BY depth DESC LIMIT 1",
     [ST_COUNTS] = "SELECT count(*), coalesce(sum(message_count), 0), coalesce(sum(part_count), 0) FROM chats",
     // Slices (see "Slices" below).
     [ST_SLICE_INSERT] = "INSERT INTO text_slices(id, chat_id, doc, seq, len, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -196,11 +207,12 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SLICE_DELETE] = "DELETE FROM text_slices WHERE chat_id = ?1",
     [ST_SLICE_LEN] = "SELECT coalesce(sum(len), 0), count(*) FROM text_slices WHERE doc = ?1",
     [ST_SLICE_EACH] = "SELECT text FROM text_slices WHERE doc = ?1 ORDER BY seq",
-    [ST_SNIP_SLICE] = "SELECT chatlog_snippet(slice_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role"
+    [ST_SNIP_SLICE] = "SELECT chatlog_snippet(slice_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role,"
+                      " NULL, NULL, NULL, m.visible, m.hidden"
                       " FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid JOIN messages m ON m.id = s.doc"
                       " WHERE slice_fts MATCH ?1 AND slice_fts.rowid = ?6",
     [ST_SNIP_PART_SLICE] = "SELECT chatlog_snippet(slice_fts, 0, ?2, ?3, ?4, ?5), p.chat_id, p.msg_ordinal, m.created,"
-                           " m.role, p.ordinal, p.kind, p.name"
+                           " m.role, p.ordinal, p.kind, p.name, m.visible, m.hidden"
                            " FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid JOIN parts p ON p.id = -s.doc"
                            " JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal"
                            " WHERE slice_fts MATCH ?1 AND slice_fts.rowid = ?6",
@@ -1412,6 +1424,21 @@ typedef struct ChatHitRef {
     int64_t msg; // kinds 3 and 4: the sliced text (text_slices.doc)
 } ChatHitRef;
 
+// Fills an off-thread hit's branch_index and branch_count (ST_BRANCH_OF).
+static bool branch_of(ChatDb *db, ChatHit *h, ChatError *err) {
+    sqlite3_stmt *s = stmt_get(db, ST_BRANCH_OF, err);
+    if (!s) return false;
+    sqlite3_bind_int64(s, 1, h->chat_id);
+    sqlite3_bind_int(s, 2, h->ordinal);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW && sqlite3_column_int(s, 1) > 1) {
+        h->branch_index = (uint32_t)sqlite3_column_int(s, 0);
+        h->branch_count = (uint32_t)sqlite3_column_int(s, 1);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? true : db_fail(db, err, "finding a hit's branch");
+}
+
 static bool hit_fill(ChatDb *db, AkArena *arena, const char *expr, const ChatSearchOpts *o, const ChatHitRef *r,
                      ChatHit *h, ChatError *err) {
     static const int stmt_for[] = {ST_SNIP_TITLE, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_SLICE, ST_SNIP_PART_SLICE};
@@ -1438,6 +1465,10 @@ static bool hit_fill(ChatDb *db, AkArena *arena, const char *expr, const ChatSea
             h->role = (ChatRole)name_lookup(role_names, (int)AK_ARRAY_COUNT(role_names), sqlite3_column_text(s, 4),
                                             CHAT_ROLE_OTHER);
         }
+        if (r->kind != 0) {
+            h->off_thread = !sqlite3_column_int(s, 8) && !sqlite3_column_int(s, 9);
+            h->hidden = sqlite3_column_int(s, 9) != 0;
+        }
         if (h->kind == CHAT_HIT_PART) {
             h->part = sqlite3_column_int(s, 5);
             h->part_kind = (ChatPartKind)name_lookup(kind_names, (int)AK_ARRAY_COUNT(kind_names),
@@ -1449,6 +1480,7 @@ static bool hit_fill(ChatDb *db, AkArena *arena, const char *expr, const ChatSea
     if (rc != SQLITE_ROW) // the row matched in step 1 of the same read transaction
         return rc == SQLITE_DONE ? chat_fail(err, "%s: a search hit vanished (damaged index?)", db->path)
                                  : db_fail(db, err, "making a search snippet");
+    if (h->off_thread && !branch_of(db, h, err)) return false;
     ChatRow row;
     if (!chat_db_get_chat(db, arena, h->chat_id, &row, err)) return false;
     h->source = row.source, h->chat_uuid = row.uuid, h->title = row.title;

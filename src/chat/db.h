@@ -176,6 +176,11 @@ typedef struct ChatHit {
     ChatPartKind part_kind; // part hits
     AkStr part_name;       // part hits: attachment or tool name
     AkStr snippet;         // matched words between the caller's marks
+    // Where the hit's message is (message and part hits; a title hit is on the thread):
+    bool off_thread;       // not on the thread the person saw (another version of a message)
+    bool hidden;           // hidden by the vendor (system context, injected prompts)
+    uint32_t branch_index; // off_thread: the version (1-based) of the branch point it hangs
+    uint32_t branch_count; //   under, of how many; 0 if the stored tree does not say
 } ChatHit;
 
 // Ranked full-text search over message text, separately stored parts and titles. Hits (an
