@@ -125,8 +125,10 @@ void browse_list_search(Browser *b, const char *query, bool all) {
     l->hit_count = l->groups.count;
     l->show_hits = true;
     l->sel = l->top = 0;
-    browse_notice(b, false, "%s%u chat%s match %s: Enter opens the chat at its best hit, Esc goes back to the chats",
-                  l->groups.capped ? "at least " : "", l->groups.chats, l->groups.chats == 1 ? "" : "s", query);
+    browse_notice(b, false, "%s%u chat%s match %s: Enter opens the chat at its best hit, Esc goes back to the chats%s",
+                  l->groups.capped ? "at least " : "", l->groups.chats, l->groups.chats == 1 ? "" : "s", query,
+                  chat_db_index_outdated(b->store->db) ? " (old index: `chatlog check` rebuilds it to fold Greek and "
+                                                         "Cyrillic accents)" : "");
 }
 
 static uint32_t item_count(const BrowseList *l) { return l->show_hits ? l->hit_count : l->shown_count; }

@@ -631,6 +631,9 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
     AkStr query = ak_str_list_join(c->arena, &words, AK_STR(" "));
     if (!query.ptr) return app_errorf("search: %s", ak_arena_error(c->arena)), APP_EXIT_FAIL;
     if (!app_open_store(c, false)) return APP_EXIT_FAIL;
+    if (chat_db_index_outdated(c->store->db))
+        fprintf(stderr, "chatlog: note: the search index predates accent folding for Greek and Cyrillic; "
+                        "`chatlog check` (or the next import) rebuilds it\n");
     // Text output marks hits with noncharacters the output layer turns into colour or [ ],
     // after it escaped the snippet's own control characters (out.h).
     bool color = !c->opt.json && app_out_color();

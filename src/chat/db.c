@@ -21,6 +21,14 @@
 
 // ---- schema -------------------------------------------------------------------------------
 
+// The full-text tables' declarations, for a new database and for the rebuild of an old one
+// ("Tokenizer versions" below). `chatlog fold`: the tokenizer folds every token (tokenizer.h).
+#define FTS_TOKENIZE "tokenize='chatlog fold'"
+#define TITLE_FTS_ARGS "title, content='chats', content_rowid='id', " FTS_TOKENIZE
+#define MSG_FTS_ARGS "text, content='messages', content_rowid='id', " FTS_TOKENIZE
+#define PART_FTS_ARGS "name, text, content='parts', content_rowid='id', " FTS_TOKENIZE
+#define SLICE_FTS_ARGS "text, content='text_slices', content_rowid='id', " FTS_TOKENIZE
+
 // Created in one transaction in rollback-journal mode, so the main file holds the application
 // id and version from the first commit on (the open check reads them from the header).
 static const char schema_v1[] =
@@ -53,9 +61,9 @@ static const char schema_v1[] =
     " is_error INTEGER NOT NULL DEFAULT 0,"
     " UNIQUE(chat_id, msg_ordinal, ordinal),"
     " FOREIGN KEY(chat_id, msg_ordinal) REFERENCES messages(chat_id, ordinal) ON DELETE CASCADE);\n"
-    "CREATE VIRTUAL TABLE title_fts USING fts5(title, content='chats', content_rowid='id', tokenize='chatlog');\n"
-    "CREATE VIRTUAL TABLE msg_fts USING fts5(text, content='messages', content_rowid='id', tokenize='chatlog');\n"
-    "CREATE VIRTUAL TABLE part_fts USING fts5(name, text, content='parts', content_rowid='id', tokenize='chatlog');\n";
+    "CREATE VIRTUAL TABLE title_fts USING fts5(" TITLE_FTS_ARGS ");\n"
+    "CREATE VIRTUAL TABLE msg_fts USING fts5(" MSG_FTS_ARGS ");\n"
+    "CREATE VIRTUAL TABLE part_fts USING fts5(" PART_FTS_ARGS ");\n";
 
 // ---- prepared statements, cached per connection --------------------------------------------
 
@@ -231,6 +239,7 @@ struct ChatDb {
     int64_t next_slice, slice_indexed;
     uint64_t unindexed_bytes, index_batch;
     int slices; // the slice tables exist: 1 yes, 2 no, 0 not looked yet (see "Slices")
+    bool index_outdated; // a schema-1 index a read-only handle could not rebuild ("Tokenizer versions")
     // The chats this write transaction stored, to tell a uuid seen twice in one import. Its
     // own arena, made at the first transaction and cleared at each: nothing else pushes there.
     AkArena *put_arena;
@@ -517,6 +526,53 @@ fail:
     return false;
 }
 
+// ---- tokenizer versions --------------------------------------------------------------------
+//
+// Schema 1 declared the full-text tables `tokenize='chatlog'`, whose tokens keep the accents of
+// Greek and Cyrillic ("Γειά" indexed as "γειά", so "γεια" missed it). Schema 2 declares them
+// `chatlog fold`. The tokenizer follows each table's own declaration, so an index is always
+// read the way it was written: a schema-1 database opened read-only searches as it always
+// did (chat_db_index_outdated says so). The first write open rebuilds it: in one write
+// transaction, each full-text table (the slices' too, when there are any) is dropped, declared
+// again and filled from its content table, which is what the indexing in "Indexing" puts in
+// it, and user_version becomes 2. Only index pages change; a failure rolls it all back. FTS5
+// writes the rebuilt index out in pieces (its pending-data limit), so memory stays bounded;
+// the time is about that of indexing at import (seconds for 100k messages).
+#define CHAT_DB_SCHEMA_V1 1
+
+static bool slices_present(ChatDb *db, ChatError *err); // "Slices" below
+
+static bool reindex_v1(ChatDb *db, ChatError *err) {
+    static const struct { const char *name, *args; } tables[] = {
+        {"title_fts", TITLE_FTS_ARGS}, {"msg_fts", MSG_FTS_ARGS}, {"part_fts", PART_FTS_ARGS},
+        {"slice_fts", SLICE_FTS_ARGS},
+    };
+    if (!exec_sql(db, "BEGIN IMMEDIATE", "starting to rebuild the search index", err)) return false;
+    int64_t version = 0;
+    if (!pragma_int(db, "PRAGMA user_version", &version, err)) goto fail;
+    if (version != CHAT_DB_SCHEMA_V1) return exec_sql(db, "COMMIT", "rebuilding the search index", err); // done meanwhile
+    db->slices = 0;
+    bool slices = slices_present(db, err);
+    if (!slices && db->slices != 2) goto fail;
+    for (size_t i = 0; i < AK_ARRAY_COUNT(tables); i++) {
+        if (i == 3 && !slices) continue;
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "DROP TABLE %s; CREATE VIRTUAL TABLE %s USING fts5(%s); INSERT INTO %s(%s) VALUES('rebuild');",
+                 tables[i].name, tables[i].name, tables[i].args, tables[i].name, tables[i].name);
+        if (!exec_sql(db, sql, "rebuilding the search index", err)) goto fail;
+    }
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", CHAT_DB_SCHEMA_VERSION);
+    if (!exec_sql(db, pragma, "rebuilding the search index", err)) goto fail;
+    if (!exec_sql(db, "COMMIT", "rebuilding the search index", err)) goto fail;
+    return true;
+fail:
+    sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    db->slices = 0;
+    return false;
+}
+
 // "file:PATH?immutable=1" with PATH percent-encoded as RFC 3986 wants, on `arena`.
 static char *immutable_uri(AkArena *arena, const char *path) {
     size_t n = strlen(path);
@@ -597,9 +653,9 @@ ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err) {
         chat_fail(err, "%s: not a chatlog database (application_id 0x%08x)", path, (unsigned)app);
         goto fail;
     }
-    if (version != CHAT_DB_SCHEMA_VERSION) {
-        chat_fail(err, "%s: schema version %lld, this chatlog knows only version %d", path,
-                  (long long)version, CHAT_DB_SCHEMA_VERSION);
+    if (version != CHAT_DB_SCHEMA_VERSION && version != CHAT_DB_SCHEMA_V1) {
+        chat_fail(err, "%s: schema version %lld, this chatlog knows versions %d to %d", path,
+                  (long long)version, CHAT_DB_SCHEMA_V1, CHAT_DB_SCHEMA_VERSION);
         goto fail;
     }
     // WAL: readers and one writer at once. synchronous=NORMAL: a commit survives a crash of
@@ -613,6 +669,9 @@ ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err) {
     char cache[64];
     snprintf(cache, sizeof cache, "PRAGMA cache_size=-%lld;", (long long)chat_sqlmem_cache_kb());
     if (!exec_sql(db, cache, "setting up the connection", err)) goto fail;
+    // An index made by the schema-1 tokenizer: rebuilt by a writer, kept by a reader.
+    if (version == CHAT_DB_SCHEMA_V1 && !readonly && !reindex_v1(db, err)) goto fail;
+    db->index_outdated = version == CHAT_DB_SCHEMA_V1 && readonly;
     return db;
 fail:
     sqlite3_close(db->sql);
@@ -653,6 +712,7 @@ bool chat_db_remove_if_empty(const char *path, bool *removed, ChatError *err) {
 }
 void chat_db_set_index_batch(ChatDb *db, uint64_t bytes) { db->index_batch = bytes; }
 struct sqlite3 *chat_db_handle(ChatDb *db) { return db->sql; }
+bool chat_db_index_outdated(const ChatDb *db) { return db->index_outdated; }
 
 // ---- transactions and indexing ----------------------------------------------------------------
 //
@@ -869,8 +929,7 @@ static const char slices_sql[] =
     " len INTEGER NOT NULL, text TEXT NOT NULL);\n"
     "CREATE INDEX IF NOT EXISTS text_slices_doc ON text_slices(doc, seq);\n"
     "CREATE INDEX IF NOT EXISTS text_slices_chat ON text_slices(chat_id);\n"
-    "CREATE VIRTUAL TABLE IF NOT EXISTS slice_fts USING fts5(text, content='text_slices', content_rowid='id',"
-    " tokenize='chatlog');\n";
+    "CREATE VIRTUAL TABLE IF NOT EXISTS slice_fts USING fts5(" SLICE_FTS_ARGS ");\n";
 
 static bool slices_present(ChatDb *db, ChatError *err) {
     if (db->slices) return db->slices == 1;
