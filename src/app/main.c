@@ -555,7 +555,8 @@ static const char *usage_search =
     "  Filters in the query: source:NAME, after:DATE, before:DATE (as --source, --since, --until).\n"
     "  Searches message text, attachments, tool output, thinking and titles, best match first:\n"
     "  --limit chats (default 20), each at its best hit with how many more it has, then how many\n"
-    "  chats match. --json lists the hits themselves, --limit of them.\n"
+    "  chats match. --json lists the hits themselves, --limit of them. --all-branches also\n"
+    "  searches other versions of messages and hidden ones, marked off-thread.\n"
     "  Exit status 1 when nothing matches; an empty query is a usage error (2).\n";
 
 // A query word of the form key:value that is a filter: applied to `so`, true. A word like
