@@ -58,6 +58,10 @@ see "opening it shows its branch" "answer to the first draft"
 see "the hit's message is there" "FIRSTDRAFT prompt"
 lacks "not the seen version" "SECONDDRAFT prompt"
 see "and it says so" "off the seen thread"
+if wait_cond 15 'grep -qE "^▶─ User .*version 1 of 2" "$screen"'; then ok "the marker is on the hit's message (item 11)"
+else bad "the marker is on the hit's message" "$(grep "▶" "$screen")"; dump; fi
+keys c
+see "c copies the hit's message" "copied message 3 "
 keys q
 end=$((SECONDS + 20))
 until [ -s "$tmp/rc" ] || [ $SECONDS -ge $end ]; do sleep 0.05; done
