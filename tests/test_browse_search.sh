@@ -46,7 +46,13 @@ keys Escape s; text "zanzibarword OR untitledprompt"; keys Enter
 see "OR is an operator" "Search \"zanzibarword OR untitledprompt\": 2 chats match"
 keys Escape s; text "zanzibarword -alpha"; keys Enter
 see "-word excludes" "no matches for zanzibarword -alpha"
-keys Escape s; text "γεια"; keys Enter
+keys Escape s; text "message source:chatgpt"; keys Enter
+see "source: filters as in chatlog search" "no matches for message source:chatgpt"
+keys s; text "message source:claude after:2025-01-07"; keys Enter
+see "source: and after: keep what they name" "+38 more in this chat"
+keys Escape s; text "message title:forty"; keys Enter
+see "title: is refused with a reason" "title:forty is not a search filter"
+keys s; text "γεια"; keys Enter
 see "Greek without accents finds it" "Ελληνικά κείμενα"
 keys Escape s; text "FIRSTDRAFT"; keys Enter
 see "s keeps to the seen thread" "no matches for FIRSTDRAFT"

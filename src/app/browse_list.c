@@ -10,6 +10,7 @@
 #include "app/browse_ui.h"
 
 #include "app/cli.h"
+#include "app/search_query.h"
 #include "chat/textmatch.h"
 #include "arenakit/utf8.h"
 
@@ -114,7 +115,17 @@ void browse_list_search(Browser *b, const char *query, bool all) {
     so.mark_open = mark_on;
     so.mark_close = mark_off;
     ChatError err = {{0}};
-    if (!chat_db_search_grouped(b->store->db, l->search_arena, query, &so, &l->groups, &err)) {
+    // source:, after:, before: as `chatlog search` takes them; the rest is the query.
+    char words[BROWSE_INPUT_MAX], why[256];
+    if (!app_search_split(query, &so, words, sizeof words, why, sizeof why)) {
+        browse_notice(b, true, "search: %s", why);
+        return;
+    }
+    if (!words[0]) {
+        browse_notice(b, true, "search: %s has filters but nothing to look for", query);
+        return;
+    }
+    if (!chat_db_search_grouped(b->store->db, l->search_arena, words, &so, &l->groups, &err)) {
         browse_notice(b, true, "search: %s", err.msg);
         return;
     }
