@@ -205,7 +205,8 @@ install-chatlog:
 # Built from the same sources chatlog links, without sanitizers in every mode (the sqlite3
 # shell that loads it is not instrumented).
 FTS_EXT := $(B)/chatlog_fts.so
-FTS_EXT_DEPS := ext/chatlog_fts.c src/chat/tokenizer.c src/chat/tokenizer.h src/chat/snippet.c src/chat/snippet.h
+FTS_EXT_DEPS := ext/chatlog_fts.c src/chat/tokenizer.c src/chat/tokenizer.h src/chat/snippet.c src/chat/snippet.h \
+                src/chat/textfold.c src/chat/textfold.h src/chat/textfold_table.h
 $(FTS_EXT): $(FTS_EXT_DEPS)
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(WARN) -Isrc -fPIC -O2 $(CFLAGS) -shared -o $@ ext/chatlog_fts.c

@@ -184,7 +184,7 @@ keys Escape x
 keys s
 text quokkazebra
 keys Enter
-see "search lists the hit" "Search \"quokkazebra\": 1 hit"
+see "search lists the hit, by chat" "Search \"quokkazebra\": 1 chat matches"
 see "the hit names its chat" "Review of arena.c"
 keys Enter
 see "the hit opens its chat" "Review of arena.c · messages"

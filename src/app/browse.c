@@ -133,6 +133,7 @@ static const char *prompt_name(BrowsePrompt p) {
     switch (p) {
     case PROMPT_FILTER: return "filter titles: ";
     case PROMPT_SEARCH: return "search all messages: ";
+    case PROMPT_SEARCH_ALL: return "search every version, hidden ones too: ";
     case PROMPT_FIND: return "find in this chat: ";
     case PROMPT_GOTO: return "open chat number: ";
     default: return "";
@@ -473,7 +474,8 @@ static void prompt_key(Browser *b, bool fkey, wint_t ch) {
     if (!fkey && (ch == '\n' || ch == '\r')) {
         BrowsePrompt p = b->prompt;
         b->prompt = PROMPT_NONE;
-        if (p == PROMPT_SEARCH && b->input_len) browse_list_search(b, b->input);
+        if ((p == PROMPT_SEARCH || p == PROMPT_SEARCH_ALL) && b->input_len)
+            browse_list_search(b, b->input, p == PROMPT_SEARCH_ALL);
         else if (p == PROMPT_GOTO && b->input_len) open_by_number(b, b->input);
         else if (p == PROMPT_FIND && b->current) browse_tab_set_find(b, &b->tabs[b->current - 1], b->input, false);
         return;
@@ -615,6 +617,7 @@ static void on_key(Browser *b, bool fkey, wint_t ch) {
         case 'm': b->overlay = OVERLAY_POOL, b->overlay_scroll = 0; return;
         case '\t': b->current = (b->current + 1) % n; return;
         case 's': b->current = 0, start_prompt(b, PROMPT_SEARCH, NULL); return;
+        case 'S': b->current = 0, start_prompt(b, PROMPT_SEARCH_ALL, NULL); return;
         case ':': case '#': start_prompt(b, PROMPT_GOTO, NULL); return;
         case CTRL_L: clearok(curscr, TRUE); return;
         case 'x': case CTRL_W:

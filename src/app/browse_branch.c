@@ -158,3 +158,48 @@ bool browse_tab_switch_version(Browser *b, BrowseTab *t, int dir) {
                   pick->m.sibling_count, pick->m.visible ? " (the one the chat went on with)" : "");
     return true;
 }
+
+static const BrowseBranchMsg *by_uuid(const BrowseTab *t, AkStr uuid) {
+    for (uint32_t i = 0; uuid.len && i < t->all_count; i++)
+        if (ak_str_eq(t->all[i].uuid, uuid)) return &t->all[i];
+    return NULL;
+}
+
+bool browse_tab_show_branch(Browser *b, BrowseTab *t, uint32_t ordinal) {
+    if (!load_all(b, t)) return false;
+    const BrowseBranchMsg *target = by_ordinal(t, ordinal);
+    if (!target) {
+        browse_notice(b, true, "message %u is not in the database any more", ordinal + 1);
+        return false;
+    }
+    // Its ancestors, nearest first (a parent cycle in a damaged tree stops at all_count).
+    uint32_t depth = 0;
+    for (const BrowseBranchMsg *x = by_uuid(t, target->parent); x && depth < t->all_count; x = by_uuid(t, x->parent))
+        depth++;
+    ak_arena_pop_to(t->branch_arena, t->thread_base);
+    uint32_t cap = depth + t->all_count + 1, n = 0;
+    const ChatMessage **thread = ak_push_array_nz(t->branch_arena, const ChatMessage *, cap);
+    if (!thread) {
+        t->thread = NULL;
+        browse_tab_relayout(t);
+        browse_notice(b, true, "cannot show that version: %s", ak_arena_error(t->branch_arena));
+        return false;
+    }
+    // Root first: the ancestors go in from the back, hidden ones left out as the store does.
+    uint32_t k = depth;
+    for (const BrowseBranchMsg *x = by_uuid(t, target->parent); x && k > 0; x = by_uuid(t, x->parent))
+        thread[--k] = &x->m;
+    for (uint32_t i = 0; i < depth; i++)
+        if (!thread[i]->hidden) thread[n++] = thread[i];
+    thread[n++] = &target->m; // the hit itself, even when hidden
+    for (const BrowseBranchMsg *x = target->uuid.len ? child_of(t, target->uuid) : NULL; x && n < cap;
+         x = x->uuid.len ? child_of(t, x->uuid) : NULL)
+        if (!x->m.hidden) thread[n++] = &x->m;
+    t->thread = thread;
+    t->thread_count = n;
+    browse_tab_relayout(t);
+    t->goto_ordinal = (int32_t)ordinal;
+    browse_notice(b, false, "message %u is %s: this tab shows the thread through it (v switches versions)",
+                  ordinal + 1, target->m.hidden ? "hidden" : "off the seen thread");
+    return true;
+}

@@ -27,7 +27,7 @@ static const HelpEntry help[] = {
     {"1-9", "go to tab (1 is the chat list)"},
     {":", "open a chat by its number (#)"},
     {"x  Ctrl-W", "close the tab"},
-    {"s", "search every message"},
+    {"s  S", "search every message (as chatlog search); S: every version too"},
     {"Ctrl-L", "redraw the screen"},
     {NULL, "Chat list"},
     {"↑ ↓  j k", "move"},

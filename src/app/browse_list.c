@@ -11,6 +11,7 @@
 
 #include "app/cli.h"
 #include "chat/source.h"
+#include "app/search_query.h"
 #include "chat/textmatch.h"
 #include "arenakit/utf8.h"
 
@@ -99,29 +100,47 @@ void browse_list_apply_filter(Browser *b) {
     l->sel = l->top = 0;
 }
 
-void browse_list_search(Browser *b, const char *query) {
+// The browser lists this many chats of a search (the CLI's --limit); the hits looked at, the
+// grouping and the counts are chat_db_search_grouped's, as for `chatlog search`.
+#define BROWSE_SEARCH_CHATS 200
+
+void browse_list_search(Browser *b, const char *query, bool all) {
     BrowseList *l = &b->list;
     ak_arena_clear(l->search_arena);
-    l->hits = NULL;
+    l->groups = (ChatHitGroups){0};
     l->hit_count = 0;
+    l->search_all = all;
     snprintf(l->query, sizeof l->query, "%s", query);
-    ChatSearchOpts so = {.limit = 200, .visible_only = true, .snippet_tokens = 16};
+    ChatSearchOpts so = {.limit = BROWSE_SEARCH_CHATS, .visible_only = !all, .snippet_tokens = 16, .operators = true};
     static const char mark_on[] = {BROWSE_MARK_ON, 0}, mark_off[] = {BROWSE_MARK_OFF, 0};
     so.mark_open = mark_on;
     so.mark_close = mark_off;
     ChatError err = {{0}};
-    if (!chat_db_search(b->store->db, l->search_arena, query, &so, &l->hits, &l->hit_count, &err)) {
+    // source:, after:, before: as `chatlog search` takes them; the rest is the query.
+    char words[BROWSE_INPUT_MAX], why[256];
+    if (!app_search_split(query, &so, words, sizeof words, why, sizeof why)) {
+        browse_notice(b, true, "search: %s", why);
+        return;
+    }
+    if (!words[0]) {
+        browse_notice(b, true, "search: %s has filters but nothing to look for", query);
+        return;
+    }
+    if (!chat_db_search_grouped(b->store->db, l->search_arena, words, &so, &l->groups, &err)) {
         browse_notice(b, true, "search: %s", err.msg);
         return;
     }
-    if (!l->hit_count) {
+    if (!l->groups.count) {
         browse_notice(b, true, "no matches for %s", query);
         return;
     }
+    l->hit_count = l->groups.count;
     l->show_hits = true;
     l->sel = l->top = 0;
-    browse_notice(b, false, "%u hit%s for %s: Enter opens the chat at the hit, Esc goes back to the chats",
-                  l->hit_count, l->hit_count == 1 ? "" : "s", query);
+    browse_notice(b, false, "%s%u chat%s match %s: Enter opens the chat at its best hit, Esc goes back to the chats%s",
+                  l->groups.capped ? "at least " : "", l->groups.chats, l->groups.chats == 1 ? "" : "s", query,
+                  chat_db_index_outdated(b->store->db) ? " (old index: `chatlog check` rebuilds it to fold Greek and "
+                                                         "Cyrillic accents)" : "");
 }
 
 static uint32_t item_count(const BrowseList *l) { return l->show_hits ? l->hit_count : l->shown_count; }
@@ -141,14 +160,17 @@ void browse_list_open_selected(Browser *b) {
         browse_tab_open(b, l->shown[l->sel], -1, NULL);
         return;
     }
-    const ChatHit *h = &l->hits[l->sel];
+    const ChatHit *h = &l->groups.groups[l->sel].best;
     uint32_t handle;
     if (!chat_store_handle_of_id(b->store, h->chat_id, &handle)) {
         browse_notice(b, true, "chat #%lld is not in the metadata loaded at start", (long long)h->chat_id);
         return;
     }
-    // The tab finds and highlights every word of the query, and marks the hit's message.
-    browse_tab_open(b, handle, h->kind == CHAT_HIT_TITLE ? -1 : h->ordinal, l->query);
+    // The tab finds and highlights every word of the query, and marks the hit's message; a
+    // hit off the seen thread (or hidden) opens on the branch that holds it.
+    if (!browse_tab_open(b, handle, h->kind == CHAT_HIT_TITLE ? -1 : h->ordinal, l->query)) return;
+    if ((h->off_thread || h->hidden) && b->current)
+        browse_tab_show_branch(b, &b->tabs[b->current - 1], (uint32_t)h->ordinal);
 }
 
 static const char *marker(Browser *b, uint32_t handle, const ChatMeta *m) {
@@ -189,8 +211,15 @@ static void draw_chat_row(Browser *b, uint32_t handle, int y, int cols, bool sel
     browse_draw_text(y, x, cols - x - 1, title, ta, attr | browse_attr(b, PAIR_HIT), &words, false);
 }
 
-static void draw_hit_rows(Browser *b, const ChatHit *h, int y, int cols, bool sel) {
-    char when[32], head[160];
+static void draw_hit_rows(Browser *b, const ChatHitGroup *g, bool capped, int y, int cols, bool sel) {
+    const ChatHit *h = &g->best;
+    char when[32], head[200], thread[64] = "", more[48] = "";
+    // Off the seen thread, as `chatlog search` says it; how many more hits the chat has.
+    if (h->hidden) snprintf(thread, sizeof thread, ", hidden");
+    else if (h->off_thread && h->branch_count)
+        snprintf(thread, sizeof thread, ", off-thread: branch %u of %u", h->branch_index, h->branch_count);
+    else if (h->off_thread) snprintf(thread, sizeof thread, ", off-thread");
+    if (g->more) snprintf(more, sizeof more, "  +%u%s more in this chat", g->more, capped ? " or" : "");
     attr_t attr = sel ? A_REVERSE : A_NORMAL;
     if (sel) mvhline(y, 0, ' ' | A_REVERSE, cols), mvhline(y + 1, 0, ' ' | A_REVERSE, cols);
     int x = browse_put(y, 1, cols - 1, AK_STR("#"), attr) + 1;
@@ -199,11 +228,12 @@ static void draw_hit_rows(Browser *b, const ChatHit *h, int y, int cols, bool se
     AkStr title = h->title.len ? h->title : AK_STR("(untitled)");
     x += browse_put(y, x, cols - x, title, attr | A_BOLD);
     app_format_time(h->created, when, sizeof when);
-    if (h->kind == CHAT_HIT_TITLE) snprintf(head, sizeof head, "  (title, %s)", when);
+    if (h->kind == CHAT_HIT_TITLE) snprintf(head, sizeof head, "  (title, %s)%s", when, more);
     else if (h->kind == CHAT_HIT_PART)
-        snprintf(head, sizeof head, "  (message %d, %s %.*s, %s)", h->ordinal + 1, chat_part_kind_name(h->part_kind),
-                 (int)AK_MIN(h->part_name.len, 40), h->part_name.ptr, when);
-    else snprintf(head, sizeof head, "  (message %d, %s, %s)", h->ordinal + 1, chat_role_name(h->role), when);
+        snprintf(head, sizeof head, "  (message %d, %s %.*s, %s%s)%s", h->ordinal + 1, chat_part_kind_name(h->part_kind),
+                 (int)AK_MIN(h->part_name.len, 40), h->part_name.ptr, when, thread, more);
+    else snprintf(head, sizeof head, "  (message %d, %s, %s%s)%s", h->ordinal + 1, chat_role_name(h->role), when, thread,
+                  more);
     browse_put(y, x, cols - x, ak_str_cstr(head), attr | browse_attr(b, PAIR_DIM));
     // Snippets keep the text's newlines out of the listing: the draw skips control characters.
     browse_draw_text(y + 1, 4, cols - 5, h->snippet, attr, attr | browse_attr(b, PAIR_HIT) | A_BOLD, NULL, true);
@@ -212,9 +242,15 @@ static void draw_hit_rows(Browser *b, const ChatHit *h, int y, int cols, bool se
 void browse_list_draw(Browser *b, int y, int rows, int cols) {
     BrowseList *l = &b->list;
     char head[BROWSE_INPUT_MAX + 128], pos[48];
-    if (l->show_hits)
-        snprintf(head, sizeof head, "Search \"%s\": %u hit%s, best first", l->query, l->hit_count,
-                 l->hit_count == 1 ? "" : "s");
+    // The counts `chatlog search` prints: chats, and how many are not listed.
+    if (l->show_hits && l->groups.chats > l->groups.count)
+        snprintf(head, sizeof head, "Search%s \"%s\": %s%u chats match, best hit first; %u more not listed",
+                 l->search_all ? " (every version)" : "", l->query, l->groups.capped ? "at least " : "", l->groups.chats,
+                 l->groups.chats - l->groups.count);
+    else if (l->show_hits)
+        snprintf(head, sizeof head, "Search%s \"%s\": %u chat%s match%s, best hit first",
+                 l->search_all ? " (every version)" : "", l->query, l->groups.chats, l->groups.chats == 1 ? "" : "s",
+                 l->groups.chats == 1 ? "es" : "");
     else if (l->filter[0])
         snprintf(head, sizeof head, "Chats: %u of %u with \"%s\" in the title, newest first", l->shown_count, l->count,
                  l->filter);
@@ -244,7 +280,7 @@ void browse_list_draw(Browser *b, int y, int rows, int cols) {
     if (l->sel >= l->top + (uint32_t)fit) l->top = l->sel - (uint32_t)fit + 1;
     for (int r = 0; r < fit && l->top + (uint32_t)r < n; r++) {
         uint32_t i = l->top + (uint32_t)r;
-        if (l->show_hits) draw_hit_rows(b, &l->hits[i], y + 1 + r * per, cols, i == l->sel);
+        if (l->show_hits) draw_hit_rows(b, &l->groups.groups[i], l->groups.capped, y + 1 + r * per, cols, i == l->sel);
         else draw_chat_row(b, l->shown[i], y + 1 + r, cols, i == l->sel);
     }
 }

@@ -14,6 +14,7 @@
 #ifndef APP_BROWSE_UI_H
 #define APP_BROWSE_UI_H
 
+#include "chat/search.h"
 #include "chat/store.h"
 
 #include <curses.h>
@@ -169,13 +170,14 @@ typedef struct BrowseList {
     int source_cols;        // width of the source column: the longest source name
     char filter[BROWSE_INPUT_MAX];
     AkArena *search_arena;  // hits of the last full-text search
-    ChatHit *hits;
-    uint32_t hit_count;
+    ChatHitGroups groups;   // its chats, each at its best hit, as `chatlog search` lists them
+    uint32_t hit_count;     // groups.count: the rows listed
+    bool search_all;        // the last search looked in every version and hidden message (S)
     bool show_hits;         // the pane lists search hits instead of chats
     char query[BROWSE_INPUT_MAX];
 } BrowseList;
 
-typedef enum BrowsePrompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_SEARCH, PROMPT_FIND, PROMPT_GOTO } BrowsePrompt;
+typedef enum BrowsePrompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_SEARCH, PROMPT_FIND, PROMPT_GOTO, PROMPT_SEARCH_ALL } BrowsePrompt;
 typedef enum BrowseOverlay { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_POOL } BrowseOverlay;
 
 typedef struct Browser {
@@ -222,7 +224,9 @@ bool browse_list_init(Browser *b);
 // A chat's title, or for an untitled chat its first prompt (*preview set), read once.
 AkStr browse_chat_title(Browser *b, uint32_t handle, bool *preview);
 void browse_list_apply_filter(Browser *b);
-void browse_list_search(Browser *b, const char *query);
+// Searches as `chatlog search` does (the same syntax, grouping and counts); `all`: every
+// version and hidden message too (as --all-branches), off-thread hits marked.
+void browse_list_search(Browser *b, const char *query, bool all);
 void browse_list_move(Browser *b, int64_t delta);
 void browse_list_open_selected(Browser *b);
 void browse_list_draw(Browser *b, int y, int rows, int cols);
@@ -246,6 +250,9 @@ const ChatMessage *browse_tab_msg(const BrowseTab *t, uint32_t i);
 void browse_tab_relayout(BrowseTab *t);
 // browse_branch.c: v / V: the next / previous version of the marked message.
 bool browse_tab_switch_version(Browser *b, BrowseTab *t, int dir);
+// Shows the thread through message `ordinal` (off the seen thread, or hidden): the thread up
+// to it, then its replies as a switch would follow them. False with a notice if it cannot.
+bool browse_tab_show_branch(Browser *b, BrowseTab *t, uint32_t ordinal);
 // The message a copy takes (▶): the one a find or search hit jumped to, else the one at the
 // top of the view. -1 while loading.
 int64_t browse_tab_current(BrowseTab *t);

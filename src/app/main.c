@@ -8,9 +8,11 @@
 #include "app/progress.h"
 #include "app/render.h"
 #include "app/out.h"
+#include "app/search_query.h"
 #include "app/trace.h"
 #include "arenakit/arenakit.h"
 #include "chat/source.h"
+#include "chat/search.h"
 #include "chat/store.h"
 #include "chat/textmatch.h"
 
@@ -563,33 +565,9 @@ static const char *usage_search =
     "  Filters in the query: source:NAME, after:DATE, before:DATE (as --source, --since, --until).\n"
     "  Searches message text, attachments, tool output, thinking and titles, best match first:\n"
     "  --limit chats (default 20), each at its best hit with how many more it has, then how many\n"
-    "  chats match. --json lists the hits themselves, --limit of them.\n"
+    "  chats match. --json lists the hits themselves, --limit of them. --all-branches also\n"
+    "  searches other versions of messages and hidden ones, marked off-thread.\n"
     "  Exit status 1 when nothing matches; an empty query is a usage error (2).\n";
-
-// A query word of the form key:value that is a filter: applied to `so`, true. A word like
-// `x:y` whose key is no filter is text (false, *rc untouched); a filter we do not have, or a
-// bad value, is a usage error (*rc set).
-static bool search_filter(const char *w, ChatSearchOpts *so, int *rc) {
-    const char *colon = strchr(w, ':');
-    if (!colon || colon == w) return false;
-    AkStr key = ak_str(w, (uint64_t)(colon - w));
-    const char *v = colon + 1;
-    if (ak_str_eq(key, AK_STR("source"))) {
-        if (!parse_source(v, &so->source))
-            *rc = source_error(usage_search, "source: is", v, "'");
-    } else if (ak_str_eq(key, AK_STR("after")) || ak_str_eq(key, AK_STR("since"))) {
-        if (!app_parse_date(v, false, &so->since)) *rc = usage_error(usage_search, "bad date in %s", w);
-    } else if (ak_str_eq(key, AK_STR("before")) || ak_str_eq(key, AK_STR("until"))) {
-        if (!app_parse_date(v, true, &so->until)) *rc = usage_error(usage_search, "bad date in %s", w);
-    } else if (ak_str_eq(key, AK_STR("title")) || ak_str_eq(key, AK_STR("model")) || ak_str_eq(key, AK_STR("role")) ||
-               ak_str_eq(key, AK_STR("author")) || ak_str_eq(key, AK_STR("in"))) {
-        *rc = usage_error(usage_search, "%s is not a search filter (filters: source:, after:, before:); "
-                          "search the words themselves, or use `chatlog list --title TEXT` for titles", w);
-    } else {
-        return false;
-    }
-    return true;
-}
 
 static int cmd_search(AppCtx *c, int argc, char **argv) {
     if (wants_help(argc, argv)) return fputs(usage_search, stdout), APP_EXIT_OK;
@@ -614,11 +592,10 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
             return usage_error(usage_search, "unknown option %s", argv[i]);
         } else {
-            int rc = -1;
-            if (search_filter(argv[i], &so, &rc)) {
-                if (rc >= 0) return rc;
-                continue;
-            }
+            char why[320];
+            AppQueryWord kind = app_search_filter(ak_str_cstr(argv[i]), &so, why, sizeof why);
+            if (kind == APP_QUERY_BAD) return usage_error(usage_search, "%s", why);
+            if (kind == APP_QUERY_FILTER) continue;
             // The shell took the quotes off "arena allocator": an argument with spaces is a
             // phrase. Quotes inside it would end the phrase early, so they go.
             AkStr w = ak_str_cstr(argv[i]);
@@ -639,43 +616,27 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
     AkStr query = ak_str_list_join(c->arena, &words, AK_STR(" "));
     if (!query.ptr) return app_errorf("search: %s", ak_arena_error(c->arena)), APP_EXIT_FAIL;
     if (!app_open_store(c, false)) return APP_EXIT_FAIL;
+    if (chat_db_index_outdated(c->store->db))
+        fprintf(stderr, "chatlog: note: the search index predates accent folding for Greek and Cyrillic; "
+                        "`chatlog check` (or the next import) rebuilds it\n");
     // Text output marks hits with noncharacters the output layer turns into colour or [ ],
     // after it escaped the snippet's own control characters (out.h).
     bool color = !c->opt.json && app_out_color();
     so.mark_open = c->opt.json ? "" : APP_MARK_OPEN;
     so.mark_close = c->opt.json ? "" : APP_MARK_CLOSE;
-    ChatHit *hits;
-    uint32_t count;
+    ChatHit *hits = NULL;
+    uint32_t count = 0;
     ChatError err = {{0}};
-    // A listing shows --limit chats, each at its best hit with how many more it has, so it
-    // asks for more hits than it shows (the count of the rest is exact up to that many);
-    // --json lists the hits themselves, --limit of them.
-    uint32_t shown = so.limit;
-    if (!c->opt.json) so.limit = (uint32_t)AK_MIN(AK_MAX((uint64_t)shown * 10, 500), 100000);
-    if (!chat_db_search(c->store->db, c->arena, query.ptr, &so, &hits, &count, &err))
+    // A listing shows --limit chats, each at its best hit with how many more it has, grouped
+    // as the browser groups them (search.h); --json lists the hits themselves, --limit of them.
+    ChatHitGroups groups = {0};
+    if (c->opt.json ? !chat_db_search(c->store->db, c->arena, query.ptr, &so, &hits, &count, &err)
+                    : !chat_db_search_grouped(c->store->db, c->arena, query.ptr, &so, &groups, &err))
         return app_errorf("search: %s", err.msg), APP_EXIT_FAIL;
-    bool capped = count == so.limit;
-    uint32_t *more = NULL, chats = 0;
-    if (!c->opt.json && count) {
-        // Group by chat: best[] keeps the first (best) hit of each chat, more[] its other hits.
-        // The map takes a chat id to its group, so grouping stays linear in the hits.
-        uint32_t *best = ak_push_array(c->arena, uint32_t, count);
-        more = ak_push_array(c->arena, uint32_t, count);
-        AkMap group = ak_map_u64(c->arena, count);
-        if (!best || !more) return app_errorf("search: no memory for %u hits", count), APP_EXIT_FAIL;
-        for (uint32_t i = 0; i < count; i++) {
-            bool added;
-            uint64_t *g = ak_map_upsert_u64(&group, (uint64_t)hits[i].chat_id, &added);
-            if (!g) return app_errorf("search: no memory for %u hits", count), APP_EXIT_FAIL;
-            if (added) *g = chats, best[chats] = i, more[chats++] = 0;
-            else more[*g]++;
-        }
-        for (uint32_t g = 0; g < chats; g++) hits[g] = hits[best[g]];
-        count = AK_MIN(chats, shown);
-    }
+    if (!c->opt.json) count = groups.count;
     if (c->opt.json) fputc('[', stdout);
     for (uint32_t i = 0; i < count; i++) {
-        ChatHit *h = &hits[i];
+        ChatHit *h = c->opt.json ? &hits[i] : &groups.groups[i].best;
         const char *where = h->kind == CHAT_HIT_TITLE ? "title" : h->kind == CHAT_HIT_PART ? "part" : "message";
         if (c->opt.json) {
             printf("%s\n  {\"chat\": %lld, \"uuid\": ", i ? "," : "", (long long)h->chat_id);
@@ -686,11 +647,21 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
                    "\"created\": ", chat_source_name(h->source), where, h->ordinal,
                    h->kind == CHAT_HIT_TITLE ? "" : chat_role_name(h->role), h->score);
             app_json_time(stdout, h->created);
+            // Off the seen thread: another version of a message (branch [index, count], as
+            // export's `branch`), or hidden by the vendor.
+            printf(", \"off_thread\": %s, \"hidden\": %s, \"branch\": ", h->off_thread ? "true" : "false",
+                   h->hidden ? "true" : "false");
+            if (h->off_thread && h->branch_count) printf("[%u, %u]", h->branch_index, h->branch_count);
+            else fputs("null", stdout);
             fputs(", \"snippet\": ", stdout);
             app_json_str(stdout, h->snippet);
             fputc('}', stdout);
         } else {
-            char when[32];
+            char when[32], thread[64] = "";
+            if (h->hidden) snprintf(thread, sizeof thread, ", hidden");
+            else if (h->off_thread && h->branch_count)
+                snprintf(thread, sizeof thread, ", off-thread: branch %u of %u", h->branch_index, h->branch_count);
+            else if (h->off_thread) snprintf(thread, sizeof thread, ", off-thread");
             AkStr title = h->title.len ? h->title : AK_STR("(untitled)");
             printf("#%lld ", (long long)h->chat_id);
             app_sgr(stdout, "1");
@@ -701,20 +672,22 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
             else if (h->kind == CHAT_HIT_PART) {
                 printf(", message %d, %s ", h->ordinal + 1, chat_part_kind_name(h->part_kind));
                 app_out_field(stdout, h->part_name);
-                printf(")\n");
+                printf("%s)\n", thread);
             }
-            else printf(", message %d, %s)\n", h->ordinal + 1, chat_role_name(h->role));
+            else printf(", message %d, %s%s)\n", h->ordinal + 1, chat_role_name(h->role), thread);
             // Snippets keep the text's newlines out of the listing.
             printf("    ");
             app_out_snippet(stdout, h->snippet, color ? "\x1b[1;33m" : "[", color ? "\x1b[0m" : "]");
             printf("\n");
-            if (more[i]) printf("    +%u%s more in this chat\n", more[i], capped ? " or" : "");
+            uint32_t more = groups.groups[i].more;
+            if (more) printf("    +%u%s more in this chat\n", more, groups.capped ? " or" : "");
         }
     }
+    uint32_t chats = groups.chats;
     if (c->opt.json) fputs(count ? "\n]\n" : "]\n", stdout);
     else if (!count) app_errorf("no matches for %s", query.ptr);
     else if (chats > count)
-        printf("%s%u chats match; %u more, use --limit %u\n", capped ? "at least " : "", chats, chats - count,
+        printf("%s%u chats match; %u more, use --limit %u\n", groups.capped ? "at least " : "", chats, chats - count,
                AK_MIN(chats, 100000u));
     else
         printf("%u chat%s match%s\n", chats, chats == 1 ? "" : "s", chats == 1 ? "es" : "");

@@ -22,6 +22,14 @@
 
 // ---- schema -------------------------------------------------------------------------------
 
+// The full-text tables' declarations, for a new database and for the rebuild of an old one
+// ("Tokenizer versions" below). `chatlog fold`: the tokenizer folds every token (tokenizer.h).
+#define FTS_TOKENIZE "tokenize='chatlog fold'"
+#define TITLE_FTS_ARGS "title, content='chats', content_rowid='id', " FTS_TOKENIZE
+#define MSG_FTS_ARGS "text, content='messages', content_rowid='id', " FTS_TOKENIZE
+#define PART_FTS_ARGS "name, text, content='parts', content_rowid='id', " FTS_TOKENIZE
+#define SLICE_FTS_ARGS "text, content='text_slices', content_rowid='id', " FTS_TOKENIZE
+
 // Created in one transaction in rollback-journal mode, so the main file holds the application
 // id and version from the first commit on (the open check reads them from the header).
 static const char schema_v1[] =
@@ -54,9 +62,9 @@ static const char schema_v1[] =
     " is_error INTEGER NOT NULL DEFAULT 0,"
     " UNIQUE(chat_id, msg_ordinal, ordinal),"
     " FOREIGN KEY(chat_id, msg_ordinal) REFERENCES messages(chat_id, ordinal) ON DELETE CASCADE);\n"
-    "CREATE VIRTUAL TABLE title_fts USING fts5(title, content='chats', content_rowid='id', tokenize='chatlog');\n"
-    "CREATE VIRTUAL TABLE msg_fts USING fts5(text, content='messages', content_rowid='id', tokenize='chatlog');\n"
-    "CREATE VIRTUAL TABLE part_fts USING fts5(name, text, content='parts', content_rowid='id', tokenize='chatlog');\n";
+    "CREATE VIRTUAL TABLE title_fts USING fts5(" TITLE_FTS_ARGS ");\n"
+    "CREATE VIRTUAL TABLE msg_fts USING fts5(" MSG_FTS_ARGS ");\n"
+    "CREATE VIRTUAL TABLE part_fts USING fts5(" PART_FTS_ARGS ");\n";
 
 // ---- prepared statements, cached per connection --------------------------------------------
 
@@ -68,7 +76,7 @@ enum {
     ST_TITLE_FTS_DELETE, ST_MSG_FTS_DELETE, ST_PART_FTS_DELETE, ST_MSG_NEXT_ID, ST_PART_NEXT_ID,
     ST_CHAT_EACH, ST_CHAT_BY_ID, ST_CHAT_BY_UUID,
     ST_MSG_EACH, ST_MSG_EACH_VISIBLE, ST_PART_EACH,
-    ST_SEARCH_TOP, ST_SEARCH_FILTERED, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_TITLE,
+    ST_SEARCH_TOP, ST_SEARCH_FILTERED, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_TITLE, ST_BRANCH_OF,
     ST_COUNTS,
     ST_SLICE_INSERT, ST_SLICE_NEXT_ID, ST_SLICE_FTS_BATCH, ST_SLICE_FTS_DELETE, ST_SLICE_DELETE, ST_SLICE_LEN,
     ST_SLICE_EACH, ST_SNIP_SLICE, ST_SNIP_PART_SLICE, ST_SEARCH_TOP_SLICES, ST_SEARCH_FILTERED_SLICES,
@@ -177,16 +185,27 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SEARCH_TOP_SLICES] = SEARCH_TOP(SEARCH_TOP_SLICES),
     [ST_SEARCH_FILTERED] = SEARCH_FILTERED(""),
     [ST_SEARCH_FILTERED_SLICES] = SEARCH_FILTERED(SEARCH_FILTERED_SLICES),
-    [ST_SNIP_MSG] = "SELECT chatlog_snippet(msg_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role"
+    // Columns 8 and 9 (m.visible, m.hidden) in every snippet of a message or part: hit_fill.
+    [ST_SNIP_MSG] = "SELECT chatlog_snippet(msg_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role,"
+                    " NULL, NULL, NULL, m.visible, m.hidden"
                     " FROM msg_fts JOIN messages m ON m.id = msg_fts.rowid"
                     " WHERE msg_fts MATCH ?1 AND msg_fts.rowid = ?6",
     [ST_SNIP_PART] = "SELECT chatlog_snippet(part_fts, -1, ?2, ?3, ?4, ?5), p.chat_id, p.msg_ordinal, m.created, m.role,"
-                     " p.ordinal, p.kind, p.name"
+                     " p.ordinal, p.kind, p.name, m.visible, m.hidden"
                      " FROM part_fts JOIN parts p ON p.id = part_fts.rowid"
                      " JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal"
                      " WHERE part_fts MATCH ?1 AND part_fts.rowid = ?6",
     [ST_SNIP_TITLE] = "SELECT highlight(title_fts, 0, ?2, ?3), rowid FROM title_fts"
                       " WHERE title_fts MATCH ?1 AND rowid = ?6",
+    // The branch an off-thread message hangs in: climb its off-thread ancestors; the highest
+    // one's parent is on the thread, and its place among its siblings is the branch's.
+    [ST_BRANCH_OF] = "WITH RECURSIVE up(parent, si, sc, depth) AS ("
+                     " SELECT parent_uuid, sibling_index, sibling_count, 0 FROM messages WHERE chat_id = ?1 AND ordinal = ?2"
+                     " UNION ALL"
+                     " SELECT m.parent_uuid, m.sibling_index, m.sibling_count, up.depth + 1"
+                     "  FROM up JOIN messages m ON m.chat_id = ?1 AND m.uuid = up.parent"
+                     "  WHERE up.parent != '' AND NOT m.visible AND NOT m.hidden AND up.depth < 100000)"
+                     " SELECT si, sc FROM up ORDER BY depth DESC LIMIT 1",
     [ST_COUNTS] = "SELECT count(*), coalesce(sum(message_count), 0), coalesce(sum(part_count), 0) FROM chats",
     // Slices (see "Slices" below).
     [ST_SLICE_INSERT] = "INSERT INTO text_slices(id, chat_id, doc, seq, len, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -197,11 +216,12 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SLICE_DELETE] = "DELETE FROM text_slices WHERE chat_id = ?1",
     [ST_SLICE_LEN] = "SELECT coalesce(sum(len), 0), count(*) FROM text_slices WHERE doc = ?1",
     [ST_SLICE_EACH] = "SELECT text FROM text_slices WHERE doc = ?1 ORDER BY seq",
-    [ST_SNIP_SLICE] = "SELECT chatlog_snippet(slice_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role"
+    [ST_SNIP_SLICE] = "SELECT chatlog_snippet(slice_fts, 0, ?2, ?3, ?4, ?5), m.chat_id, m.ordinal, m.created, m.role,"
+                      " NULL, NULL, NULL, m.visible, m.hidden"
                       " FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid JOIN messages m ON m.id = s.doc"
                       " WHERE slice_fts MATCH ?1 AND slice_fts.rowid = ?6",
     [ST_SNIP_PART_SLICE] = "SELECT chatlog_snippet(slice_fts, 0, ?2, ?3, ?4, ?5), p.chat_id, p.msg_ordinal, m.created,"
-                           " m.role, p.ordinal, p.kind, p.name"
+                           " m.role, p.ordinal, p.kind, p.name, m.visible, m.hidden"
                            " FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid JOIN parts p ON p.id = -s.doc"
                            " JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal"
                            " WHERE slice_fts MATCH ?1 AND slice_fts.rowid = ?6",
@@ -220,6 +240,7 @@ struct ChatDb {
     int64_t next_slice, slice_indexed;
     uint64_t unindexed_bytes, index_batch;
     int slices; // the slice tables exist: 1 yes, 2 no, 0 not looked yet (see "Slices")
+    bool index_outdated; // a schema-1 index a read-only handle could not rebuild ("Tokenizer versions")
     // The chats this write transaction stored, to tell a uuid seen twice in one import. Its
     // own arena, made at the first transaction and cleared at each: nothing else pushes there.
     AkArena *put_arena;
@@ -506,6 +527,53 @@ fail:
     return false;
 }
 
+// ---- tokenizer versions --------------------------------------------------------------------
+//
+// Schema 1 declared the full-text tables `tokenize='chatlog'`, whose tokens keep the accents of
+// Greek and Cyrillic ("Γειά" indexed as "γειά", so "γεια" missed it). Schema 2 declares them
+// `chatlog fold`. The tokenizer follows each table's own declaration, so an index is always
+// read the way it was written: a schema-1 database opened read-only searches as it always
+// did (chat_db_index_outdated says so). The first write open rebuilds it: in one write
+// transaction, each full-text table (the slices' too, when there are any) is dropped, declared
+// again and filled from its content table, which is what the indexing in "Indexing" puts in
+// it, and user_version becomes 2. Only index pages change; a failure rolls it all back. FTS5
+// writes the rebuilt index out in pieces (its pending-data limit), so memory stays bounded;
+// the time is about that of indexing at import (seconds for 100k messages).
+#define CHAT_DB_SCHEMA_V1 1
+
+static bool slices_present(ChatDb *db, ChatError *err); // "Slices" below
+
+static bool reindex_v1(ChatDb *db, ChatError *err) {
+    static const struct { const char *name, *args; } tables[] = {
+        {"title_fts", TITLE_FTS_ARGS}, {"msg_fts", MSG_FTS_ARGS}, {"part_fts", PART_FTS_ARGS},
+        {"slice_fts", SLICE_FTS_ARGS},
+    };
+    if (!exec_sql(db, "BEGIN IMMEDIATE", "starting to rebuild the search index", err)) return false;
+    int64_t version = 0;
+    if (!pragma_int(db, "PRAGMA user_version", &version, err)) goto fail;
+    if (version != CHAT_DB_SCHEMA_V1) return exec_sql(db, "COMMIT", "rebuilding the search index", err); // done meanwhile
+    db->slices = 0;
+    bool slices = slices_present(db, err);
+    if (!slices && db->slices != 2) goto fail;
+    for (size_t i = 0; i < AK_ARRAY_COUNT(tables); i++) {
+        if (i == 3 && !slices) continue;
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "DROP TABLE %s; CREATE VIRTUAL TABLE %s USING fts5(%s); INSERT INTO %s(%s) VALUES('rebuild');",
+                 tables[i].name, tables[i].name, tables[i].args, tables[i].name, tables[i].name);
+        if (!exec_sql(db, sql, "rebuilding the search index", err)) goto fail;
+    }
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", CHAT_DB_SCHEMA_VERSION);
+    if (!exec_sql(db, pragma, "rebuilding the search index", err)) goto fail;
+    if (!exec_sql(db, "COMMIT", "rebuilding the search index", err)) goto fail;
+    return true;
+fail:
+    sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    db->slices = 0;
+    return false;
+}
+
 // "file:PATH?immutable=1" with PATH percent-encoded as RFC 3986 wants, on `arena`.
 static char *immutable_uri(AkArena *arena, const char *path) {
     size_t n = strlen(path);
@@ -586,9 +654,9 @@ ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err) {
         chat_fail(err, "%s: not a chatlog database (application_id 0x%08x)", path, (unsigned)app);
         goto fail;
     }
-    if (version != CHAT_DB_SCHEMA_VERSION) {
-        chat_fail(err, "%s: schema version %lld, this chatlog knows only version %d", path,
-                  (long long)version, CHAT_DB_SCHEMA_VERSION);
+    if (version != CHAT_DB_SCHEMA_VERSION && version != CHAT_DB_SCHEMA_V1) {
+        chat_fail(err, "%s: schema version %lld, this chatlog knows versions %d to %d", path,
+                  (long long)version, CHAT_DB_SCHEMA_V1, CHAT_DB_SCHEMA_VERSION);
         goto fail;
     }
     // WAL: readers and one writer at once. synchronous=NORMAL: a commit survives a crash of
@@ -602,6 +670,9 @@ ChatDb *chat_db_open(const char *path, uint32_t flags, ChatError *err) {
     char cache[64];
     snprintf(cache, sizeof cache, "PRAGMA cache_size=-%lld;", (long long)chat_sqlmem_cache_kb());
     if (!exec_sql(db, cache, "setting up the connection", err)) goto fail;
+    // An index made by the schema-1 tokenizer: rebuilt by a writer, kept by a reader.
+    if (version == CHAT_DB_SCHEMA_V1 && !readonly && !reindex_v1(db, err)) goto fail;
+    db->index_outdated = version == CHAT_DB_SCHEMA_V1 && readonly;
     return db;
 fail:
     sqlite3_close(db->sql);
@@ -642,6 +713,7 @@ bool chat_db_remove_if_empty(const char *path, bool *removed, ChatError *err) {
 }
 void chat_db_set_index_batch(ChatDb *db, uint64_t bytes) { db->index_batch = bytes; }
 struct sqlite3 *chat_db_handle(ChatDb *db) { return db->sql; }
+bool chat_db_index_outdated(const ChatDb *db) { return db->index_outdated; }
 
 // ---- transactions and indexing ----------------------------------------------------------------
 //
@@ -858,8 +930,7 @@ static const char slices_sql[] =
     " len INTEGER NOT NULL, text TEXT NOT NULL);\n"
     "CREATE INDEX IF NOT EXISTS text_slices_doc ON text_slices(doc, seq);\n"
     "CREATE INDEX IF NOT EXISTS text_slices_chat ON text_slices(chat_id);\n"
-    "CREATE VIRTUAL TABLE IF NOT EXISTS slice_fts USING fts5(text, content='text_slices', content_rowid='id',"
-    " tokenize='chatlog');\n";
+    "CREATE VIRTUAL TABLE IF NOT EXISTS slice_fts USING fts5(" SLICE_FTS_ARGS ");\n";
 
 static bool slices_present(ChatDb *db, ChatError *err) {
     if (db->slices) return db->slices == 1;
@@ -1418,6 +1489,21 @@ typedef struct ChatHitRef {
     int64_t msg; // kinds 3 and 4: the sliced text (text_slices.doc)
 } ChatHitRef;
 
+// Fills an off-thread hit's branch_index and branch_count (ST_BRANCH_OF).
+static bool branch_of(ChatDb *db, ChatHit *h, ChatError *err) {
+    sqlite3_stmt *s = stmt_get(db, ST_BRANCH_OF, err);
+    if (!s) return false;
+    sqlite3_bind_int64(s, 1, h->chat_id);
+    sqlite3_bind_int(s, 2, h->ordinal);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW && sqlite3_column_int(s, 1) > 1) {
+        h->branch_index = (uint32_t)sqlite3_column_int(s, 0);
+        h->branch_count = (uint32_t)sqlite3_column_int(s, 1);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? true : db_fail(db, err, "finding a hit's branch");
+}
+
 static bool hit_fill(ChatDb *db, AkArena *arena, const char *expr, const ChatSearchOpts *o, const ChatHitRef *r,
                      ChatHit *h, ChatError *err) {
     static const int stmt_for[] = {ST_SNIP_TITLE, ST_SNIP_MSG, ST_SNIP_PART, ST_SNIP_SLICE, ST_SNIP_PART_SLICE};
@@ -1444,6 +1530,10 @@ static bool hit_fill(ChatDb *db, AkArena *arena, const char *expr, const ChatSea
             h->role = (ChatRole)name_lookup(role_names, (int)AK_ARRAY_COUNT(role_names), sqlite3_column_text(s, 4),
                                             CHAT_ROLE_OTHER);
         }
+        if (r->kind != 0) {
+            h->off_thread = !sqlite3_column_int(s, 8) && !sqlite3_column_int(s, 9);
+            h->hidden = sqlite3_column_int(s, 9) != 0;
+        }
         if (h->kind == CHAT_HIT_PART) {
             h->part = sqlite3_column_int(s, 5);
             h->part_kind = (ChatPartKind)name_lookup(kind_names, (int)AK_ARRAY_COUNT(kind_names),
@@ -1455,6 +1545,7 @@ static bool hit_fill(ChatDb *db, AkArena *arena, const char *expr, const ChatSea
     if (rc != SQLITE_ROW) // the row matched in step 1 of the same read transaction
         return rc == SQLITE_DONE ? chat_fail(err, "%s: a search hit vanished (damaged index?)", db->path)
                                  : db_fail(db, err, "making a search snippet");
+    if (h->off_thread && !branch_of(db, h, err)) return false;
     ChatRow row;
     if (!chat_db_get_chat(db, arena, h->chat_id, &row, err)) return false;
     h->source = row.source, h->chat_uuid = row.uuid, h->title = row.title;

@@ -13,7 +13,9 @@
 // and readers on other connections coexist through WAL: readers see the last commit and never
 // wait; a second writer waits up to the busy timeout.
 //
-// Schema (PRAGMA application_id 'CHLG', user_version CHAT_DB_SCHEMA_VERSION):
+// Schema (PRAGMA application_id 'CHLG', user_version CHAT_DB_SCHEMA_VERSION; a database of
+// version 1, whose index keeps Greek and Cyrillic accents, has it rebuilt by the first handle
+// that opens it for writing, data untouched; a read-only handle reads it as it is):
 //   chats(id, source, source_uuid, title, model, created, updated, message_count,
 //         visible_count, part_count, bytes, content_hash)        UNIQUE(source_uuid, source)
 //   messages(id, chat_id, ordinal, uuid, parent_uuid, role, author, created, text, visible,
@@ -26,8 +28,9 @@
 // Times are seconds since the epoch (REAL), NULL when unknown. Sources, roles and part kinds
 // are stored as words ('claude', 'assistant', 'tool_use'), so the file reads well in sqlite3.
 //
-// The FTS tables use the tokenizer "chatlog" that chat_db_open registers (tokenizer.h): SQLite's
-// unicode61 (case and diacritics folded) for scripts with spaces, and one token per character
+// The FTS tables use the tokenizer "chatlog fold" that chat_db_open registers (tokenizer.h):
+// SQLite's unicode61 with every token folded as title filters fold (case and accents, Latin,
+// Greek and Cyrillic) for scripts with spaces, and one token per character
 // for Han, kana and Hangul, so a quoted Chinese or Japanese word matches as a phrase of
 // characters. The sqlite3 shell, datasette and sqlite-utils read every ordinary table as is,
 // and the FTS tables once they load the extension chatlog_fts (tokenizer.h says how).
@@ -37,7 +40,7 @@
 #include "chat/conv.h"
 #include "chat/error.h"
 
-#define CHAT_DB_SCHEMA_VERSION 1
+#define CHAT_DB_SCHEMA_VERSION 2 // 2: the full-text index folds Greek and Cyrillic (tokenizer.h)
 #define CHAT_DB_APPLICATION_ID 0x43484C47 // "CHLG"
 
 typedef struct ChatDb ChatDb;
@@ -176,6 +179,11 @@ typedef struct ChatHit {
     ChatPartKind part_kind; // part hits
     AkStr part_name;       // part hits: attachment or tool name
     AkStr snippet;         // matched words between the caller's marks
+    // Where the hit's message is (message and part hits; a title hit is on the thread):
+    bool off_thread;       // not on the thread the person saw (another version of a message)
+    bool hidden;           // hidden by the vendor (system context, injected prompts)
+    uint32_t branch_index; // off_thread: the version (1-based) of the branch point it hangs
+    uint32_t branch_count; //   under, of how many; 0 if the stored tree does not say
 } ChatHit;
 
 // Ranked full-text search over message text, separately stored parts and titles. Hits (an
@@ -213,6 +221,10 @@ bool chat_db_check_run(ChatDb *db, bool full, ChatFindingFn *fn, void *user, uin
 bool chat_db_check(ChatDb *db, ChatError *err);
 // The same with `full` false.
 bool chat_db_check_quick(ChatDb *db, ChatError *err);
+
+// The full-text index is schema 1's (Greek and Cyrillic accents not folded) because this
+// read-only handle could not rebuild it: any write open (an import, `chatlog check`) does.
+bool chat_db_index_outdated(const ChatDb *db);
 
 // The SQLite connection, for tests and diagnostics only (same thread rules as the ChatDb).
 struct sqlite3 *chat_db_handle(ChatDb *db);

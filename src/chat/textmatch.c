@@ -1,27 +1,9 @@
-// textmatch.c: folding and finding (see textmatch.h). A match is tried at each code point of
-// the haystack by folding both sides one code point at a time, skipping combining marks on
-// either side; no folded copy is made, so nothing allocates and offsets stay the original's.
+// textmatch.c: finding with folding (see textmatch.h; the folding itself is textfold.c). A
+// match is tried at each code point of the haystack by folding both sides one code point at a
+// time, skipping combining marks on either side; no folded copy is made, so nothing allocates and offsets stay the original's.
 #include "chat/textmatch.h"
 
 #include "arenakit/utf8.h"
-#include "chat/textfold_table.h"
-
-uint32_t chat_fold_cp(uint32_t cp) {
-    if (cp < 0x80) return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
-    // Combining marks: diacritics (U+0300..036F), Cyrillic titlo and friends (U+0483..0489),
-    // the extended and supplementary diacritics blocks.
-    if ((cp >= 0x300 && cp <= 0x36F) || (cp >= 0x483 && cp <= 0x489) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
-        (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE20 && cp <= 0xFE2F))
-        return 0;
-    if (cp < textfold_pairs[0][0] || cp > textfold_pairs[AK_ARRAY_COUNT(textfold_pairs) - 1][0]) return cp;
-    uint32_t lo = 0, hi = (uint32_t)AK_ARRAY_COUNT(textfold_pairs);
-    while (lo < hi) {
-        uint32_t mid = (lo + hi) / 2;
-        if (textfold_pairs[mid][0] < cp) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < AK_ARRAY_COUNT(textfold_pairs) && textfold_pairs[lo][0] == cp ? textfold_pairs[lo][1] : cp;
-}
 
 // The next folded code point of s at or after *i (advancing *i past it and any marks it
 // dropped), or 0 at the end.

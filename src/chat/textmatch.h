@@ -3,7 +3,7 @@
 // "Выравнивание", "cafe" finds "Café" and "cafe\u0301"), and a filter of several words
 // matches them in any order. Folding is one code point to one (or to nothing, for a combining
 // mark), from a table made from the Unicode data for Latin, Greek and Cyrillic
-// (textfold_table.h, tools/gen_textfold.py); other scripts compare as they are.
+// (textfold.h, tools/gen_textfold.py); other scripts compare as they are.
 // Offsets and lengths are bytes of the original text, so a caller can highlight what matched.
 // Owns no memory; nothing allocates.
 #ifndef CHAT_TEXTMATCH_H
@@ -11,8 +11,7 @@
 
 #include "arenakit/str.h"
 
-// The folded form of one code point: lowercase, accents off; 0 for a combining mark (dropped).
-uint32_t chat_fold_cp(uint32_t cp);
+#include "chat/textfold.h" // chat_fold_cp: one code point folded
 
 // The first match of `needle` in `hay` that starts at or after byte `from`, folding both;
 // *match_len (if not NULL) gets the match's length in hay's bytes. AK_STR_NPOS if none or if

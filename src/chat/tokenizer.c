@@ -1,14 +1,20 @@
 // tokenizer.c: the FTS5 tokenizer "chatlog" (see tokenizer.h). unicode61 does the work; this
 // file only cuts the text into segments around Han, kana, Hangul and emoji characters, hands each
 // segment to unicode61 (offsets moved to the whole text) and gives each such character as a
-// token of its own. Uses nothing but SQLite and libc, so the loadable extension
-// (ext/chatlog_fts.c) builds this same file against the extension API.
+// token of its own. Declared `tokenize='chatlog fold'` (schema 2 on), each token is then folded
+// through chat_fold_cp (textfold.h), which takes the accents off Greek and Cyrillic too (unicode61's
+// remove_diacritics knows Latin only); plain `chatlog` is the tokenizer of schema 1, kept so
+// that such a database reads as it was indexed until it is rebuilt (db.c, "Tokenizer
+// versions"). Uses nothing but SQLite and libc, so the loadable extension (ext/chatlog_fts.c)
+// builds this same file against the extension API.
 #include "chat/tokenizer.h"
 #include "chat/snippet.h"
+#include "chat/textfold.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 static bool is_cjk(uint32_t c) {
     return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x31F0 && c <= 0x31FF) || (c >= 0x3400 && c <= 0x4DBF) ||
@@ -34,24 +40,72 @@ static int utf8_next(const unsigned char *p, int n, uint32_t *cp) {
 typedef struct ChatTok {
     fts5_tokenizer inner; // unicode61's functions
     Fts5Tokenizer *inner_tok;
+    bool fold;            // 'chatlog fold': every token through chat_fold_cp
 } ChatTok;
 
 typedef int ChatTokenFn(void *ctx, int tflags, const char *token, int n, int start, int end);
 
-// Forwards unicode61's tokens from one segment with offsets moved to the whole text.
+// Forwards unicode61's tokens from one segment with offsets moved to the whole text, folded
+// when the table asks for it.
 typedef struct ChatTokFwd {
     void *ctx;
     ChatTokenFn *token;
     int base;
+    bool fold;
 } ChatTokFwd;
+
+static int put_utf8(uint32_t c, char *o) {
+    if (c < 0x80) return o[0] = (char)c, 1;
+    if (c < 0x800) return o[0] = (char)(0xC0 | c >> 6), o[1] = (char)(0x80 | (c & 0x3F)), 2;
+    if (c < 0x10000)
+        return o[0] = (char)(0xE0 | c >> 12), o[1] = (char)(0x80 | ((c >> 6) & 0x3F)), o[2] = (char)(0x80 | (c & 0x3F)), 3;
+    o[0] = (char)(0xF0 | c >> 18), o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((c >> 6) & 0x3F)), o[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+// The token folded into `out`, which holds n + n / 2 + 4 bytes: a code point of one byte
+// folds to one, of two bytes to at most three (the table's values are below U+10000), of
+// three or four to at most as many; a malformed byte stays as it is. Returns the length.
+static int fold_token(const char *token, int n, char *out) {
+    const unsigned char *u = (const unsigned char *)token;
+    int o = 0;
+    for (int i = 0; i < n;) {
+        uint32_t cp;
+        int len = utf8_next(u + i, n - i, &cp);
+        if (len == 1 && u[i] >= 0x80) out[o++] = (char)u[i]; // malformed: as it is
+        else {
+            uint32_t f = chat_fold_cp(cp);
+            if (f) o += put_utf8(f, out + o);
+        }
+        i += len;
+    }
+    return o;
+}
 
 static int tok_forward(void *p, int tflags, const char *token, int n, int start, int end) {
     ChatTokFwd *f = p;
-    return f->token(f->ctx, tflags, token, n, start + f->base, end + f->base);
+    bool ascii = true; // unicode61 already folded ASCII: nothing to do
+    for (int i = 0; i < n && ascii; i++) ascii = (unsigned char)token[i] < 0x80;
+    if (!f->fold || ascii) return f->token(f->ctx, tflags, token, n, start + f->base, end + f->base);
+    char buf[256], *out = buf;
+    size_t cap = (size_t)n + (size_t)n / 2 + 4;
+    if (cap > sizeof buf && !(out = sqlite3_malloc64(cap))) return SQLITE_NOMEM; // SQLite's memory, freed below
+    int len = fold_token(token, n, out);
+    // A token of combining marks alone folds to nothing and is no token (alike in index and query).
+    int rc = len ? f->token(f->ctx, tflags, out, len, start + f->base, end + f->base) : SQLITE_OK;
+    if (out != buf) sqlite3_free(out);
+    return rc;
 }
 
 static int tok_create(void *api_ptr, const char **argv, int argc, Fts5Tokenizer **out) {
-    (void)argv, (void)argc;
+    // `fold` is the only argument there is; anything else (a newer chatlog's table) is an
+    // error rather than an index read with the wrong folding.
+    bool fold = false;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "fold") != 0) return SQLITE_ERROR;
+        fold = true;
+    }
     fts5_api *api = api_ptr;
     void *ud = NULL;
     fts5_tokenizer inner;
@@ -60,6 +114,7 @@ static int tok_create(void *api_ptr, const char **argv, int argc, Fts5Tokenizer 
     ChatTok *t = sqlite3_malloc(sizeof *t); // SQLite owns tokenizer instances: freed in tok_delete
     if (!t) return SQLITE_NOMEM;
     t->inner = inner;
+    t->fold = fold;
     const char *args[] = {"remove_diacritics", "2"};
     rc = inner.xCreate(ud, args, 2, &t->inner_tok);
     if (rc != SQLITE_OK) { sqlite3_free(t); return rc; }
@@ -83,7 +138,7 @@ static int tok_run(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int
         int len = utf8_next(u + i, n - i, &cp);
         if (is_cjk(cp)) {
             if (i > seg) {
-                ChatTokFwd f = {ctx, token, seg};
+                ChatTokFwd f = {ctx, token, seg, t->fold};
                 rc = t->inner.xTokenize(t->inner_tok, &f, flags, text + seg, i - seg, tok_forward);
                 if (rc != SQLITE_OK) break;
             }
@@ -93,7 +148,7 @@ static int tok_run(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int
         i += len;
     }
     if (rc == SQLITE_OK && seg < n) {
-        ChatTokFwd f = {ctx, token, seg};
+        ChatTokFwd f = {ctx, token, seg, t->fold};
         rc = t->inner.xTokenize(t->inner_tok, &f, flags, text + seg, n - seg, tok_forward);
     }
     return rc;

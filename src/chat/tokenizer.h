@@ -3,7 +3,9 @@
 //
 // The tokenizer is SQLite's unicode61 (case folded, diacritics removed: remove_diacritics 2)
 // for scripts with spaces, and one token per character for Han, kana and Hangul, so a quoted
-// Chinese or Japanese word matches as a phrase of characters.
+// Chinese or Japanese word matches as a phrase of characters. With the argument `fold`
+// (`tokenize='chatlog fold'`, the tables of schema 2) every token is also folded as title
+// filters fold (textfold.h): case and accents of Greek and Cyrillic too, so "γεια" finds "Γειά".
 //
 // Other programs reach the tables through the loadable extension built from the same code
 // (build/<mode>/chatlog_fts.so, installed as $(PREFIX)/lib/chatlog/chatlog_fts.so):
