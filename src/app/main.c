@@ -1019,7 +1019,8 @@ int main(int argc, char **argv) {
         goto done;
     }
     if (help) i = 2;
-    const AppCommand *cmd = app_command_find(argv[i]);
+    // `chatlog help --help` is help's own usage.
+    const AppCommand *cmd = app_command_find(help && !strcmp(argv[i], "--help") ? "help" : argv[i]);
     if (!cmd) {
         const char *names[64];
         size_t count = AK_MIN(app_command_count, AK_ARRAY_COUNT(names));
