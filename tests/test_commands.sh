@@ -45,6 +45,13 @@ for c in $(cat "$tmp/cmds"); do
   ok "$c: the options of its usage are in the table"
 done
 
+# The global options of the table are explained in --help (--no-color is --color never).
+for o in $("$chatlog" --print-completion bash | sed -n 's/^  local global="\(.*\)"$/\1/p'); do
+  [ "$o" = --no-color ] && continue
+  grep -q -- "^  \(-[a-zA-Z], \)\?$o\b" "$tmp/help" || { bad "--help explains $o" "not in $(cat "$tmp/help")"; continue; }
+  ok "--help explains $o"
+done
+
 # did you mean, for every command that takes options: the first option, mistyped.
 for c in $(cat "$tmp/cmds"); do
   o=$("$chatlog" --print-completion bash | sed -n "s/^    $c) opts=\"\([^ \"]*\).*/\1/p")
