@@ -4,7 +4,7 @@
 // produced from them: `chatlog --help` (commands, developer ones in their own section),
 // `chatlog help CMD` and `CMD --help`, the option parser every command loops with, "did you
 // mean", and the bash/zsh completions and the man page's command entries
-// (`chatlog --print-completion bash|zsh`, `--print-man synopsis|commands|developer`, see
+// (`chatlog --print-completion bash|zsh`, `--print-man synopsis|commands|developer|short-flags`, see
 // command_docs.c; `make completions` rewrites the checked-in files and
 // tests/test_commands.sh fails when they disagree with the tables).
 // Owns no memory: the tables are static constants; the parser hands out pointers into argv.
@@ -132,7 +132,8 @@ int app_usage_error(const AppCommand *cmd, const char *fmt, const char *arg);
 const char *app_closest(const char *typed, const char *const *names, size_t count);
 
 // command_docs.c: the generated completions and man page text, from the tables above.
-// `what` is "bash" or "zsh"; "synopsis", "commands" or "developer". False for another word.
+// `what` is "bash" or "zsh"; "synopsis", "commands", "developer" or "short-flags". False for
+// another word.
 bool app_print_completion(FILE *out, const char *what);
 bool app_print_man(FILE *out, const char *what);
 

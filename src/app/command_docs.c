@@ -321,7 +321,24 @@ static void print_man_entry(FILE *out, const AppCommand *c) {
     if (in_list) fputs(".RE\n", out);
 }
 
+// "Short flags: -n is --limit, -j --json, ...": every short flag of the table but -h and -V
+// (the OPTIONS entries name those).
+static void print_man_short_flags(FILE *out) {
+    fputs("Short flags:\n", out);
+    int last = 0, count = 0;
+    for (int id = 1; id < APP_OPT_COUNT; id++)
+        if (app_opts[id].short_flag && id != APP_OPT_HELP && id != APP_OPT_VERSION) last = id;
+    for (int id = 1; id <= last; id++) {
+        const AppOptSpec *o = &app_opts[id];
+        if (!o->short_flag || id == APP_OPT_HELP || id == APP_OPT_VERSION) continue;
+        fprintf(out, ".B \\-%c\n%s.BR ", o->short_flag, count++ ? "" : "is\n");
+        roff(out, o->name, strlen(o->name), false);
+        fputs(id == last ? " .\n" : " ,\n", out);
+    }
+}
+
 bool app_print_man(FILE *out, const char *what) {
+    if (!strcmp(what, "short-flags")) return print_man_short_flags(out), true;
     bool synopsis = !strcmp(what, "synopsis"), developer = !strcmp(what, "developer");
     if (!synopsis && !developer && strcmp(what, "commands")) return false;
     fputs(".nh\n", out); // options stay whole: no hyphenation in the generated text (.hy after)

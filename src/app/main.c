@@ -997,7 +997,7 @@ int main(int argc, char **argv) {
         goto done;
     }
     if (argc == 3 && !strcmp(argv[1], "--print-man")) {
-        rc = app_print_man(stdout, argv[2]) ? APP_EXIT_OK : usage_error(usage_main, "--print-man is synopsis, commands or developer, not %s", argv[2]);
+        rc = app_print_man(stdout, argv[2]) ? APP_EXIT_OK : usage_error(usage_main, "--print-man is synopsis, commands, developer or short-flags, not %s", argv[2]);
         goto done;
     }
     int early = take_global_options(&c, &argc, argv, &color);
