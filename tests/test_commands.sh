@@ -61,6 +61,21 @@ for c in $(cat "$tmp/cmds"); do
   [ $rc = 2 ] && grep -q "did you mean $o?" "$tmp/err" && [ "$(wc -l <"$tmp/err")" = 1 ] &&
     ok "$c $typo: did you mean $o" || bad "$c $typo: did you mean $o" "exit $rc: $(cat "$tmp/err")"
 done
+# Every option of every command's table row reaches the command: none ends in the parser's
+# silent fallback (an option in the row the command's switch forgot is exit 2 with no message).
+zsh_rows=$("$chatlog" --print-completion zsh | sed -n "s/^        \([a-z]*\)) _arguments \$global/\1/p")
+while read -r c rest; do
+  for spec in $(grep -oE -- "--[a-z-]+(\}')?\[[^]]*\](:[A-Z]+)?" <<<"$rest" | sed "s/}'//; s/\[[^]]*\]//; s/ /_/g"); do
+    o=${spec%%:*}
+    case $spec in *:N) v=3 ;; *:DATE) v=2025 ;; *:SOURCE) v=claude ;; *:FILE) v=$tmp/out.md ;; *:*) v=x ;; *) v= ;; esac
+    args=("$c" "$o" ${v:+"$v"})
+    case $c in import) args+=("$tmp/none.json") ;; show) args+=(1) ;; esac
+    "$chatlog" --db "$tmp/none.db" "${args[@]}" </dev/null >/dev/null 2>"$tmp/err"; rc=$?
+    if [ $rc = 2 ] && [ ! -s "$tmp/err" ]; then bad "$c $o reaches the command" "exit 2 without a message"; fi
+  done
+  ok "$c: every option of its row reaches the command"
+done <<<"$zsh_rows"
+
 # A flag given a value, a value option without one: one-line errors that say so.
 "$chatlog" --db "$tmp/none.db" stats --json=yes >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc = 2 ] && grep -q -- "--json takes no value" "$tmp/err" && ok "a flag with a value is a usage error" ||
