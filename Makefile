@@ -14,6 +14,8 @@
 #   make bench-quick  every benchmark once at its --quick size (under a minute; make check runs it)
 #   make fuzz         build the libFuzzer targets (clang)
 #   make install PREFIX=/usr/local   (the library, and chatlog with its man page and completions)
+#   make completions  rewrite completions/ and docs/chatlog.1's generated parts from chatlog's
+#                     command table (tests/test_commands.sh fails while they disagree)
 
 MODE ?= release
 PREFIX ?= /usr/local
@@ -56,7 +58,7 @@ EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(B)/examples/%)
 CHATLOG := $(if $(APP_SRC),$(B)/chatlog)
 
 .PHONY: all lib deps run check test test-valgrind test-tsan tests-build warnings windows \
-        bench bench-quick bench-build fuzz install install-chatlog clean test-heap-long
+        bench bench-quick bench-build fuzz install install-chatlog clean test-heap-long completions
 .DEFAULT_GOAL := all
 # Keep objects between runs (they are intermediates of the link rules).
 .SECONDARY:
@@ -192,6 +194,12 @@ install: lib install-chatlog
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	sed -e 's|@PREFIX@|$(PREFIX)|' arenakit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/arenakit.pc
+# The completions and the man page's command entries are printed by chatlog from its command
+# table (src/app/command.h) and checked in, so a clone has them without building and a
+# change to a command shows in review; this rewrites them after a change to the table.
+completions:
+	@$(MAKE) --no-print-directory MODE=release build/release/chatlog
+	@tools/cli_docs.sh build/release/chatlog
 install-chatlog:
 	@$(MAKE) --no-print-directory MODE=release build/release/chatlog
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

@@ -72,6 +72,11 @@ for c in $cmds; do
   complete_words chatlog "${c:0:3}" | grep -qx "$c" || { bad "bash completes $c" "$(complete_words chatlog "${c:0:3}")"; continue; }
   ok "bash completes $c"
 done
+# The installed completions are what the installed chatlog prints from its command table.
+"$p/bin/chatlog" --print-completion bash | cmp -s - "$p/share/bash-completion/completions/chatlog" &&
+  ok "installed bash completion is the binary's" || bad "installed bash completion is the binary's" "differs: make completions"
+"$p/bin/chatlog" --print-completion zsh | cmp -s - "$p/share/zsh/site-functions/_chatlog" &&
+  ok "installed zsh completion is the binary's" || bad "installed zsh completion is the binary's" "differs: make completions"
 if command -v zsh >/dev/null; then
   zsh -n "$p/share/zsh/site-functions/_chatlog" && ok "zsh completion parses" || bad "zsh completion parses" "zsh -n failed"
 fi

@@ -38,9 +38,8 @@ words=$(printf '%s ' $names)
 words=${words% }
 check "bash completion offers the table's sources" 'grep -qF -- "compgen -W \"$words\"" "$here/../completions/chatlog.bash"' \
   "no '$words' in completions/chatlog.bash"
-check "zsh completion offers them" 'grep -qF -- ":source:($words)" "$here/../completions/_chatlog"' "no '($words)' in completions/_chatlog"
-man=$(printf '%s\n' $names | sed 's/-/\\-/g' | paste -sd'|' -)
-check "the man page lists them for --source" 'grep -qF -- "$man" "$here/../docs/chatlog.1"' "no '$man' in docs/chatlog.1"
+check "zsh completion offers them" 'grep -qF -- ":SOURCE:($words)" "$here/../completions/_chatlog"' "no '($words)' in completions/_chatlog"
+check "the man page lists them for --source" 'grep -qF -- "SOURCE is $list" "$here/../docs/chatlog.1"' "no 'SOURCE is $list' in docs/chatlog.1"
 
 # One fixture per source (the same list as test_source_table.c).
 fixture() {

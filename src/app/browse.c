@@ -30,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *usage_browse =
+const char app_usage_browse[] =
     "usage: chatlog browse [CHAT...]\n"
     "  A terminal browser: the chat list (newest first; / filters titles, s searches every\n"
     "  message) and tabs that each show one chat. Press ? inside for every key, q to quit.\n"
@@ -712,7 +712,7 @@ int cmd_browse(AppCtx *c, int argc, char **argv) {
     const char *open_ids[BROWSE_MAX_TABS];
     int open_count = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return fputs(usage_browse, stdout), APP_EXIT_OK;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return fputs(app_usage_browse, stdout), APP_EXIT_OK;
         uint64_t id;
         const char *num = argv[i][0] == '#' ? argv[i] + 1 : argv[i];
         if (app_parse_count(num, &id) && open_count < BROWSE_MAX_TABS) {

@@ -12,5 +12,6 @@
 #include "app/cli.h"
 
 int cmd_browse(AppCtx *c, int argc, char **argv);
+extern const char app_usage_browse[]; // `chatlog browse --help` (main's command table)
 
 #endif

@@ -26,6 +26,7 @@ typedef struct AppOptions {
 // What a command runs with: the options, an arena for the command's life, and the store once
 // app_open_store opened it (main closes it after the command, unless the command did).
 typedef struct AppCtx {
+    const struct AppCommand *cmd; // the command running (command.h)
     AppOptions opt;
     AkArena *arena;
     ChatStore *store;
@@ -79,6 +80,7 @@ void app_json_time(FILE *out, double t); // ISO 8601 string or null
 
 // `chatlog check` (cmd_check.c): the database's integrity report; exit 1 when damaged.
 int app_cmd_check(AppCtx *c, int argc, char **argv);
+extern const char app_usage_check[];
 
 // The value of `--name VALUE` / `--name=VALUE` at argv[*i] (advancing *i), or NULL. A `--name`
 // that ends the command line is remembered: app_opt_missing(arg) then returns its name, so

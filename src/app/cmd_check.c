@@ -5,11 +5,12 @@
 #  define _DEFAULT_SOURCE
 #endif
 #include "app/cli.h"
+#include "app/command.h"
 
 #include <string.h>
 #include <unistd.h>
 
-static const char *usage_check =
+const char app_usage_check[] =
     "usage: chatlog check [--quick]\n"
     "  Checks the database: SQLite's integrity check of every page and index, the store's own\n"
     "  rules (message and part counts, ordinals, text ranges) and the search indexes against\n"
@@ -23,10 +24,12 @@ static void print_finding(const char *text, void *user) {
 
 int app_cmd_check(AppCtx *c, int argc, char **argv) {
     bool quick = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return fputs(usage_check, stdout), APP_EXIT_OK;
-        if (!strcmp(argv[i], "--quick")) quick = true;
-        else return fprintf(stderr, "chatlog: unknown argument %s\n%s", argv[i], usage_check), APP_EXIT_USAGE;
+    for (int i = 1; i < argc; i++) { // main answered --help (app_commands)
+        const char *v;
+        switch (app_opt_next(c->cmd, argc, argv, &i, &v)) {
+        case APP_OPT_QUICK: quick = true; break;
+        default: return APP_EXIT_USAGE; // app_opt_next said why
+        }
     }
     if (!c->opt.db_path && !(c->opt.db_path = app_default_db_path(c->arena, false))) return APP_EXIT_FAIL;
     const char *path = c->opt.db_path;

@@ -4,6 +4,7 @@
 // import committed what it could read but skipped something (listed on stderr).
 #include "app/browse.h"
 #include "app/cli.h"
+#include "app/command.h"
 #include "app/firstrun.h"
 #include "app/progress.h"
 #include "app/render.h"
@@ -29,22 +30,14 @@
 
 #define APP_VERSION "0.1.0" // arenakit.pc.in's Version (tests/test_install.sh checks they agree)
 
-static const char *usage_main =
+// `chatlog --help` around the command list, which comes from the command table (app_commands
+// at the end of this file; command.h).
+static const char usage_main[] =
     "usage: chatlog [OPTIONS] COMMAND [ARGS]\n"
     "\n"
     "Keeps your Claude.ai and ChatGPT history in one SQLite database and searches it.\n"
-    "\n"
-    "commands:\n"
-    "  import EXPORT...   import conversations.json, an export folder or the export .zip\n"
-    "  list               chats, newest first (filters: --since --until --source --title --model)\n"
-    "  show CHAT          one chat (by number, uuid or uuid prefix), in a pager on a terminal\n"
-    "  search QUERY       full-text search, ranked, with highlighted snippets\n"
-    "  export CHAT...     chats as Markdown or JSON (--all, --search QUERY; -o FILE or FOLDER)\n"
-    "  stats              chats, messages by source and year, models, database size\n"
-    "  check              the database's integrity: pages, search indexes, the store's rules\n"
-    "  browse             the terminal browser: chat list, search, tabs (? for keys)\n"
-    "  help [COMMAND]     this text, or a command's\n"
-    "\n"
+    "\n";
+static const char usage_options[] =
     "options (before or after the command):\n"
     "  --db PATH             database file (default: $XDG_DATA_HOME/chatlog/chatlog.db)\n"
     "  --memory-budget SIZE  memory for the whole process (arenas, SQLite, loaded chats),\n"
@@ -58,104 +51,22 @@ static const char *usage_main =
     "  -V, --version         the version\n"
     "\n"
     "Exit status: 0 success, 1 failure or nothing matched (list, search), 2 a wrong command line.\n"
-    "Settings file: $XDG_CONFIG_HOME/chatlog/config (`memory-budget = 64M`, `db = ~/chats.db`).\n"
-    "\n"
-    "for developers (the allocator's view):\n"
-    "  walk                  open every chat in turn, as a reader would; prints memory figures\n"
+    "Settings file: $XDG_CONFIG_HOME/chatlog/config (`memory-budget = 64M`, `db = ~/chats.db`).\n";
+static const char usage_developer[] =
     "  stats --memory        every live arena (the pool table) and the loaded-chat cache\n"
     "  --memory-trace FILE   record every arena's memory over time (draw it: tools/memplot)\n";
 
-// ---- usage errors: one line, a suggestion, a pointer to --help -------------------------------------
+static void print_usage(FILE *out) { app_print_main_usage(out, usage_main, usage_options, usage_developer); }
 
-// Optimal string alignment distance (edits, with adjacent swaps), for "did you mean".
-static size_t edit_distance(const char *a, const char *b) {
-    size_t n = strlen(a), m = strlen(b);
-    if (n > 40 || m > 40) return SIZE_MAX;
-    size_t d[41][41];
-    for (size_t i = 0; i <= n; i++) d[i][0] = i;
-    for (size_t j = 0; j <= m; j++) d[0][j] = j;
-    for (size_t i = 1; i <= n; i++)
-        for (size_t j = 1; j <= m; j++) {
-            size_t cost = a[i - 1] != b[j - 1];
-            size_t v = AK_MIN(AK_MIN(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) v = AK_MIN(v, d[i - 2][j - 2] + 1);
-            d[i][j] = v;
-        }
-    return d[n][m];
-}
-
-// The closest of `names` to `typed`: a unique prefix, or within two edits (one for short words).
-static const char *closest(const char *typed, const char *const *names, size_t count) {
-    const char *best = NULL, *prefix = NULL;
-    size_t best_d = SIZE_MAX, prefixes = 0, tl = strlen(typed);
-    for (size_t k = 0; k < count; k++) {
-        if (tl >= 3 && !strncmp(names[k], typed, tl)) prefixes++, prefix = names[k];
-        size_t d = edit_distance(typed, names[k]);
-        if (d < best_d) best_d = d, best = names[k];
-    }
-    if (prefixes == 1) return prefix;
-    size_t limit = tl <= 4 ? 1 : 2;
-    return best_d <= limit ? best : NULL;
-}
-
-// The options a usage text names: every "--word" in it (at most 32).
-static size_t usage_options(const char *usage, char names[][32], size_t cap) {
-    size_t n = 0;
-    for (const char *p = strstr(usage, "--"); p && n < cap; p = strstr(p, "--")) {
-        size_t len = 2;
-        while (p[len] && (p[len] == '-' || (p[len] >= 'a' && p[len] <= 'z'))) len++;
-        if (len > 2 && len < 32) {
-            bool dup = false;
-            for (size_t k = 0; k < n; k++) dup |= strlen(names[k]) == len && !strncmp(names[k], p, len);
-            if (!dup) memcpy(names[n], p, len), names[n][len] = 0, n++;
-        }
-        p += len;
-    }
-    return n;
-}
-
-static const char *global_options[] = {"--db", "--memory-budget", "--memory-trace", "--color", "--no-color",
-                                       "--no-pager", "--utc", "--help", "--version"};
-
+// A usage error of the command whose usage text is `usage` (usage_main: the command line as
+// a whole): one line, "did you mean", a pointer to --help (command.h).
 static int usage_error(const char *usage, const char *fmt, const char *arg) {
-    // The command's name from its usage line ("usage: chatlog list ..."); none for the main one.
-    char cmd[32] = "";
-    const char *u = usage + strlen("usage: chatlog ");
-    if (strncmp(usage, "usage: chatlog ", 15) == 0 && u[0] >= 'a' && u[0] <= 'z') {
-        size_t n = 0;
-        while (u[n] >= 'a' && u[n] <= 'z' && n < sizeof cmd - 1) n++;
-        memcpy(cmd, u, n), cmd[n] = 0;
-    }
-    char msg[512], hint[160] = "";
-    const char *missing = arg ? app_opt_missing(arg) : NULL;
-    if (missing) snprintf(msg, sizeof msg, "%s needs a value", missing);
-    else snprintf(msg, sizeof msg, fmt, arg);
-    if (!missing && arg && arg[0] == '-' && !strncmp(fmt, "unknown", 7)) {
-        char names[48][32];
-        const char *list[48];
-        size_t n = usage_options(usage, names, 32);
-        for (size_t k = 0; k < n; k++) list[k] = names[k];
-        for (size_t k = 0; k < AK_ARRAY_COUNT(global_options); k++) list[n++] = global_options[k];
-        char typed[64];
-        snprintf(typed, sizeof typed, "%s", arg);
-        char *eq = strchr(typed, '=');
-        if (eq) *eq = 0;
-        const char *near = closest(typed, list, n);
-        if (near) snprintf(hint, sizeof hint, " (did you mean %s?)", near);
-    }
-    app_errorf("%s%s%s%s; see `chatlog %s%s--help`", cmd, cmd[0] ? ": " : "", msg, hint, cmd, cmd[0] ? " " : "");
-    return APP_EXIT_USAGE;
-}
-
-static bool wants_help(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return true;
-    return false;
+    return app_usage_error(app_command_by_usage(usage), fmt, arg);
 }
 
 // ---- import -----------------------------------------------------------------------------------
 
-static const char *usage_import =
+static const char usage_import[] =
     "usage: chatlog import [--strict | --skip-bad] [--quiet] EXPORT...\n"
     "  EXPORT is a conversations.json (or conversations-NNN.json), an unpacked export folder,\n"
     "  or the export .zip from Claude.ai or ChatGPT; also Claude Code (~/.claude/projects), Codex\n"
@@ -178,17 +89,19 @@ static void import_progress(uint64_t done, uint64_t total, void *user) {
 }
 
 static int cmd_import(AppCtx *c, int argc, char **argv) {
-    if (wants_help(argc, argv)) return fputs(usage_import, stdout), APP_EXIT_OK;
     bool skip_bad = false, strict = false;
     int first = 0, n = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--skip-bad")) skip_bad = true;
-        else if (!strcmp(argv[i], "--strict")) strict = true;
-        else if (!strcmp(argv[i], "--quiet")) c->opt.quiet = true;
-        else if (argv[i][0] == '-' && argv[i][1]) return usage_error(usage_import, "unknown option %s", argv[i]);
-        else {
+        const char *v;
+        switch (app_opt_next(c->cmd, argc, argv, &i, &v)) {
+        case APP_OPT_SKIP_BAD: skip_bad = true; break;
+        case APP_OPT_STRICT: strict = true; break;
+        case APP_OPT_QUIET: c->opt.quiet = true; break;
+        case APP_OPT_OPERAND:
             if (!first) first = i;
             argv[first + n++] = argv[i];
+            break;
+        default: return APP_EXIT_USAGE; // app_opt_next said why
         }
     }
     if (!n) return usage_error(usage_import, "%s", "import needs the path of an export");
@@ -243,7 +156,7 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
 
 // ---- list -------------------------------------------------------------------------------------
 
-static const char *usage_list =
+static const char usage_list[] =
     "usage: chatlog list [--since DATE] [--until DATE] [-s|--source SOURCE] [-t|--title TEXT]\n"
     "                    [--model TEXT] [-n|--limit N] [-j|--json]\n"
     "  Chats newest first (by last update), with their model. DATE is 2025, 2025-06, 2025-06-03,\n"
@@ -297,26 +210,26 @@ static int by_time_desc(const void *a, const void *b) {
 }
 
 static int cmd_list(AppCtx *c, int argc, char **argv) {
-    if (wants_help(argc, argv)) return fputs(usage_list, stdout), APP_EXIT_OK;
     ListFilter f = {.since = -INFINITY, .until = INFINITY};
     for (int i = 1; i < argc; i++) {
         const char *v;
-        if ((v = app_opt_value(argc, argv, &i, "--since"))) {
+        switch (app_opt_next(c->cmd, argc, argv, &i, &v)) {
+        case APP_OPT_SINCE:
             if (!app_parse_date(v, false, &f.since)) return usage_error(usage_list, "bad date for --since: %s (dates look like 2025, 2025-06, 2025-06-03, yesterday or 7d)", v);
-        } else if ((v = app_opt_value(argc, argv, &i, "--until"))) {
+            break;
+        case APP_OPT_UNTIL:
             if (!app_parse_date(v, true, &f.until)) return usage_error(usage_list, "bad date for --until: %s (dates look like 2025, 2025-06, 2025-06-03, yesterday or 7d)", v);
-        } else if ((v = app_opt_value(argc, argv, &i, "--source"))) {
+            break;
+        case APP_OPT_SOURCE:
             if (!parse_source(v, &f.source)) return source_error(usage_list, "--source is", v, "");
-        } else if ((v = app_opt_value(argc, argv, &i, "--title"))) {
-            f.title = ak_str_cstr(v);
-        } else if ((v = app_opt_value(argc, argv, &i, "--model"))) {
-            f.model = ak_str_cstr(v);
-        } else if ((v = app_opt_value(argc, argv, &i, "--limit"))) {
+            break;
+        case APP_OPT_TITLE: f.title = ak_str_cstr(v); break;
+        case APP_OPT_MODEL: f.model = ak_str_cstr(v); break;
+        case APP_OPT_LIMIT:
             if (!app_parse_count(v, &f.limit)) return usage_error(usage_list, "bad number for --limit: %s", v);
-        } else if (!strcmp(argv[i], "--json")) {
-            c->opt.json = true;
-        } else {
-            return usage_error(usage_list, "unknown argument %s", argv[i]);
+            break;
+        case APP_OPT_JSON: c->opt.json = true; break;
+        default: return APP_EXIT_USAGE; // app_opt_next said why
         }
     }
     if (!app_open_store(c, false)) return APP_EXIT_FAIL;
@@ -376,7 +289,7 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
 
 // ---- show / export ------------------------------------------------------------------------------
 
-static const char *usage_show =
+static const char usage_show[] =
     "usage: chatlog show CHAT [--markdown|-j|--json] [--all-branches] [--no-pager]\n"
     "  CHAT is the chat's number from `chatlog list`, its uuid, or a unique uuid prefix.\n"
     "  On a terminal the chat opens in $PAGER (default `less -R`); control characters from the\n"
@@ -384,7 +297,7 @@ static const char *usage_show =
     "  --all-branches  also the edited and regenerated versions (marked off-thread), with\n"
     "                  each message's uuid and parent\n"
     "  --json          everything the store holds (as export --json)\n";
-static const char *usage_export =
+static const char usage_export[] =
     "usage: chatlog export (CHAT... | -a|--all | --search QUERY) [--markdown|-j|--json] [--all-branches]\n"
     "                      [-o|--output FILE|FOLDER]\n"
     "  Writes chats as Markdown (the default; JSON when FILE ends in .json) or JSON: to stdout,\n"
@@ -414,19 +327,23 @@ static bool render_handle(AppCtx *c, uint32_t h, FILE *out, AppFormat fmt, bool 
     return true;
 }
 
-static int show_chat(AppCtx *c, int argc, char **argv, const char *usage, bool need_format) {
-    (void)need_format;
-    if (wants_help(argc, argv)) return fputs(usage, stdout), APP_EXIT_OK;
+static int cmd_show(AppCtx *c, int argc, char **argv) {
+    const char *usage = usage_show;
     const char *key = NULL;
     AppFormat fmt = APP_FORMAT_PLAIN;
     bool all_branches = false;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--all-branches")) all_branches = true;
-        else if (!strcmp(argv[i], "--markdown")) fmt = APP_FORMAT_MARKDOWN;
-        else if (!strcmp(argv[i], "--json")) fmt = APP_FORMAT_JSON;
-        else if (argv[i][0] == '-' && argv[i][1]) return usage_error(usage, "unknown option %s", argv[i]);
-        else if (key) return usage_error(usage, "one chat at a time (also got %s); `chatlog export` takes several", argv[i]);
-        else key = argv[i];
+        const char *v;
+        switch (app_opt_next(c->cmd, argc, argv, &i, &v)) {
+        case APP_OPT_ALL_BRANCHES: all_branches = true; break;
+        case APP_OPT_MARKDOWN: fmt = APP_FORMAT_MARKDOWN; break;
+        case APP_OPT_JSON: fmt = APP_FORMAT_JSON; break;
+        case APP_OPT_OPERAND:
+            if (key) return usage_error(usage, "one chat at a time (also got %s); `chatlog export` takes several", argv[i]);
+            key = argv[i];
+            break;
+        default: return APP_EXIT_USAGE; // app_opt_next said why
+        }
     }
     if (!key) return usage_error(usage, "%s", "which chat? give its number or uuid");
     if (!app_open_store(c, false)) return APP_EXIT_FAIL;
@@ -436,8 +353,6 @@ static int show_chat(AppCtx *c, int argc, char **argv, const char *usage, bool n
     app_pager_start(!c->opt.no_pager);
     return render_handle(c, h, stdout, fmt, all_branches) ? APP_EXIT_OK : APP_EXIT_FAIL;
 }
-
-static int cmd_show(AppCtx *c, int argc, char **argv) { return show_chat(c, argc, argv, usage_show, false); }
 
 // "1234-why-does-my-tlsf-free-list-lose.md": the number keeps names unique, the title readable.
 static AkStr export_file_name(AkArena *arena, const ChatMeta *m, AppFormat fmt) {
@@ -462,25 +377,29 @@ static bool ends_with(const char *s, const char *tail) {
 
 static int cmd_export(AppCtx *c, int argc, char **argv) {
     const char *usage = usage_export;
-    if (wants_help(argc, argv)) return fputs(usage, stdout), APP_EXIT_OK;
     AppFormat fmt = APP_FORMAT_MARKDOWN;
     bool format_given = false, all = false, all_branches = false;
     const char *output = NULL, *query = NULL;
     AkStrList keys = {0};
     for (int i = 1; i < argc; i++) {
         const char *v;
-        if (!strcmp(argv[i], "--markdown")) fmt = APP_FORMAT_MARKDOWN, format_given = true;
-        else if (!strcmp(argv[i], "--json")) fmt = APP_FORMAT_JSON, format_given = true;
-        else if (!strcmp(argv[i], "--all")) all = true;
-        else if (!strcmp(argv[i], "--all-branches")) all_branches = true;
-        else if ((v = app_opt_value(argc, argv, &i, "--output"))) output = v;
-        else if ((v = app_opt_value(argc, argv, &i, "--search"))) {
+        switch (app_opt_next(c->cmd, argc, argv, &i, &v)) {
+        case APP_OPT_MARKDOWN: fmt = APP_FORMAT_MARKDOWN, format_given = true; break;
+        case APP_OPT_JSON: fmt = APP_FORMAT_JSON, format_given = true; break;
+        case APP_OPT_ALL: all = true; break;
+        case APP_OPT_ALL_BRANCHES: all_branches = true; break;
+        case APP_OPT_OUTPUT: output = v; break;
+        case APP_OPT_SEARCH:
             if (!v[0]) return usage_error(usage, "%s", "--search needs a query, not an empty one");
             query = v;
-        } else if (argv[i][0] == '-' && argv[i][1]) return usage_error(usage, "unknown option %s", argv[i]);
-        else if (!ak_str_list_push(c->arena, &keys, ak_str_cstr(argv[i]))) {
-            app_errorf("chatlog: out of memory for the list of chats to export\n");
-            return APP_EXIT_FAIL;
+            break;
+        case APP_OPT_OPERAND:
+            if (!ak_str_list_push(c->arena, &keys, ak_str_cstr(argv[i]))) {
+                app_errorf("chatlog: out of memory for the list of chats to export\n");
+                return APP_EXIT_FAIL;
+            }
+            break;
+        default: return APP_EXIT_USAGE; // app_opt_next said why
         }
     }
     if (!keys.count && !all && !query) return usage_error(usage, "%s", "which chats? give numbers or uuids, --all or --search QUERY");
@@ -557,7 +476,7 @@ static int cmd_export(AppCtx *c, int argc, char **argv) {
 
 // ---- search -----------------------------------------------------------------------------------
 
-static const char *usage_search =
+static const char usage_search[] =
     "usage: chatlog search QUERY... [--limit N] [--source SOURCE] [--since DATE] [--until DATE]\n"
     "                      [--all-branches] [-j|--json]\n"
     "  Every word must match. An argument with spaces is a phrase: 'arena allocator' (or \"...\")\n"
@@ -570,28 +489,28 @@ static const char *usage_search =
     "  Exit status 1 when nothing matches; an empty query is a usage error (2).\n";
 
 static int cmd_search(AppCtx *c, int argc, char **argv) {
-    if (wants_help(argc, argv)) return fputs(usage_search, stdout), APP_EXIT_OK;
     ChatSearchOpts so = {.limit = 20, .visible_only = true, .operators = true};
     AkStrList words = {0};
     for (int i = 1; i < argc; i++) {
         const char *v;
-        if ((v = app_opt_value(argc, argv, &i, "--limit"))) {
-            uint64_t n;
-            if (!app_parse_count(v, &n) || !n || n > UINT32_MAX) return usage_error(usage_search, "bad number for --limit: %s", v);
-            so.limit = (uint32_t)n;
-        } else if ((v = app_opt_value(argc, argv, &i, "--source"))) {
+        uint64_t limit;
+        switch (app_opt_next(c->cmd, argc, argv, &i, &v)) {
+        case APP_OPT_LIMIT:
+            if (!app_parse_count(v, &limit) || !limit || limit > UINT32_MAX) return usage_error(usage_search, "bad number for --limit: %s", v);
+            so.limit = (uint32_t)limit;
+            break;
+        case APP_OPT_SOURCE:
             if (!parse_source(v, &so.source)) return source_error(usage_search, "--source is", v, "");
-        } else if ((v = app_opt_value(argc, argv, &i, "--since"))) {
+            break;
+        case APP_OPT_SINCE:
             if (!app_parse_date(v, false, &so.since)) return usage_error(usage_search, "bad date for --since: %s", v);
-        } else if ((v = app_opt_value(argc, argv, &i, "--until"))) {
+            break;
+        case APP_OPT_UNTIL:
             if (!app_parse_date(v, true, &so.until)) return usage_error(usage_search, "bad date for --until: %s", v);
-        } else if (!strcmp(argv[i], "--json")) {
-            c->opt.json = true;
-        } else if (!strcmp(argv[i], "--all-branches")) {
-            so.visible_only = false;
-        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
-            return usage_error(usage_search, "unknown option %s", argv[i]);
-        } else {
+            break;
+        case APP_OPT_JSON: c->opt.json = true; break;
+        case APP_OPT_ALL_BRANCHES: so.visible_only = false; break;
+        case APP_OPT_OPERAND: {
             char why[320];
             AppQueryWord kind = app_search_filter(ak_str_cstr(argv[i]), &so, why, sizeof why);
             if (kind == APP_QUERY_BAD) return usage_error(usage_search, "%s", why);
@@ -610,6 +529,9 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
                 w = ak_str(q, n);
             }
             if (!ak_str_list_push(c->arena, &words, w)) return app_errorf("search: %s", ak_arena_error(c->arena)), APP_EXIT_FAIL;
+            break;
+        }
+        default: return APP_EXIT_USAGE; // app_opt_next said why
         }
     }
     if (!words.count) return usage_error(usage_search, "%s", "search needs a query, not an empty one");
@@ -696,7 +618,7 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
 
 // ---- stats ------------------------------------------------------------------------------------
 
-static const char *usage_stats =
+static const char usage_stats[] =
     "usage: chatlog stats [-j|--json] [--memory]\n"
     "  Your history: chats and messages by source and by year, the models used most, the\n"
     "  database's size. --memory prints the memory report instead (for developers): every\n"
@@ -728,12 +650,14 @@ typedef uint64_t YearMsgs[STATS_SOURCES];
 enum { STATS_YEARS = 200, STATS_TOP_MODELS = 8 }; // years 1970..2169
 
 static int cmd_stats(AppCtx *c, int argc, char **argv) {
-    if (wants_help(argc, argv)) return fputs(usage_stats, stdout), APP_EXIT_OK;
     bool memory_only = false;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) c->opt.json = true;
-        else if (!strcmp(argv[i], "--memory")) memory_only = true;
-        else return usage_error(usage_stats, "unknown argument %s", argv[i]);
+        const char *v;
+        switch (app_opt_next(c->cmd, argc, argv, &i, &v)) {
+        case APP_OPT_JSON: c->opt.json = true; break;
+        case APP_OPT_MEMORY: memory_only = true; break;
+        default: return APP_EXIT_USAGE; // app_opt_next said why
+        }
     }
     if (!app_open_store(c, false)) return APP_EXIT_FAIL;
     ChatDbStats ds;
@@ -884,23 +808,22 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
 
 // ---- walk -------------------------------------------------------------------------------------
 
-static const char *usage_walk =
+static const char usage_walk[] =
     "usage: chatlog walk [--limit N] [--json]\n"
     "  Opens every chat in turn, reads all of its messages and closes it, as a reader paging\n"
     "  through the whole history would. Prints the memory figures of the walk: chats opened,\n"
     "  evictions, the most the loaded chats and the whole process ever held, and peak RSS.\n";
 
 static int cmd_walk(AppCtx *c, int argc, char **argv) {
-    if (wants_help(argc, argv)) return fputs(usage_walk, stdout), APP_EXIT_OK;
     uint64_t limit = 0;
     for (int i = 1; i < argc; i++) {
         const char *v;
-        if ((v = app_opt_value(argc, argv, &i, "--limit"))) {
+        switch (app_opt_next(c->cmd, argc, argv, &i, &v)) {
+        case APP_OPT_LIMIT:
             if (!app_parse_count(v, &limit)) return usage_error(usage_walk, "bad number for --limit: %s", v);
-        } else if (!strcmp(argv[i], "--json")) {
-            c->opt.json = true;
-        } else {
-            return usage_error(usage_walk, "unknown argument %s", argv[i]);
+            break;
+        case APP_OPT_JSON: c->opt.json = true; break;
+        default: return APP_EXIT_USAGE; // app_opt_next said why
         }
     }
     if (!app_open_store(c, false)) return APP_EXIT_FAIL;
@@ -947,24 +870,58 @@ static int cmd_walk(AppCtx *c, int argc, char **argv) {
 
 // ---- main -------------------------------------------------------------------------------------
 
-typedef struct AppCommand {
-    const char *name;
-    int (*run)(AppCtx *c, int argc, char **argv);
-} AppCommand;
+static const char usage_help[] =
+    "usage: chatlog help [COMMAND]\n"
+    "  The general usage (the commands, and the options every command takes), or COMMAND's:\n"
+    "  the same as `chatlog COMMAND --help`.\n";
 
-static const AppCommand commands[] = {
-    {"import", cmd_import}, {"list", cmd_list},     {"show", cmd_show},
-    {"search", cmd_search}, {"export", cmd_export}, {"stats", cmd_stats},
-    {"walk", cmd_walk},
-    {"check", app_cmd_check},
-    {"browse", cmd_browse},
+// The commands, in the order of `chatlog --help`: everything about the command line comes
+// from here and from app_opts (command.h). A new command is one row (and its man page text
+// and completions regenerated: `make completions`; tests/test_commands.sh says when due).
+const AppCommand app_commands[] = {
+    {.name = "import", .args = "EXPORT...", .usage = usage_import, .run = cmd_import,
+     .summary = "import an export (.zip, folder, conversations.json) or session logs",
+     .opts = APP_O(STRICT) | APP_O(SKIP_BAD) | APP_O(QUIET), .operands = APP_OPERANDS_FILES},
+    {.name = "list", .args = "", .usage = usage_list, .run = cmd_list,
+     .summary = "chats, newest first (filters: --since --until --source --title --model)",
+     .opts = APP_O(SINCE) | APP_O(UNTIL) | APP_O(SOURCE) | APP_O(TITLE) | APP_O(MODEL) | APP_O(LIMIT) | APP_O(JSON)},
+    {.name = "show", .args = "CHAT", .usage = usage_show, .run = cmd_show,
+     .summary = "one chat (by number, uuid or uuid prefix), in a pager on a terminal",
+     .opts = APP_O(MARKDOWN) | APP_O(JSON) | APP_O(ALL_BRANCHES), .operands = APP_OPERANDS_CHAT},
+    {.name = "search", .args = "QUERY", .usage = usage_search, .run = cmd_search,
+     .summary = "full-text search, ranked, with highlighted snippets",
+     .opts = APP_O(LIMIT) | APP_O(SOURCE) | APP_O(SINCE) | APP_O(UNTIL) | APP_O(ALL_BRANCHES) | APP_O(JSON),
+     .operands = APP_OPERANDS_QUERY},
+    {.name = "export", .args = "CHAT...", .usage = usage_export, .run = cmd_export,
+     .summary = "chats as Markdown or JSON (--all, --search QUERY; -o FILE or FOLDER)",
+     .opts = APP_O(ALL) | APP_O(SEARCH) | APP_O(MARKDOWN) | APP_O(JSON) | APP_O(ALL_BRANCHES) | APP_O(OUTPUT),
+     .operands = APP_OPERANDS_CHATS},
+    {.name = "stats", .args = "", .usage = usage_stats, .run = cmd_stats,
+     .summary = "chats, messages by source and year, models, database size", .opts = APP_O(JSON) | APP_O(MEMORY)},
+    {.name = "check", .args = "", .usage = app_usage_check, .run = app_cmd_check,
+     .summary = "the database's integrity: pages, search indexes, the store's rules", .opts = APP_O(QUICK)},
+    {.name = "browse", .args = "[CHAT...]", .usage = app_usage_browse, .run = cmd_browse,
+     .summary = "the terminal browser: chat list, search, tabs (? for keys)", .operands = APP_OPERANDS_CHATS},
+    {.name = "help", .args = "[COMMAND]", .usage = usage_help, .run = NULL, // main prints it
+     .summary = "this text, or a command's", .operands = APP_OPERANDS_COMMAND},
+    {.name = "walk", .args = "", .usage = usage_walk, .run = cmd_walk, .developer = true,
+     .summary = "open every chat in turn, as a reader would; prints memory figures", .opts = APP_O(LIMIT) | APP_O(JSON)},
 };
+const size_t app_command_count = AK_ARRAY_COUNT(app_commands);
 
-// Short flags for the common options, as a person types them: -n 20 (or -n20), -j, -q...
-static const struct { const char *s, *l; } short_flags[] = {
-    {"-n", "--limit"}, {"-j", "--json"},  {"-q", "--quiet"}, {"-o", "--output"},
-    {"-s", "--source"}, {"-t", "--title"}, {"-a", "--all"},   {"-V", "--version"},
-};
+static bool wants_help(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return true;
+    return false;
+}
+
+// A short flag's long option (-n: --limit), or NULL: the short flags of app_opts.
+static const char *long_of_short(const char *a) {
+    if (a[0] != '-' || !a[1] || a[2]) return NULL;
+    for (int id = 1; id < APP_OPT_COUNT; id++)
+        if (app_opts[id].short_flag && app_opts[id].short_flag == a[1]) return app_opts[id].name;
+    return NULL;
+}
 
 // Takes the options every command shares out of argv wherever they stand (before or after
 // the command, up to a `--`), turns short flags into long ones, and leaves the command and its
@@ -984,8 +941,8 @@ static int take_global_options(AppCtx *c, int *argc, char **argv, AppColorMode *
             rest = true;
             continue;
         }
-        for (size_t k = 0; k < AK_ARRAY_COUNT(short_flags); k++)
-            if (!strcmp(a, short_flags[k].s)) a = argv[i] = (char *)short_flags[k].l;
+        const char *long_name = long_of_short(a); // -n 20 (or -n20), -j, -q...: the long options
+        if (long_name) a = argv[i] = (char *)long_name;
         if (a[1] == 'n' && a[2] >= '0' && a[2] <= '9') // -n20
             a = argv[i] = (char *)ak_str_pushf(c->arena, "--limit=%s", a + 2).ptr;
         if ((v = app_opt_value(*argc, argv, &i, "--db"))) c->opt.db_path = app_expand_home(c->arena, v);
@@ -1004,7 +961,7 @@ static int take_global_options(AppCtx *c, int *argc, char **argv, AppColorMode *
         else if (!strcmp(a, "--no-pager")) c->opt.no_pager = true;
         else if (!strcmp(a, "--utc")) app_set_utc(true);
         else if (!strcmp(a, "--version")) return printf("chatlog %s (arenakit %s)\n", APP_VERSION, APP_VERSION), APP_EXIT_OK;
-        else if (n == 1 && (!strcmp(a, "--help") || !strcmp(a, "-h"))) return fputs(usage_main, stdout), APP_EXIT_OK;
+        else if (n == 1 && (!strcmp(a, "--help") || !strcmp(a, "-h"))) return print_usage(stdout), APP_EXIT_OK;
         else if (n == 1) return usage_error(usage_main, "unknown option %s", a); // before any command
         else if (app_opt_missing(a)) return usage_error(usage_main, "%s", a);
         else argv[n++] = a; // the command's own option
@@ -1020,6 +977,15 @@ int main(int argc, char **argv) {
     if (!c.arena) return fprintf(stderr, "chatlog: %s\n", ak_arena_last_create_error()), APP_EXIT_FAIL;
     int rc = APP_EXIT_FAIL;
     AppColorMode color = APP_COLOR_AUTO;
+    // Hidden: the generated completions and man page text (make completions, command_docs.c).
+    if (argc == 3 && !strcmp(argv[1], "--print-completion")) {
+        rc = app_print_completion(stdout, argv[2]) ? APP_EXIT_OK : usage_error(usage_main, "--print-completion is bash or zsh, not %s", argv[2]);
+        goto done;
+    }
+    if (argc == 3 && !strcmp(argv[1], "--print-man")) {
+        rc = app_print_man(stdout, argv[2]) ? APP_EXIT_OK : usage_error(usage_main, "--print-man is synopsis, commands, developer or short-flags, not %s", argv[2]);
+        goto done;
+    }
     int early = take_global_options(&c, &argc, argv, &color);
     if (early >= 0) {
         rc = early;
@@ -1027,34 +993,36 @@ int main(int argc, char **argv) {
     }
     app_out_setup(color);
     if (argc < 2) { // a bare `chatlog`: the whole usage is what a newcomer wants to see
-        fputs(usage_main, stderr);
+        print_usage(stderr);
         rc = APP_EXIT_USAGE;
         goto done;
     }
     int i = 1;
-    char *help_argv[3];
-    if (!strcmp(argv[i], "help")) { // `chatlog help` and `chatlog help CMD`
-        if (argc < 3) {
-            fputs(usage_main, stdout);
-            rc = APP_EXIT_OK;
-            goto done;
-        }
-        help_argv[0] = argv[2], help_argv[1] = "--help", help_argv[2] = NULL;
-        argv = help_argv, argc = 2, i = 0;
+    bool help = !strcmp(argv[i], "help"); // `chatlog help` and `chatlog help CMD`
+    if (help && argc < 3) {
+        print_usage(stdout);
+        rc = APP_EXIT_OK;
+        goto done;
     }
-    const AppCommand *cmd = NULL;
-    for (size_t k = 0; k < AK_ARRAY_COUNT(commands); k++)
-        if (!strcmp(argv[i], commands[k].name)) cmd = &commands[k];
+    if (help) i = 2;
+    // `chatlog help --help` is help's own usage.
+    const AppCommand *cmd = app_command_find(help && !strcmp(argv[i], "--help") ? "help" : argv[i]);
     if (!cmd) {
-        const char *names[AK_ARRAY_COUNT(commands) + 1];
-        for (size_t k = 0; k < AK_ARRAY_COUNT(commands); k++) names[k] = commands[k].name;
-        names[AK_ARRAY_COUNT(commands)] = "help";
-        const char *near = closest(argv[i], names, AK_ARRAY_COUNT(names));
+        const char *names[64];
+        size_t count = AK_MIN(app_command_count, AK_ARRAY_COUNT(names));
+        for (size_t k = 0; k < count; k++) names[k] = app_commands[k].name;
+        const char *near = app_closest(argv[i], names, count);
         if (near) app_errorf("unknown command %s (did you mean %s?); see `chatlog --help`", argv[i], near);
         else app_errorf("unknown command %s; see `chatlog --help` for the commands", argv[i]);
         rc = APP_EXIT_USAGE;
         goto done;
     }
+    if (help || wants_help(argc - i, argv + i)) { // `help CMD`, `CMD --help` (before the config is read)
+        fputs(cmd->usage, stdout);
+        rc = APP_EXIT_OK;
+        goto done;
+    }
+    c.cmd = cmd;
     if (!app_load_config(&c.opt, c.arena)) goto done;
     uint64_t budget = c.opt.memory_budget ? c.opt.memory_budget : APP_DEFAULT_BUDGET;
     if (!app_memory_begin(budget)) goto done;
