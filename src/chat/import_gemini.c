@@ -258,15 +258,6 @@ static bool flush(ChatSourceRun *run, const char *name, Group *g, uint64_t offse
     return true;
 }
 
-static void add_bad(ChatSourceRun *run, const char *name, const char *what) {
-    ChatImportReport *rep = run->rep;
-    rep->bad++;
-    if (rep->bad_listed >= CHAT_IMPORT_BAD_LIST_MAX) return;
-    if (!rep->bad_list) rep->bad_list = ak_push_array(run->arena, AkStr, CHAT_IMPORT_BAD_LIST_MAX);
-    AkStr s = rep->bad_list ? ak_str_pushf(run->arena, "%s: %s", name, what) : ak_str("", 0);
-    if (s.ptr) rep->bad_list[rep->bad_listed++] = s;
-}
-
 static ChatMsg *msg(AkArena *a, AkStr time, const char *suffix, ChatRole role, AkStr text, double t) {
     ChatMsg *m = ak_push_struct(a, ChatMsg);
     ChatPart *p = ak_push_struct(a, ChatPart);
@@ -318,12 +309,12 @@ bool chat_gemini_import(ChatSourceRun *run, const char *name, ChatJsonReadFn *re
         if (item->kind != CHAT_JSON_OBJECT) {
             snprintf(what, sizeof what, "the entry at byte %llu is a %s, not an activity object",
                      (unsigned long long)item->offset, chat_json_kind_name(item->kind));
-            add_bad(run, name, what);
+            chat_sources_add_bad(run, name, what);
         } else if (!is_gemini_entry(item)) {
             // another product's activity in the same shape: not ours, not an error
         } else if (!time.len || !chat_parse_iso_time(time, &t)) {
             snprintf(what, sizeof what, "the entry at byte %llu has no ISO 8601 \"time\"", (unsigned long long)item->offset);
-            add_bad(run, name, what);
+            chat_sources_add_bad(run, name, what);
         } else {
             AkStr answer = ak_str("", 0);
             const ChatJson *items = chat_json_get(item, "safeHtmlItem");

@@ -201,7 +201,7 @@ static int64_t peek_read(void *user, char *buf, uint64_t cap, ChatError *err) {
 
 // ---- the JSON Lines driver ---------------------------------------------------------------------
 
-static void add_bad(ChatSourceRun *run, const char *name, const char *what) {
+void chat_sources_add_bad(ChatSourceRun *run, const char *name, const char *what) {
     ChatImportReport *rep = run->rep;
     rep->bad++;
     if (rep->bad_listed >= CHAT_IMPORT_BAD_LIST_MAX) return;
@@ -276,7 +276,7 @@ static bool import_jsonl(ChatSourceRun *run, const char *name, ChatJsonReadFn *r
         }
         uint64_t line = chat_jsonl_line(jl);
         if (st == CHAT_JSONL_BAD) {
-            add_bad(run, name, chat_jsonl_error(jl)); // skipped, reported, the rest goes on
+            chat_sources_add_bad(run, name, chat_jsonl_error(jl)); // skipped, reported, the rest goes on
         } else {
             records++;
             if (!src && rec->kind == CHAT_JSON_OBJECT) { // the first known record decides, rows in table order
@@ -297,7 +297,7 @@ static bool import_jsonl(ChatSourceRun *run, const char *name, ChatJsonReadFn *r
                 char what[1200];
                 snprintf(what, sizeof what, "line %llu (starting at byte %llu): %s", (unsigned long long)line,
                          (unsigned long long)chat_jsonl_line_offset(jl), e.msg);
-                add_bad(run, name, what);
+                chat_sources_add_bad(run, name, what);
             }
         }
         ak_temp_end(lt);
@@ -316,13 +316,13 @@ static bool import_jsonl(ChatSourceRun *run, const char *name, ChatJsonReadFn *r
             snprintf(what, sizeof what, "%llu JSON lines, none of them a %s session record (line %llu is the first)",
                      (unsigned long long)records, session_products(products, sizeof products),
                      (unsigned long long)first_unknown);
-            add_bad(run, name, what);
+            chat_sources_add_bad(run, name, what);
         }
         return true;
     }
     ChatConv conv;
     if (!src->session_finish(session, &conv, &e)) {
-        if (e.msg[0]) add_bad(run, name, e.msg); // no usable session in it (only snapshots, say): no chat
+        if (e.msg[0]) chat_sources_add_bad(run, name, e.msg); // no usable session in it (only snapshots, say): no chat
         return true;
     }
     return deliver(run, name, &conv);

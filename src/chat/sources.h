@@ -30,6 +30,10 @@ struct ChatSourceRun {
     uint64_t parsed;           // out: bytes of this document read
 };
 
+// Counts a record or document skipped as bad and lists it (up to CHAT_IMPORT_BAD_LIST_MAX) as
+// "name: what" on run->arena; a refused list entry is only counted.
+void chat_sources_add_bad(ChatSourceRun *run, const char *name, const char *what);
+
 typedef enum ChatSourceKind {
     CHAT_SOURCE_KIND_EXPORT,   // not ours: an EXPORT row's (Claude.ai, ChatGPT), or not JSON at all
     CHAT_SOURCE_KIND_JSONL,    // JSON Lines: a SESSION row's records (Claude Code, Codex CLI)
