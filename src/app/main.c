@@ -629,7 +629,7 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
     if (!words.count) return usage_error(usage_search, "%s", "search needs a query, not an empty one");
     AkStr query = ak_str_list_join(c->arena, &words, AK_STR(" "));
     if (!query.ptr) return app_errorf("search: %s", ak_arena_error(c->arena)), APP_EXIT_FAIL;
-    if (!app_open_store(c, false)) return APP_EXIT_FAIL;
+    if (!app_open_db(c)) return APP_EXIT_FAIL;
     // Text output marks hits with noncharacters the output layer turns into colour or [ ],
     // after it escaped the snippet's own control characters (out.h).
     bool color = !c->opt.json && app_out_color();

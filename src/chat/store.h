@@ -33,6 +33,10 @@ typedef struct ChatStoreConfig {
     const char *path;
     bool read_only;          // no import; the database must exist
     bool load_branches;      // load messages off the visible thread too (default: visible only)
+    bool db_only;            // the caller queries the database only (`search`): no metadata
+                             // load, no IO thread connection, no LRU. The store then has no
+                             // chats (count 0) and refresh, find and open_chat fail; this keeps a
+                             // search process's memory and start-up free of the chat count
     ChatLruConfig lru;       // message budget, cap on loaded chats, per-chat arena sizes; a zero
                              // budget under a process budget (ak_os_set_commit_limit) is what
                              // remains of it once the metadata is loaded
