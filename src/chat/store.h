@@ -2,7 +2,7 @@
 // memory, and the budgeted LRU of loaded histories with its IO thread.
 //
 // Memory: the store owns two arenas. `meta` holds the metadata (a chunked array of 8192-entry
-// chunks, the uuid and id maps, their strings) for the store's life; a refresh after an import
+// chunks, the id map, their strings) for the store's life; a refresh after an import
 // appends new chats and updates changed ones in place, so a handle (an index into the array)
 // stays valid for the whole session. `arena` holds the store, the LRU and its records. Each
 // loaded history has its own arena (see lru.h, messages.h). SQLite allocates with its own
@@ -48,7 +48,6 @@ typedef struct ChatStore {
     ChatDb *db;              // main thread's connection
     ChatDb *io_db;           // the IO thread's connection
     ChatMetaArray meta;
-    AkMap by_uuid;           // "source:uuid" -> handle
     AkMap by_id;             // database id -> handle
     ChatLru *lru;
     ChatStoreConfig cfg;
