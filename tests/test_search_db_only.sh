@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `chatlog search` queries the database only: it loads no chat metadata, loaded-chat cache or
 # IO thread (store.h, db_only), so its memory does not grow with the number of chats (at
-# 80,000 chats the metadata alone was 33 MB of a 49 MB search; see bench/README-scale.md).
+# 80,000 chats the metadata alone was 33 MB of a 49 MB search; tools/scale_bench.sh).
 # Observable without timing: under the smallest --memory-budget (4M), too small for the store a `list` needs
 # (metadata plus the loaded-chat minimum), `list` fails with its clear message while `search`
 # still answers. Under the old open path both failed.

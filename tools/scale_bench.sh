@@ -5,7 +5,7 @@
 # the database's size against the text it holds; `search` as a whole process on a cold page
 # cache (when /proc/sys/vm/drop_caches may be written) and warm; `list` of every chat; the
 # browser's first screen (in tmux, when installed) and `walk` under the default budget and
-# under --memory-budget 32M. Peak RSS is the child's (/usr/bin/time %M, or the browser's
+# under --memory-budget 32M and 64M. Peak RSS is the child's (/usr/bin/time %M, or the browser's
 # VmHWM); times are wall clock. A report, not a test: it checks no threshold.
 #
 # Environment:
@@ -138,6 +138,7 @@ fi
 run "walk --limit 20 (browse-like open, warm)" @walk "${cl[@]}" walk --limit 20
 run "walk, every chat (default budget)" @walk "${cl[@]}" walk
 run "walk --memory-budget 32M, every chat" @walk "${cl[@]}" --memory-budget 32M walk
+run "walk --memory-budget 64M, every chat" @walk "${cl[@]}" --memory-budget 64M walk
 
 printf '%-44s %10s %10s  %s\n' "command ($scale: $chats chats)" "wall" "peak RSS" "result"
 printf '%s\n' "${rows[@]}"
