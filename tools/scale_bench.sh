@@ -38,7 +38,7 @@ chats=${CHATS:-$chats}
 [ -x /usr/bin/time ] || { echo "scale_bench.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 dir=${SCALE_DIR:-$build/scale-bench}
 mkdir -p "$dir" || exit 1
-[ "${SCALE_KEEP:-0}" = 1 ] || trap 'rm -rf "$dir"/export.json "$dir"/scale.db "$dir"/scale.db-* "$dir"/out "$dir"/err "$dir"/man' EXIT
+[ "${SCALE_KEEP:-0}" = 1 ] || trap 'rm -rf "$dir"/export.json "$dir"/scale.db "$dir"/scale.db-* "$dir"/out "$dir"/err "$dir"/man "$dir"/time' EXIT
 
 rows=()
 row() { rows+=("$(printf '%-44s %10s %10s  %s' "$1" "$2" "$3" "$4")"); }
