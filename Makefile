@@ -10,7 +10,8 @@
 #   make              release library (static + shared), chatlog, tools, examples
 #   make run          the main job (the README's first command)
 #   make check        every test in every mode, plus the warning and Windows builds (CI)
-#   make bench        benchmarks against glibc malloc, mimalloc and jemalloc
+#   make bench        benchmarks against glibc malloc, mimalloc and jemalloc, and chatlog at
+#                     scale (SCALE=quick|100k|1m|5m, default 100k; tools/scale_bench.sh)
 #   make bench-quick  every benchmark once at its --quick size (under a minute; make check runs it)
 #   make fuzz         build the libFuzzer targets (clang)
 #   make install PREFIX=/usr/local   (the library, and chatlog with its man page and completions)
@@ -158,6 +159,7 @@ bench: deps
 	@$(MAKE) --no-print-directory MODE=release bench-build
 	@tools/bench.sh build/release/bench
 	@tools/memtrace.sh build/release
+	@SCALE=$(or $(SCALE),100k) tools/scale_bench.sh build/release
 # The benches run tools/genexport (chat_bench makes its exports with it): built with them, so
 # `make bench` works on a fresh clone.
 bench-build: $(BENCHES) $(TOOLS)

@@ -313,7 +313,11 @@ void app_memory_end(void) {
     ak_os_set_commit_limit(0);
 }
 
-bool app_open_store(AppCtx *c, bool write) {
+static bool open_store(AppCtx *c, bool write, bool db_only);
+bool app_open_store(AppCtx *c, bool write) { return open_store(c, write, false); }
+bool app_open_db(AppCtx *c) { return open_store(c, false, true); }
+
+static bool open_store(AppCtx *c, bool write, bool db_only) {
     if (!c->opt.db_path) c->opt.db_path = app_default_db_path(c->arena, write);
     if (!c->opt.db_path) return false;
     if (write && !app_make_dirs_for(c->opt.db_path)) {
@@ -325,7 +329,7 @@ bool app_open_store(AppCtx *c, bool write) {
         return false;
     }
     // The loaded-chat budget is what the process budget leaves (store.h).
-    ChatStoreConfig cfg = {.path = c->opt.db_path, .read_only = !write};
+    ChatStoreConfig cfg = {.path = c->opt.db_path, .read_only = !write, .db_only = db_only};
     ChatError err = {{0}};
     c->store = chat_store_open(&cfg, &err);
     if (!c->store) app_errorf("%s", err.msg);

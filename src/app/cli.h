@@ -35,6 +35,10 @@ typedef struct AppCtx {
 // Open the database for a command: `write` creates it (and its folder) when missing; a read
 // needs it to exist. False with a message on stderr.
 bool app_open_store(AppCtx *c, bool write);
+// The same, read-only, for a command that only queries the database (search): no chat
+// metadata, loaded-chat cache or IO thread (store.h, db_only), so its memory and start-up do
+// not grow with the number of chats.
+bool app_open_db(AppCtx *c);
 
 // $XDG_DATA_HOME/chatlog/chatlog.db, or ~/.local/share/chatlog/chatlog.db; creates the folder
 // when `create` is set. NULL with a message on stderr if neither variable is usable.

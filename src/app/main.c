@@ -537,7 +537,7 @@ static int cmd_search(AppCtx *c, int argc, char **argv) {
     if (!words.count) return usage_error(usage_search, "%s", "search needs a query, not an empty one");
     AkStr query = ak_str_list_join(c->arena, &words, AK_STR(" "));
     if (!query.ptr) return app_errorf("search: %s", ak_arena_error(c->arena)), APP_EXIT_FAIL;
-    if (!app_open_store(c, false)) return APP_EXIT_FAIL;
+    if (!app_open_db(c)) return APP_EXIT_FAIL;
     if (chat_db_index_outdated(c->store->db))
         fprintf(stderr, "chatlog: note: the search index predates accent folding for Greek and Cyrillic; "
                         "`chatlog check` (or the next import) rebuilds it\n");

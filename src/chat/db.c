@@ -243,7 +243,10 @@ struct ChatDb {
     bool index_outdated; // a schema-1 index a read-only handle could not rebuild ("Tokenizer versions")
     // The chats this write transaction stored, to tell a uuid seen twice in one import. Its
     // own arena, made at the first transaction and cleared at each: nothing else pushes there.
+    // Chat ids are rowids, dense from 1: a bitmap by id (50 KB at 400,000 chats, where a map
+    // with the tables its growth left behind took 64 MB); ids past PUT_BITS_MAX in a map.
     AkArena *put_arena;
+    uint64_t *put_bits, put_words;
     AkMap put_ids;
     sqlite3_stmt *stmt[ST_COUNT];
 };
@@ -793,6 +796,8 @@ bool chat_db_begin(ChatDb *db, ChatError *err) {
     if (db->put_arena) ak_arena_clear(db->put_arena);
     else db->put_arena = ak_arena_create(.name = "chat_db put ids");
     db->put_ids = ak_map_u64(db->put_arena, 0); // without an arena (refused) no duplicate is reported
+    db->put_bits = NULL;
+    db->put_words = 0;
     if (!next_id(db, ST_MSG_NEXT_ID, &db->next_msg, err) || !next_id(db, ST_PART_NEXT_ID, &db->next_part, err)) {
         chat_db_rollback(db);
         return false;
@@ -1083,6 +1088,12 @@ static bool put_messages(ChatDb *db, int64_t chat_id, const ChatConv *c, ChatErr
             if (at < 0 && p->text.len > CHAT_DB_SLICE_BYTES && !slices_put(db, chat_id, -part_id, p->text, err))
                 return false;
         }
+        // A long conversation is indexed in batches too, not in one INSERT ... SELECT at its
+        // end: SQLite's memory for a batch grows with its text (at 1M messages the largest
+        // chat, 11 MB, took SQLite's heap to 17 MB and the import's peak RSS to 49 MB). Safe
+        // mid-conversation: a failed put fails the whole transaction (chat_db_put), and the
+        // *_indexed marks stay exact for a later replace.
+        if (db->in_tx && db->unindexed_bytes >= db->index_batch && !index_pending(db, err)) return false;
     }
     return true;
 }
@@ -1122,6 +1133,33 @@ static bool conv_is_older(const ChatConv *c, double stored_updated, uint32_t sto
     return c->msg_count < stored_count;
 }
 
+// The chats stored in this transaction (see put_bits): whether id is one, and marking it. A
+// refused arena only loses the duplicate report.
+enum { PUT_BITS_MAX = 1 << 28 }; // ids below it in the bitmap (at most 32 MB of bits)
+static bool put_seen(const ChatDb *db, int64_t id) {
+    if (!db->put_arena || id <= 0) return false;
+    if (id >= PUT_BITS_MAX) return ak_map_get_u64(&db->put_ids, (uint64_t)id) != NULL;
+    uint64_t w = (uint64_t)id / 64;
+    return w < db->put_words && (db->put_bits[w] >> (id % 64) & 1);
+}
+static void put_mark(ChatDb *db, int64_t id) {
+    if (!db->put_arena || id <= 0) return;
+    if (id >= PUT_BITS_MAX) {
+        (void)!ak_map_put_u64(&db->put_ids, (uint64_t)id, 1);
+        return;
+    }
+    uint64_t w = (uint64_t)id / 64;
+    if (w >= db->put_words) { // doubling: the old arrays left on the arena sum to less than the new one
+        uint64_t words = AK_MAX(AK_MAX(db->put_words * 2, w + 1), 1024);
+        uint64_t *bits = ak_push_array(db->put_arena, uint64_t, words); // zeroed
+        if (!bits) return;
+        if (db->put_words) memcpy(bits, db->put_bits, db->put_words * sizeof *bits);
+        db->put_bits = bits;
+        db->put_words = words;
+    }
+    db->put_bits[w] |= 1ull << (id % 64);
+}
+
 static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult *res, ChatError *err) {
     int u = (int)AK_MIN(c->uuid.len, 100);
     sqlite3_stmt *s = stmt_get(db, ST_CHAT_LOOKUP, err);
@@ -1135,7 +1173,7 @@ static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult
     uint32_t old_count = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(s, 3) : 0;
     sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_fail(db, err, "looking up a conversation");
-    bool dup = id && db->put_arena && ak_map_get_u64(&db->put_ids, (uint64_t)id);
+    bool dup = id && put_seen(db, id);
     if (id && old_hash == hash) {
         *res = (ChatPutResult){CHAT_PUT_UNCHANGED, id, dup};
         return true;
@@ -1168,8 +1206,7 @@ static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult
     bind_chat(s, c, hash);
     if (!step_write(db, s, err, "storing conversation %.*s", u, c->uuid.ptr)) return false;
     *res = (ChatPutResult){id ? CHAT_PUT_UPDATED : CHAT_PUT_ADDED, id ? id : sqlite3_last_insert_rowid(db->sql), dup};
-    if (db->put_arena) // refused: only the duplicate report is lost
-        (void)!ak_map_put_u64(&db->put_ids, (uint64_t)res->chat_id, 1);
+    put_mark(db, res->chat_id);
     if (!(s = stmt_get(db, ST_TITLE_FTS_INSERT, err))) return false;
     sqlite3_bind_int64(s, 1, res->chat_id);
     bind_str(s, 2, c->title);

@@ -2,7 +2,7 @@
 // memory, and the budgeted LRU of loaded histories with its IO thread.
 //
 // Memory: the store owns two arenas. `meta` holds the metadata (a chunked array of 8192-entry
-// chunks, the uuid and id maps, their strings) for the store's life; a refresh after an import
+// chunks, the id map, their strings) for the store's life; a refresh after an import
 // appends new chats and updates changed ones in place, so a handle (an index into the array)
 // stays valid for the whole session. `arena` holds the store, the LRU and its records. Each
 // loaded history has its own arena (see lru.h, messages.h). SQLite allocates with its own
@@ -33,6 +33,10 @@ typedef struct ChatStoreConfig {
     const char *path;
     bool read_only;          // no import; the database must exist
     bool load_branches;      // load messages off the visible thread too (default: visible only)
+    bool db_only;            // the caller queries the database only (`search`): no metadata
+                             // load, no IO thread connection, no LRU. The store then has no
+                             // chats (count 0) and refresh, find and open_chat fail; this keeps a
+                             // search process's memory and start-up free of the chat count
     ChatLruConfig lru;       // message budget, cap on loaded chats, per-chat arena sizes; a zero
                              // budget under a process budget (ak_os_set_commit_limit) is what
                              // remains of it once the metadata is loaded
@@ -44,7 +48,6 @@ typedef struct ChatStore {
     ChatDb *db;              // main thread's connection
     ChatDb *io_db;           // the IO thread's connection
     ChatMetaArray meta;
-    AkMap by_uuid;           // "source:uuid" -> handle
     AkMap by_id;             // database id -> handle
     ChatLru *lru;
     ChatStoreConfig cfg;
