@@ -47,6 +47,9 @@ expect "list since" 0 run list --since 2026-01-01
 n=$(wc -l <"$tmp/out")
 [ "$n" = 7 ] && ok "7 chats since 2026" || bad "7 chats since 2026" "got $n: $(cat "$tmp/out")"
 expect "bad date is a usage error" 2 run list --since 2025-13
+expect "an impossible day is a usage error" 2 run list --since 2025-02-29
+expect "so is April 31st" 2 run list --until 2025-04-31
+expect "a leap day is a date" 0 run list --until 2024-02-29T12:00
 expect "--since a year" 0 run list --since 2026
 n=$(wc -l <"$tmp/out")
 [ "$n" = 7 ] && ok "a year means from its first day" || bad "a year means from its first day" "got $n"

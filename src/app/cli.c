@@ -93,6 +93,13 @@ static double civil_to_time(int y, int mo, int d, int h, int mi, int sec, bool u
     return (double)mktime(&tm);
 }
 
+// Days of a month in the proleptic Gregorian calendar: 2025-02-29 and 2025-04-31 are no dates.
+static int days_in_month(int y, int mo) {
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return mo == 2 && leap ? 29 : days[mo - 1];
+}
+
 bool app_parse_date(const char *s, bool end_of_day, double *out) {
     int y, mo = 1, d = 1, h = 0, mi = 0, sec = 0, n = 0;
     size_t len = strlen(s);
@@ -140,7 +147,7 @@ bool app_parse_date(const char *s, bool end_of_day, double *out) {
         }
         bool zulu = *rest == 'Z';
         if (zulu) rest++;
-        if (*rest || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
+        if (*rest || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60) return false;
         double t = civil_to_time(y, mo, d, h, mi, sec, time_utc || zulu);
         if (!time_given && end_of_day) t = civil_to_time(y, mo, d + 1, 0, 0, 0, time_utc || zulu) - 1;
         *out = t;
