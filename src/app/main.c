@@ -35,7 +35,8 @@
 static const char usage_main[] =
     "usage: chatlog [OPTIONS] COMMAND [ARGS]\n"
     "\n"
-    "Keeps your Claude.ai and ChatGPT history in one SQLite database and searches it.\n"
+    "Keeps your Claude.ai, ChatGPT, Claude Code, Codex CLI and Gemini history in one SQLite\n"
+    "database and searches it.\n"
     "\n";
 static const char usage_options[] =
     "options (before or after the command):\n"
@@ -50,7 +51,8 @@ static const char usage_options[] =
     "  -h, --help            this text; `chatlog help COMMAND` for a command\n"
     "  -V, --version         the version\n"
     "\n"
-    "Exit status: 0 success, 1 failure or nothing matched (list, search), 2 a wrong command line.\n"
+    "Exit status: 0 success, 1 failure or nothing matched (list, search), 2 a wrong command line,\n"
+    "3 an import that skipped something it could not read (and imported the rest).\n"
     "Settings file: $XDG_CONFIG_HOME/chatlog/config (`memory-budget = 64M`, `db = ~/chats.db`).\n";
 static const char usage_developer[] =
     "  stats --memory        every live arena (the pool table) and the loaded-chat cache\n"
