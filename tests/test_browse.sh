@@ -9,6 +9,7 @@
 # leaves of it (about 2.8 MB here: five chats at the 512 KB commit step).
 # $1 is the build folder (e.g. build/asan). Screens are polled with a timeout, never slept on.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tmux_lib.sh"
 build=${1:-build/asan}
 samples=${AK_SAMPLES:-../shared/samples}
 
@@ -16,9 +17,6 @@ command -v tmux >/dev/null || setup_fail "tmux missing"
 [ -x "$build/chatlog" ] || setup_fail "no $build/chatlog"
 chatlog=$(cd "$build" && pwd)/chatlog
 samples=$(cd "$samples" 2>/dev/null && pwd) || setup_fail "no samples at $samples"
-sock=$tmp/tmux.sock
-T() { tmux -u -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 db=$tmp/t.db
 
 # ---- a database: the samples plus a generated export with long chats ------------------------
@@ -35,18 +33,6 @@ read -r long_row long_id long_n < <(awk '{ if ($5 > n) { n = $5; id = $1; row = 
 nchats=$(wc -l <"$tmp/list")
 
 # ---- helpers -----------------------------------------------------------------------------------
-screen=$tmp/screen
-cap() { T capture-pane -p -t b >"$screen" 2>/dev/null; }
-wait_cond() { # seconds, condition (shell code run on a fresh capture in $screen) until it holds
-  local end=$((SECONDS + $1)); shift
-  while :; do
-    cap
-    eval "$@" && return 0
-    [ $SECONDS -ge $end ] && return 1
-    sleep 0.05
-  done
-}
-wait_for() { needle=$1; wait_cond "${2:-15}" 'grep -qF -- "$needle" "$screen"'; }
 dump() { sed 's/^/    | /' "$screen"; }
 see() { # name, text: wait until the screen shows it
   if wait_for "$2"; then ok "$1"; else bad "$1" "no '$2' on screen:"; dump; fi

@@ -8,6 +8,7 @@
 # 120x40, 40 columns, Markdown, branches, and Ctrl-C's exit status.
 # $1 is the build folder (e.g. build/asan). Screens are polled with a timeout, never slept on.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tmux_lib.sh"
 . "$(dirname "$0")/browse_fixture.sh"
 build=${1:-build/asan}
 samples=${AK_SAMPLES:-../shared/samples}
@@ -16,9 +17,6 @@ command -v tmux >/dev/null || setup_fail "tmux missing"
 [ -x "$build/chatlog" ] || setup_fail "no $build/chatlog"
 chatlog=$(cd "$build" && pwd)/chatlog
 samples=$(cd "$samples" 2>/dev/null && pwd) || setup_fail "no samples at $samples"
-sock=$tmp/tmux.sock
-T() { tmux -u -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 db=$tmp/t.db
 browse_fixture "$tmp/fixture.json"
 "$chatlog" --db "$db" import --quiet "$tmp/fixture.json" >/dev/null &&
@@ -28,19 +26,7 @@ nchats=$("$chatlog" --db "$db" list | wc -l)
 id_of() { "$chatlog" --db "$db" list --json | grep -F "\"title\": \"$1\"" | grep -oE '"id": [0-9]+' | grep -oE '[0-9]+'; }
 forty=$(id_of "Forty short messages") md=$(id_of "Markdown sampler") branchy=$(id_of "Branchy edit")
 
-screen=$tmp/screen
-cap() { T capture-pane -p -t b >"$screen" 2>/dev/null; }
 cape() { T capture-pane -p -e -t b >"$screen" 2>/dev/null; }
-wait_cond() { # seconds, condition (shell code run on a fresh capture in $screen) until it holds
-  local end=$((SECONDS + $1)); shift
-  while :; do
-    cap
-    eval "$@" && return 0
-    [ $SECONDS -ge $end ] && return 1
-    sleep 0.05
-  done
-}
-wait_for() { needle=$1; wait_cond "${2:-15}" 'grep -qF -- "$needle" "$screen"'; }
 dump() { sed "s/^/    | /" "$screen" | head -n 30; }
 see() { if wait_for "$2"; then ok "$1"; else bad "$1" "no '$2' on screen:"; dump; fi; }
 lacks() { if grep -qF -- "$2" "$screen"; then bad "$1" "unexpected '$2' on screen"; dump; else ok "$1"; fi; }

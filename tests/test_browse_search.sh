@@ -6,30 +6,16 @@
 # private tmux server); screens are polled with a timeout, never slept on.
 # $1 is the build folder (e.g. build/asan).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tmux_lib.sh"
 . "$(dirname "$0")/browse_fixture.sh"
 build=${1:-build/asan}
 command -v tmux >/dev/null || setup_fail "tmux missing"
 [ -x "$build/chatlog" ] || setup_fail "no $build/chatlog"
 chatlog=$(cd "$build" && pwd)/chatlog
-sock=$tmp/tmux.sock
-T() { tmux -u -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 db=$tmp/t.db
 browse_fixture "$tmp/fixture.json"
 "$chatlog" --db "$db" import --quiet "$tmp/fixture.json" >/dev/null || setup_fail "import failed"
 
-screen=$tmp/screen
-cap() { T capture-pane -p -t b >"$screen" 2>/dev/null; }
-wait_cond() { # seconds, condition (shell code run on a fresh capture in $screen) until it holds
-  local end=$((SECONDS + $1)); shift
-  while :; do
-    cap
-    eval "$@" && return 0
-    [ $SECONDS -ge $end ] && return 1
-    sleep 0.05
-  done
-}
-wait_for() { needle=$1; wait_cond "${2:-15}" 'grep -qF -- "$needle" "$screen"'; }
 dump() { sed "s/^/    | /" "$screen" | head -n 30; }
 see() { if wait_for "$2"; then ok "$1"; else bad "$1" "no '$2' on screen:"; dump; fi; }
 lacks() { if grep -qF -- "$2" "$screen"; then bad "$1" "unexpected '$2' on screen"; dump; else ok "$1"; fi; }
