@@ -55,16 +55,7 @@ static void write_file(const char *path, const void *data, size_t len) {
 
 // ---- building conversations by hand ---------------------------------------------------------
 
-static AkStr S(AkArena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static AkStr S(AkArena *a, const char *fmt, ...) {
-    char buf[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    char *p = ak_arena_push_copy(a, buf, (uint64_t)n + 1, 1);
-    return ak_str(p, (uint64_t)n);
-}
+#define S ak_str_pushf // a formatted string on the arena
 
 // n messages alternating user / assistant; `version` changes every text. Each message has one
 // text part (its whole text); every third also a thinking part, message 1 an attachment.

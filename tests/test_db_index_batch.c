@@ -16,15 +16,7 @@ enum { MSGS = 1200, MSG_BYTES = 3000, BATCH = 64 * 1024 };
 
 static char db_path[512];
 
-static AkStr S(AkArena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static AkStr S(AkArena *a, const char *fmt, ...) {
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return ak_str(ak_arena_push_copy(a, buf, (uint64_t)n + 1, 1), (uint64_t)n);
-}
+#define S ak_str_pushf // a formatted string on the arena
 
 // About MSG_BYTES of words, mostly distinct (FTS memory grows with distinct terms), with the
 // message's own marker word "mark<i>x" in the middle.

@@ -10,15 +10,7 @@
 
 static char db_path[512];
 
-static AkStr S(AkArena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static AkStr S(AkArena *a, const char *fmt, ...) {
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return ak_str(ak_arena_push_copy(a, buf, (uint64_t)n + 1, 1), (uint64_t)n);
-}
+#define S ak_str_pushf // a formatted string on the arena
 
 // Chats [from, to): one message each, uuid "meta-N", title "chat N", model "m".
 static bool put_range(ChatDb *db, AkArena *a, uint32_t from, uint32_t to, ChatError *err) {

@@ -14,15 +14,7 @@ enum { CHILDREN = 2, PER_CHILD = 12 };
 
 static char db_path[512];
 
-static AkStr S(AkArena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static AkStr S(AkArena *a, const char *fmt, ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return ak_str(ak_arena_push_copy(a, buf, (uint64_t)n + 1, 1), (uint64_t)n);
-}
+#define S ak_str_pushf // a formatted string on the arena
 
 // Chat `uuid` at `version`: 2 + version messages, each naming the version and a word.
 static ChatConv make_conv(AkArena *a, const char *uuid, int version, const char *word) {
