@@ -31,6 +31,7 @@ run_test() { # label, library, test source, flags...
 }
 run_test "test_arena, release library and caller" rel tests/test_arena.c -O1 -DNDEBUG
 run_test "test_scratch, release (all-conflict scratch gives a NULL scope, no crash)" rel tests/test_scratch.c -O1 -DNDEBUG
+run_test "test_chunked, release (a bad alignment refuses every push with the reason)" rel tests/test_chunked.c -O1 -DNDEBUG
 run_test "test_arena at AK_DEBUG=2" dbg2 tests/test_arena.c -O1 -DAK_DEBUG=2
 run_test "test_scratch at AK_DEBUG=2" dbg2 tests/test_scratch.c -O1 -DAK_DEBUG=2
 

@@ -222,6 +222,29 @@ static void test_huge_items(void) {
     ak_arena_release(a);
 }
 
+// A bad alignment is asserted in debug builds; a release build (test_build_modes.sh runs this
+// file with -DNDEBUG) refuses every push with the reason instead of handing out items at an
+// alignment nobody asked for (it used to pick 16 silently: 8192-aligned items 16-aligned).
+static void test_bad_alignment_refused(void) {
+#ifdef NDEBUG
+    AkArena *a = ak_arena_create(.name = "align");
+    REQUIRE(a);
+    uint64_t bad[] = {8192, 3, 0, (uint64_t)1 << 40};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        AkChunked c = ak_chunked_init(a, 8, 32, bad[i]);
+        CHECK(ak_chunked_push(&c) == NULL);
+        CHECK(ak_chunked_push(&c) == NULL);
+        CHECK(c.count == 0);
+        CHECK_STR_CONTAINS(ak_arena_error(a), "not a power of two up to 4096");
+        CHECK(ak_chunked_bytes(&c) == 0);
+    }
+    AkChunked ok = ak_chunked_init(a, 8, 32, 4096);
+    void *p = ak_chunked_push(&ok);
+    CHECK(p && (uintptr_t)p % 4096 == 0);
+    ak_arena_release(a);
+#endif
+}
+
 static void get_out_of_range(void) {
     AkArena *a = ak_arena_create();
     U32Array u = U32Array_init(a, 8);
@@ -238,6 +261,15 @@ static void get_on_empty(void) {
 }
 
 static void test_out_of_range(void) {
+#ifdef NDEBUG // release: no assertion, the documented NULL
+    AkArena *a = ak_arena_create();
+    AkChunked c = ak_chunked_init(a, 8, 4, 4);
+    CHECK(ak_chunked_get(&c, 0) == NULL);
+    REQUIRE(ak_chunked_push(&c));
+    CHECK(ak_chunked_get(&c, 1) == NULL);
+    ak_arena_release(a);
+    return;
+#endif
     char err[2048];
     CHECK(ak_test_expect_abort(get_out_of_range, err, sizeof err));
     CHECK_STR_CONTAINS(err, "U32Array index 1 out of range (count 1)");
@@ -290,6 +322,7 @@ static void test_model(void) {
 int main(void) {
     RUN(test_push_get_iterate);
     RUN(test_capacity_and_alignment);
+    RUN(test_bad_alignment_refused);
     RUN(test_pop);
     RUN(test_clear_reuses_chunks);
     RUN(test_arena_refuses);

@@ -49,7 +49,8 @@ typedef struct AkChunked {
 
 // A zero chunk_cap picks AK_CHUNKED_DEFAULT_CAP; others round up to a power of two (at most
 // 2^32). Nothing is allocated until the first push, so init cannot fail. item_align: a power
-// of two up to 4096. Any item size is kept exactly (the stride is 64-bit); a chunk larger than
+// of two up to 4096 (asserted; a release build gives an array whose every push returns NULL
+// with the reason in ak_arena_error). Any item size is kept exactly (the stride is 64-bit); a chunk larger than
 // any address space (chunk_cap x stride beyond 2^64) is refused by the first push, in every
 // build, like any push the arena cannot serve.
 AK_NODISCARD AkChunked ak_chunked_init(AkArena *arena, uint64_t chunk_cap, uint64_t item_size, uint64_t item_align);

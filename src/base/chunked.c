@@ -2,6 +2,8 @@
 // arena), growing the directory, pop and clear. The fast paths are inline in chunked.h.
 #include "arenakit/chunked.h"
 
+#include <stdio.h>
+
 _Static_assert(sizeof(AkChunk) == sizeof(void *), "a chunk header is its link; items follow, aligned");
 _Static_assert(AK_CHUNKED_OFFSET_(max_align_t) == AK_ALIGN_UP(sizeof(AkChunk), _Alignof(max_align_t)),
                "the typed wrapper's item offset is init's");
@@ -32,7 +34,6 @@ AkChunked ak_chunked_init(AkArena *arena, uint64_t chunk_cap, uint64_t item_size
               (unsigned long long)item_align);
     AK_ASSERT(chunk_cap <= ((uint64_t)1 << 32), "chunk capacity %llu above 2^32", (unsigned long long)chunk_cap);
     AK_ASSERT(item_size > 0, "item size 0");
-    if (!AK_IS_POW2(item_align) || item_align > 4096) item_align = 16; // release: something safe
     if (item_size == 0) item_size = 1;
     if (chunk_cap == 0) chunk_cap = AK_CHUNKED_DEFAULT_CAP;
     uint32_t shift = 0;
@@ -41,6 +42,12 @@ AkChunked ak_chunked_init(AkArena *arena, uint64_t chunk_cap, uint64_t item_size
     c.arena = arena;
     c.chunk_shift = shift;
     c.chunk_cap = (uint64_t)1 << shift;
+    if (!AK_IS_POW2(item_align) || item_align > 4096) {
+        // Release builds: an array whose every push is refused with the reason (item_size 0
+        // marks it), instead of items handed out at an alignment nobody asked for.
+        c.item_align = (uint32_t)AK_MIN(item_align, UINT32_MAX);
+        return c;
+    }
     c.item_align = (uint32_t)item_align;
     // Rounding up cannot wrap: item_align is at most 4096 and a size that close to 2^64 is
     // saturated, so chunk_bytes refuses it instead of an aligned stride of 0.
@@ -68,6 +75,12 @@ static void set_cursor(AkChunked *c, uint64_t used_in_last) {
 void *ak_chunked_push_slow(AkChunked *c) {
     AK_ASSERT(c->arena, "chunked array used before ak_chunked_init");
     if (c->cursor < c->cursor_end) return ak_chunked_push(c); // called directly, room left
+    if (c->item_size == 0) {
+        char why[96];
+        snprintf(why, sizeof why, "chunked array: item alignment %u is not a power of two up to 4096", c->item_align);
+        ak_arena_set_error(c->arena, why);
+        return NULL;
+    }
     // Room in the directory first, so a refused chunk leaves nothing half-linked.
     if (c->chunk_count == c->dir_cap) {
         uint64_t cap = c->dir_cap ? c->dir_cap * 2 : 4;
