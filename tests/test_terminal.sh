@@ -166,4 +166,30 @@ run "--no-pager" 'PAGER="sed s/^/PAGED:/" "$CHATLOG" --db "$DB" --no-pager show 
 grep -q PAGED: "$screen" && bad "--no-pager skips the pager" "paged" || ok "--no-pager skips the pager"
 PAGER="sed s/^/PAGED:/" "$chatlog" --db "$db" show 1 | grep -q PAGED: && bad "no pager into a pipe" "paged" || ok "no pager into a pipe"
 
+# ---- columns after an escaped field; bidi controls ----------------------------------------------
+# stats pads the model column by what was printed: an escaped model ("claude-\e[2Jevil", where
+# the raw name is 4 columns narrower) still has its count in the same column as the header's.
+"$chatlog" --db "$db" stats >"$tmp/stats.txt" 2>&1
+hdr=$(grep '^top models' "$tmp/stats.txt"); row=$(grep -F 'claude-\e[2Jevil' "$tmp/stats.txt")
+if [ -n "$row" ] && [ "${#row}" = "${#hdr}" ]; then ok "stats: the count after an escaped model stays in its column"
+else bad "stats: the count after an escaped model stays in its column" "header '${hdr}' (${#hdr}), row '${row}' (${#row})"; fi
+# Bidi overrides and isolates reorder a line on terminals that do bidi (a title could hide
+# another): escaped like C1 controls; the plain marks (U+200F) pass.
+cat >"$tmp/bidi.json" <<'EOF'
+[{"uuid": "b1d1b1d1-1111-4222-8333-444455556666", "name": "invoice \u202egnp.exe\u202c and \u2067iso\u2069 \u200fmark",
+  "created_at": "2025-03-01T10:00:00Z", "updated_at": "2025-03-01T10:05:00Z",
+  "chat_messages": [{"uuid": "b1d1b1d1-1111-4222-8333-000000000001", "sender": "human",
+    "text": "bidizebra \u202eevil\u202c", "created_at": "2025-03-01T10:00:00Z", "updated_at": "2025-03-01T10:00:00Z",
+    "attachments": [], "files": []}]}]
+EOF
+"$chatlog" --db "$tmp/bidi.db" import --quiet "$tmp/bidi.json" >/dev/null 2>&1
+"$chatlog" --db "$tmp/bidi.db" list >"$tmp/bidi.out" 2>&1
+contains "list: a bidi override in a title is escaped" "$tmp/bidi.out" 'invoice \u202egnp.exe\u202c and \u2067iso\u2069'
+contains "list: the right-to-left mark passes" "$tmp/bidi.out" $'\u200fmark'
+"$chatlog" --db "$tmp/bidi.db" --no-pager show 1 >"$tmp/bidi.out" 2>&1
+contains "show: a bidi override in a message is escaped" "$tmp/bidi.out" 'bidizebra \u202eevil\u202c'
+grep -q $'\u202e' "$tmp/bidi.out" && bad "show: no raw U+202E" "raw override printed" || ok "show: no raw U+202E"
+"$chatlog" --db "$tmp/bidi.db" export 1 >"$tmp/bidi.md" 2>&1
+grep -q $'\u202e' "$tmp/bidi.md" && ok "export into a file keeps the bidi controls" || bad "export into a file keeps the bidi controls" "escaped"
+
 finish

@@ -797,10 +797,8 @@ static int cmd_stats(AppCtx *c, int argc, char **argv) {
         app_sgr(stdout, "0");
         fputc('\n', stdout);
         for (uint32_t k = 0; k < nm && k < STATS_TOP_MODELS; k++) {
-            uint64_t used = 0;
             AkStr name = mc[k].model.len ? mc[k].model : AK_STR("(not named in the export)");
-            app_out_field(stdout, name);
-            used = ak_utf8_width(name);
+            uint64_t used = app_out_field(stdout, name);
             printf("%*s %6u\n", (int)(used < 30 ? 30 - used : 0), "", mc[k].chats);
         }
         if (nm > STATS_TOP_MODELS) printf("... and %u more\n", nm - STATS_TOP_MODELS);

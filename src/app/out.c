@@ -45,14 +45,23 @@ void app_sgr(FILE *out, const char *codes) {
 enum { ESC_TEXT, ESC_FIELD, ESC_SNIPPET };
 
 // One escaped control: reverse video when colour is on, so it reads as a mark, not as text.
-static void put_escape(FILE *out, bool color, const char *fmt, unsigned v) {
+// Returns the columns it takes (the escape is ASCII).
+static uint64_t put_escape(FILE *out, bool color, const char *fmt, unsigned v) {
     if (color) fputs("\x1b[7m", out);
-    fprintf(out, fmt, v);
+    int n = fprintf(out, fmt, v);
     if (color) fputs("\x1b[27m", out);
+    return n > 0 ? (uint64_t)n : 0;
 }
 
-static void out_escaped(FILE *out, AkStr s, int how, bool color, const char *open, const char *close) {
-    uint64_t i = 0, run = 0; // s[run..i) is text that passes as it is
+// Bidirectional embeddings, overrides and isolates reorder what a terminal that does bidi
+// shows (a title could hide a second one, "Trojan Source"); they are escaped as the browser
+// marks them. The plain marks (U+200E, U+200F) pass: they reorder nothing that follows.
+static bool is_bidi_control(uint32_t cp) { return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069); }
+
+// Writes s escaped; returns the columns written (text by its display width, escapes by their
+// length), so callers can pad a column after a field.
+static uint64_t out_escaped(FILE *out, AkStr s, int how, bool color, const char *open, const char *close) {
+    uint64_t i = 0, run = 0, cols = 0; // s[run..i) is text that passes as it is
     while (i < s.len) {
         unsigned char c = (unsigned char)s.ptr[i];
         if (c >= 0x20 && c < 0x7f) { // printable ASCII, the common case
@@ -63,7 +72,7 @@ static void out_escaped(FILE *out, AkStr s, int how, bool color, const char *ope
         AkUtf8Error uerr = AK_UTF8_OK;
         if (c >= 0x80) {
             n = ak_utf8_decode(s.ptr + i, s.len - i, &cp, &uerr);
-            bool special = uerr != AK_UTF8_OK || (cp >= 0x80 && cp <= 0x9f) ||
+            bool special = uerr != AK_UTF8_OK || (cp >= 0x80 && cp <= 0x9f) || is_bidi_control(cp) ||
                            (how == ESC_SNIPPET && (cp == 0xFDD0 || cp == 0xFDD1));
             if (!special) { // printable UTF-8
                 i += n;
@@ -71,29 +80,31 @@ static void out_escaped(FILE *out, AkStr s, int how, bool color, const char *ope
             }
         }
         fwrite(s.ptr + run, 1, i - run, out);
+        cols += ak_utf8_width(ak_str(s.ptr + run, i - run));
         if (c == '\n' || c == '\t') {
-            if (how == ESC_TEXT) fputc(c, out);
-            else if (how == ESC_SNIPPET) fputc(' ', out);
-            else put_escape(out, color, c == '\n' ? "\\n" : "\\t", 0);
+            if (how == ESC_TEXT) fputc(c, out); // a line end or tab: columns are the terminal's
+            else if (how == ESC_SNIPPET) fputc(' ', out), cols++;
+            else cols += put_escape(out, color, c == '\n' ? "\\n" : "\\t", 0);
         } else if (c == '\r' && i + 1 < s.len && s.ptr[i + 1] == '\n' && how != ESC_FIELD) {
             // CR LF line ends: the LF does the work
         } else if (c == 0x1b) {
-            put_escape(out, color, "\\e", 0);
+            cols += put_escape(out, color, "\\e", 0);
         } else if (c < 0x20 || c == 0x7f) {
-            put_escape(out, color, "\\x%02x", c);
+            cols += put_escape(out, color, "\\x%02x", c);
         } else if (uerr != AK_UTF8_OK) {
-            for (uint32_t k = 0; k < n; k++) put_escape(out, color, "\\x%02x", (unsigned char)s.ptr[i + k]);
+            for (uint32_t k = 0; k < n; k++) cols += put_escape(out, color, "\\x%02x", (unsigned char)s.ptr[i + k]);
         } else if (cp == 0xFDD0) {
             fputs(open, out);
         } else if (cp == 0xFDD1) {
             fputs(close, out);
-        } else { // C1 control, U+0080..U+009F
-            put_escape(out, color, "\\u%04x", cp);
+        } else { // C1 control U+0080..U+009F, or a bidi control
+            cols += put_escape(out, color, "\\u%04x", cp);
         }
         i += n;
         run = i;
     }
     fwrite(s.ptr + run, 1, s.len - run, out);
+    return cols + ak_utf8_width(ak_str(s.ptr + run, s.len - run));
 }
 
 void app_out_text(FILE *out, AkStr s) {
@@ -101,9 +112,9 @@ void app_out_text(FILE *out, AkStr s) {
     else out_escaped(out, s, ESC_TEXT, out_color && out == stdout, "", "");
 }
 
-void app_out_field(FILE *out, AkStr s) {
-    if (out_raw) fwrite(s.ptr, 1, s.len, out);
-    else out_escaped(out, s, ESC_FIELD, out_color && out == stdout, "", "");
+uint64_t app_out_field(FILE *out, AkStr s) {
+    if (out_raw) return fwrite(s.ptr, 1, s.len, out), ak_utf8_width(s);
+    return out_escaped(out, s, ESC_FIELD, out_color && out == stdout, "", "");
 }
 
 void app_out_snippet(FILE *out, AkStr s, const char *open, const char *close) {

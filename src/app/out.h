@@ -28,12 +28,14 @@ bool app_out_color(void); // the decision above
 void app_out_set_raw(bool raw);
 bool app_out_is_raw(void);
 
-// Data text, many lines: tabs and newlines pass, CR LF becomes LF; every other control is
-// escaped unless raw.
+// Data text, many lines: tabs and newlines pass, CR LF becomes LF; every other control, and
+// the bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), is escaped
+// unless raw.
 void app_out_text(FILE *out, AkStr s);
 // One field on one line (a title, a name): newlines and tabs are escaped too, so a hostile
-// title cannot fake a second row of a listing. Raw output keeps them.
-void app_out_field(FILE *out, AkStr s);
+// title cannot fake a second row of a listing. Raw output keeps them. Returns the columns
+// it took on the screen, escapes included, for padding what follows.
+uint64_t app_out_field(FILE *out, AkStr s);
 // A search snippet: newlines become spaces; APP_MARK_OPEN/APP_MARK_CLOSE (noncharacters no
 // export carries, given to the search as its marks) become `open`/`close`.
 #define APP_MARK_OPEN "\xef\xb7\x90"  // U+FDD0
