@@ -495,7 +495,8 @@ static bool pipe_start(ImportPipe *p, ChatJsonReader *r) {
     memset(p, 0, sizeof *p);
     p->r = r;
     for (int i = 0; i < 2; i++) {
-        p->slot[i].arena = ak_arena_create(.name = "import slot");
+        // keep: a typical conversation is tens of KB; a large one's pages go back when popped.
+        p->slot[i].arena = ak_arena_create(.name = "import slot", .keep = AK_KB(256));
         if (!p->slot[i].arena) {
             if (i) ak_arena_release(p->slot[0].arena);
             return false;
