@@ -77,6 +77,9 @@ static void on_progress(uint64_t done, uint64_t total, void *user) {
     s->progress_calls++, s->last_done = done, s->last_total = total;
 }
 
+// Rounds: fewer under Valgrind (AK_TEST_SCALE), at least one.
+static int rounds(int n) { return AK_MAX(1, (int)(n * test_scale())); }
+
 static uint32_t good_before(uint32_t n) { return n - n / 7; } // good conversations among 1..n
 
 // The sink saw the good conversations 1, 2, ... (every 7th skipped) in the file's order.
@@ -95,7 +98,7 @@ static void check_order(const Seen *s) {
 static void test_order_and_bad_list(void) {
     AkStr doc = make_doc(CONVS, true);
     REQUIRE(doc.ptr);
-    for (int round = 0; round < 20; round++) {
+    for (int round = 0; round < rounds(20); round++) {
         Seen s = {0};
         ChatImportOptions opt = {.progress = on_progress, .progress_user = &s};
         ChatImportReport rep;
@@ -119,7 +122,7 @@ static void test_sink_failure_stops(void) {
     AkStr doc = make_doc(CONVS, true);
     REQUIRE(doc.ptr);
     const uint32_t fails[] = {1, 2, 3, 50, 199, good_before(CONVS) - 1, good_before(CONVS)};
-    for (int round = 0; round < 5; round++)
+    for (int round = 0; round < rounds(5); round++)
         for (size_t f = 0; f < AK_ARRAY_COUNT(fails); f++) {
             Seen s = {.fail_at = fails[f]};
             ChatImportReport rep;
@@ -141,7 +144,7 @@ static void test_sink_failure_stops(void) {
 static void test_strict(void) {
     AkStr doc = make_doc(CONVS, true);
     REQUIRE(doc.ptr);
-    for (int round = 0; round < 10; round++) {
+    for (int round = 0; round < rounds(10); round++) {
         Seen s = {0};
         ChatImportOptions opt = {.strict = true};
         ChatImportReport rep;
