@@ -356,6 +356,55 @@ static void test_sample_broken_files(void) {
     CHECK_STR_CONTAINS(got, "ERR@512: nesting deeper than 512 levels at byte 512");
 }
 
+// A long string repeated within one item (a Claude message's `text` and its text block) is
+// stored once: both nodes point at the same bytes, and the arena holds one copy. The next
+// item, after the caller popped the first, gets its own copy (never a view into popped
+// memory), and strings that only share a length stay apart. Escaped strings and strings cut
+// by a refill (the string builder's path) are shared too.
+static void test_repeated_strings_shared(void) {
+    char body[400], doc[4096];
+    for (size_t i = 0; i < sizeof body - 1; i++) body[i] = (char)('a' + i % 26);
+    body[sizeof body - 1] = 0;
+    snprintf(doc, sizeof doc,
+             "[{\"text\": \"%s\", \"content\": [{\"type\": \"text\", \"text\": \"%s\"}], \"other\": \"%sX\"},"
+             " {\"text\": \"%s\", \"esc\": \"%s\\n\", \"esc2\": \"%s\\n\"}]",
+             body, body, body + 1, body, body, body);
+    for (uint64_t bufsz = 64; bufsz <= 65536; bufsz *= 32) {
+        ChatError err = {{0}};
+        ChatJsonReader *r = chat_json_reader_create(&err, .data = doc, .len = strlen(doc), .buffer_size = bufsz);
+        REQUIRE(r);
+        AkTemp t = ak_temp_begin(arena);
+        ChatJson *a = NULL;
+        REQUIRE(chat_json_next(r, arena, &a) == CHAT_JSON_ITEM);
+        const ChatJson *t1 = chat_json_get(a, "text"), *c = chat_json_get(a, "content"), *o = chat_json_get(a, "other");
+        REQUIRE(t1 && c && c->child && o);
+        const ChatJson *t2 = chat_json_get(c->child, "text");
+        REQUIRE(t2);
+        CHECK(str_is(t1->str, body) && str_is(t2->str, body));
+        CHECK_MSG(t1->str.ptr == t2->str.ptr, "buffer %llu: the repeated body was copied twice", (unsigned long long)bufsz);
+        CHECK(o->str.len == t1->str.len && o->str.ptr != t1->str.ptr && o->str.ptr[o->str.len - 1] == 'X');
+        uint64_t used = ak_arena_pos(arena) - t.pos;
+        CHECK_MSG(used < 2 * sizeof body + 20 * sizeof(ChatJson), "buffer %llu: %llu bytes for one item",
+                  (unsigned long long)bufsz, (unsigned long long)used);
+        ak_temp_end(t);
+        // The arena is popped: the same body must be copied again, not taken from the first item.
+        char *junk = ak_arena_push_nz(arena, 4 * sizeof body, 1);
+        REQUIRE(junk);
+        memset(junk, '#', 4 * sizeof body);
+        ak_temp_end(t);
+        ChatJson *b = NULL;
+        REQUIRE(chat_json_next(r, arena, &b) == CHAT_JSON_ITEM);
+        const ChatJson *bt = chat_json_get(b, "text"), *e1 = chat_json_get(b, "esc"), *e2 = chat_json_get(b, "esc2");
+        REQUIRE(bt && e1 && e2);
+        CHECK(str_is(bt->str, body));
+        CHECK(e1->str.len == sizeof body && e1->str.ptr[sizeof body - 1] == '\n');
+        CHECK(e1->str.ptr == e2->str.ptr);
+        CHECK(chat_json_next(r, arena, NULL) == CHAT_JSON_END);
+        ak_temp_end(t);
+        chat_json_reader_release(r);
+    }
+}
+
 int main(void) {
     arena = ak_arena_create(.name = "test_json");
     RUN(test_values);
@@ -369,6 +418,7 @@ int main(void) {
     RUN(test_streaming_same_for_any_read_size);
     RUN(test_partial_tree_and_read_error);
     RUN(test_write_roundtrip);
+    RUN(test_repeated_strings_shared);
     RUN(test_sample_broken_files);
     ak_arena_release(arena);
     ak_scratch_release_thread();

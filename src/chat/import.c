@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -424,6 +425,131 @@ static void progress(ImportRun *run, uint64_t in_file) {
     if (run->opt && run->opt->progress) run->opt->progress(run->done + in_file, AK_MAX(run->total, run->done + in_file), run->opt->progress_user);
 }
 
+// ---- the parser thread ----------------------------------------------------------------------
+
+// One step of the reader: the next conversation's tree and its normalized form (or the end,
+// or a syntax fault with the partial tree), on the arena it was parsed on.
+typedef struct ImportSlot {
+    AkArena *arena;   // the slot's own (threaded), popped by the parser before it refills it
+    ChatJsonStep st;
+    ChatJson *item;   // the tree (partial on CHAT_JSON_ERROR)
+    ChatConv conv;    // when good
+    bool good;        // chat_import_conv succeeded; else e says why
+    ChatError e;
+    uint64_t offset;  // chat_json_offset after this step (the main thread never reads the reader's)
+} ImportSlot;
+
+static void parse_one(ChatJsonReader *r, AkArena *arena, ImportSlot *s) {
+    s->item = NULL;
+    s->good = false;
+    s->e.msg[0] = 0;
+    s->st = chat_json_next(r, arena, &s->item);
+    if (s->st == CHAT_JSON_ITEM) s->good = chat_import_conv(arena, s->item, &s->conv, &s->e);
+    s->offset = chat_json_offset(r);
+}
+
+// The handoff: the parser thread reads and normalizes conversation N+1 into one slot while the
+// caller's thread stores N from the other. Two slots, so at most two conversations are in
+// memory at once (the one being stored and the next); each slot is an arena whose pops give
+// pages back beyond 1 MB, so a large chat's memory goes when its slot is refilled. A slot
+// belongs to the parser while free and to the caller while full; the mutex hands it over. The
+// sink runs on the caller's thread only (its SQLite connection), and in the file's order.
+typedef struct ImportPipe {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;       // a slot filled or given back, or stop
+    pthread_t thread;
+    ChatJsonReader *r;       // the parser thread's until pipe_finish
+    ImportSlot slot[2];
+    uint64_t slot_base[2];   // each slot arena's empty position
+    uint32_t head, full;     // slot[head] is the next for the sink; `full` slots are waiting
+    bool stop;               // the caller wants no more (a sink failure): the parser ends
+    bool done;               // the parser published its last step (the end or a fault)
+} ImportPipe;
+
+static void *pipe_main(void *arg) {
+    ImportPipe *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->full == 2 && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
+        bool stop = p->stop;
+        uint32_t k = (p->head + p->full) % 2;
+        pthread_mutex_unlock(&p->mu);
+        if (stop) break;
+        ImportSlot *s = &p->slot[k];
+        ak_arena_pop_to(s->arena, p->slot_base[k]); // the conversation stored from it before
+        parse_one(p->r, s->arena, s);
+        bool last = s->st != CHAT_JSON_ITEM;
+        pthread_mutex_lock(&p->mu);
+        p->full++;
+        p->done = last;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        if (last) break;
+    }
+    return NULL;
+}
+
+// False (and nothing to undo) when the slots or the thread cannot be had: the caller parses on
+// its own thread instead, with the same results.
+static bool pipe_start(ImportPipe *p, ChatJsonReader *r) {
+    memset(p, 0, sizeof *p);
+    p->r = r;
+    for (int i = 0; i < 2; i++) {
+        // keep: a typical conversation is tens of KB; a large one's pages go back when popped.
+        p->slot[i].arena = ak_arena_create(.name = "import slot", .keep = AK_KB(256));
+        if (!p->slot[i].arena) {
+            if (i) ak_arena_release(p->slot[0].arena);
+            return false;
+        }
+        p->slot_base[i] = ak_arena_pos(p->slot[i].arena);
+    }
+    bool ok = pthread_mutex_init(&p->mu, NULL) == 0;
+    bool cv = ok && pthread_cond_init(&p->cv, NULL) == 0;
+    pthread_attr_t attr;
+    bool attr_ok = cv && pthread_attr_init(&attr) == 0;
+    // The parser's deepest frame is the reader (no recursion) and the normalizers: 256 KB is plenty.
+    if (attr_ok) (void)pthread_attr_setstacksize(&attr, AK_KB(256));
+    bool th = attr_ok && pthread_create(&p->thread, &attr, pipe_main, p) == 0;
+    if (attr_ok) pthread_attr_destroy(&attr);
+    if (th) return true;
+    if (cv) pthread_cond_destroy(&p->cv);
+    if (ok) pthread_mutex_destroy(&p->mu);
+    ak_arena_release(p->slot[0].arena);
+    ak_arena_release(p->slot[1].arena);
+    return false;
+}
+
+// The next step in the file's order (blocks until the parser has it).
+static ImportSlot *pipe_take(ImportPipe *p) {
+    pthread_mutex_lock(&p->mu);
+    while (!p->full) pthread_cond_wait(&p->cv, &p->mu);
+    ImportSlot *s = &p->slot[p->head];
+    pthread_mutex_unlock(&p->mu);
+    return s;
+}
+
+// The caller is done with the slot pipe_take gave it; `stop` ends the parser.
+static void pipe_give_back(ImportPipe *p, bool stop) {
+    pthread_mutex_lock(&p->mu);
+    p->head = (p->head + 1) % 2;
+    p->full--;
+    if (stop) p->stop = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void pipe_finish(ImportPipe *p) {
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    ak_arena_release(p->slot[0].arena);
+    ak_arena_release(p->slot[1].arena);
+}
+
 // One JSON document: every conversation in it to the sink.
 static bool import_stream(ImportRun *run, const char *name, ChatJsonReadFn *read, void *user, const char *data, uint64_t len) {
     // Claude Code, Codex CLI and Gemini documents are read by sources.c; others go on below,
@@ -441,55 +567,63 @@ static bool import_stream(ImportRun *run, const char *name, ChatJsonReadFn *read
     uint32_t bad_here = 0, index = 0, good_here = 0;
     ChatError first_bad = {{0}};
     run->rep->files++;
+    ImportPipe pipe;
+    bool threaded = pipe_start(&pipe, r);
     for (;;) {
+        // The next conversation, parsed and normalized: by the parser thread into a slot, or
+        // here on the scratch arena when there is no thread. Handled the same either way.
         AkTemp t = ak_temp_begin(run->work);
-        ChatJson *item = NULL;
-        ChatJsonStep st = chat_json_next(r, run->work, &item);
-        if (st == CHAT_JSON_END) {
-            ak_temp_end(t);
-            break;
-        }
-        if (st == CHAT_JSON_ERROR) {
+        ImportSlot inline_slot, *s = threaded ? pipe_take(&pipe) : &inline_slot;
+        if (!threaded) parse_one(r, run->work, s);
+        bool stop = false;
+        if (s->st == CHAT_JSON_END) {
+            stop = true;
+        } else if (s->st == CHAT_JSON_ERROR) {
+            stop = true;
             char ctx[300];
-            describe_partial(item, ctx, sizeof ctx);
-            ak_temp_end(t);
+            describe_partial(s->item, ctx, sizeof ctx);
             if (!salvage) {
                 ok = chat_fail(run->err, "%s: %s%s", name, chat_json_error(r), ctx);
-                break;
+            } else {
+                // --skip-bad: what came before the fault stays; the rest of this file is unreadable.
+                char what[900];
+                snprintf(what, sizeof what, "%s%s; the rest of the file was skipped (%u complete conversation%s before it kept)",
+                         chat_json_error(r), ctx, good_here, good_here == 1 ? "" : "s");
+                run->rep->broken_files++;
+                add_listed(run, name, NULL, what);
             }
-            // --skip-bad: what came before the fault stays; the rest of this file is unreadable.
-            char what[900];
-            snprintf(what, sizeof what, "%s%s; the rest of the file was skipped (%u complete conversation%s before it kept)",
-                     chat_json_error(r), ctx, good_here, good_here == 1 ? "" : "s");
-            run->rep->broken_files++;
-            add_listed(run, name, NULL, what);
-            break;
+        } else {
+            const ChatConv *conv = &s->conv;
+            index++;
+            if (!s->good) {
+                add_bad(run, name, s->item, index, s->e.msg);
+                if (!bad_here++) first_bad = s->e;
+            } else if (!bad_here || !strict) {
+                good_here++;
+                ChatError se = {{0}};
+                if (!run->sink(conv, run->sink_user, &se)) {
+                    ok = chat_fail(run->err, "%s: conversation %.*s: %s", name, AK_STR_FMT(short_str(conv->uuid)),
+                                   se.msg[0] ? se.msg : "the store refused it");
+                    stop = true;
+                }
+                if (!stop) {
+                    run->rep->chats++;
+                    for (uint32_t i = 0; i < conv->msg_count; i++) {
+                        if (conv->msgs[i].hidden) run->rep->hidden_messages++;
+                        else run->rep->messages++;
+                    }
+                    run->rep->visible_messages += conv->visible_count;
+                    run->rep->unknown_parts += conv->unknown_parts;
+                }
+            }
         }
-        ChatConv conv;
-        index++;
-        if (!chat_import_conv(run->work, item, &conv, &e)) {
-            add_bad(run, name, item, index, e.msg);
-            if (!bad_here++) first_bad = e;
-        } else if (!bad_here || !strict) {
-            good_here++;
-            ChatError se = {{0}};
-            if (!run->sink(&conv, run->sink_user, &se)) {
-                ok = chat_fail(run->err, "%s: conversation %.*s: %s", name, AK_STR_FMT(short_str(conv.uuid)),
-                               se.msg[0] ? se.msg : "the store refused it");
-                ak_temp_end(t);
-                break;
-            }
-            run->rep->chats++;
-            for (uint32_t i = 0; i < conv.msg_count; i++) {
-                if (conv.msgs[i].hidden) run->rep->hidden_messages++;
-                else run->rep->messages++;
-            }
-            run->rep->visible_messages += conv.visible_count;
-            run->rep->unknown_parts += conv.unknown_parts;
-        }
+        uint64_t offset = s->offset;
+        if (threaded) pipe_give_back(&pipe, stop);
         ak_temp_end(t);
-        progress(run, chat_json_offset(r));
+        if (stop) break;
+        progress(run, offset);
     }
+    if (threaded) pipe_finish(&pipe); // the thread is gone: the reader is this thread's again
     uint64_t parsed = chat_json_offset(r);
     if (ok) progress(run, parsed); // the end of the file: done == total after the last one
     run->rep->bytes += parsed;

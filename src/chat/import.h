@@ -5,9 +5,13 @@
 // (chat_messages: Claude; mapping: ChatGPT; chatlog_export: chatlog's own JSON export, which
 // mirrors the store and reads back as stored), never by the file name.
 //
-// Memory: one conversation at a time is parsed into a scratch arena and normalized there; the
-// sink sees it and the scratch is popped, so peak memory is the largest conversation plus the
-// JSON reader's buffer, whatever the size of the export. The report's list of bad
+// Threads and memory: a parser thread reads and normalizes conversation N+1 into one of two
+// arenas ("import slot") while the caller's thread hands N, from the other, to the sink; the
+// sink, the progress callback and the report are only ever touched on the caller's thread, in
+// the file's order, with the same results as one thread (without a thread, when it cannot be
+// had, the caller parses on a scratch arena itself). So at most two conversations are in
+// memory at once, plus the JSON reader's buffer, whatever the size of the export. (Claude Code,
+// Codex and Gemini files are read on the caller's thread: sources.c.) The report's list of bad
 // conversations is pushed on the caller's arena. libarchive allocates with malloc internally
 // (its own state and inflate buffers, a few hundred KB while an archive is open).
 #ifndef CHAT_IMPORT_H
@@ -48,7 +52,8 @@ typedef struct ChatImportReport {
     uint32_t bad_listed;
 } ChatImportReport;
 
-// The sink stores one conversation; conv lives in a scratch arena popped right after the call.
+// The sink stores one conversation, on the thread that called chat_import_*; conv lives in an
+// arena popped (or refilled by the parser thread) right after the call.
 typedef bool ChatImportSink(const ChatConv *conv, void *user, ChatError *err);
 
 // Imports everything at `path`. Returns false with err (what, which file, byte offset,

@@ -8,7 +8,8 @@
 // strings that cross a buffer refill or carry escapes); chat_json_reader_release gives it back.
 // Trees live on the caller's arena until the caller pops it; all their strings are decoded,
 // valid UTF-8 and NUL-terminated (the NUL is not counted in len; a "\u0000" escape can still put
-// a NUL inside a string).
+// a NUL inside a string). They are read-only: a long string equal to one of the last few long
+// strings of the same item shares its bytes (Claude exports write every message body twice).
 //
 // Strictness: invalid UTF-8 (with the offset of the first bad byte), raw control characters in
 // strings, bad escapes, bad numbers (no silent zero), trailing commas, data after the top-level
