@@ -195,6 +195,7 @@ ChatStore *chat_store_open(const ChatStoreConfig *cfg, ChatError *err) {
     if (!s->io_db) goto fail;
     ChatLruConfig lru = cfg->lru;
     if (!lru.budget && !store_budget_messages(s, &lru.budget, err)) goto fail;
+    if (!lru.cache_target) lru.cache_target = CHAT_STORE_CACHE_TARGET;
     s->lru = chat_lru_create(arena, &lru, store_load, s, err);
     if (!s->lru) goto fail;
     return s;

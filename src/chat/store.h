@@ -29,6 +29,14 @@ typedef struct ChatMeta {
 AK_CHUNKED_DEFINE(ChatMetaArray, ChatMeta);
 #define CHAT_META_CHUNK 8192
 
+// The loaded-chat cache's target unless the config names one (lru.h: cache_target): with
+// the open chats it keeps 8 MB, idle histories beyond that are evicted after each open, load
+// and close. A reader's recent chats (a typical one commits one 512 KB step, so about 16 of
+// them) reopen at once, and a walk through every chat or a long browse holds the metadata and
+// the larger of 8 MB and the open chats, not the whole budget (bench/SCALE.md); a chat bigger
+// than 8 MB still loads, up to the budget, with nothing idle beside it.
+#define CHAT_STORE_CACHE_TARGET AK_MB(8)
+
 typedef struct ChatStoreConfig {
     const char *path;
     bool read_only;          // no import; the database must exist
