@@ -17,10 +17,11 @@
 
 typedef struct ChatMeta {
     int64_t id;              // database id, shown to people as the chat's number
-    ChatSource source;
-    AkStr uuid, title, model;
+    AkStr uuid, title, model; // in the metadata arena; model points into the store's model
+                             // table (a few distinct names shared by every chat)
     double created, updated;
     uint32_t message_count, visible_count, part_count;
+    ChatSource source;       // beside the counts: no padding (112 bytes a chat, was 120)
     uint64_t bytes;
     ChatMessages *loaded;    // the LRU's record while the history is cached
     uint64_t content_hash;   // what the database said at the last refresh (see db.h)
@@ -56,7 +57,16 @@ typedef struct ChatStore {
     ChatDb *db;              // main thread's connection
     ChatDb *io_db;           // the IO thread's connection
     ChatMetaArray meta;
-    AkMap by_id;             // database id -> handle
+    // Database id -> handle. The metadata arrives in id order and new chats get higher ids,
+    // so handles [0, sorted) have ascending ids and are found by binary search; only a chat
+    // appended out of order goes into by_id. At 80,000 chats a map of every id was 4 MB
+    // (131,072 slots of 32 bytes), a quarter of the metadata.
+    uint32_t sorted;
+    AkMap by_id;
+    // Distinct model names, each copied once (a store has a handful: "claude-sonnet-4",
+    // "gpt-4o"); past 32 names a model is copied per chat like a title.
+    AkStr models[32];
+    uint32_t model_count;
     ChatLru *lru;
     ChatStoreConfig cfg;
 } ChatStore;
