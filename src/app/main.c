@@ -303,14 +303,14 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
             if (c->opt.json) fputs("\n]\n", stdout);
             return app_errorf("list: %s", err.msg), APP_EXIT_FAIL;
         }
-        const ChatMeta meta = {.id = row.id, .uuid = row.uuid, .title = row.title, .model = row.model,
+        const ChatMeta meta = {.id = row.id, .title = row.title, .model = row.model,
                                .created = row.created, .updated = row.updated, .message_count = row.message_count,
                                .visible_count = row.visible_count, .part_count = row.part_count,
                                .source = row.source, .bytes = row.bytes, .content_hash = row.content_hash};
         const ChatMeta *m = &meta;
         if (c->opt.json) {
             fputs(i ? ",\n  " : "\n  ", stdout);
-            app_render_meta_json(stdout, m);
+            app_render_meta_json(stdout, m, row.uuid);
             printf(", \"messages\": %u, \"bytes\": %llu}", m->visible_count, (unsigned long long)m->bytes);
         } else {
             char when[32];
@@ -367,9 +367,14 @@ static bool render_handle(AppCtx *c, uint32_t h, FILE *out, AppFormat fmt, bool 
         chat_store_close_chat(c->store, msgs);
         return false;
     }
-    app_render_chat(out, chat_store_meta(c->store, h), msgs, fmt);
+    AkTemp t = ak_scratch_begin(NULL, 0);
+    AkStr uuid;
+    bool ok = chat_store_uuid(c->store, h, t.arena, &uuid, &err);
+    if (ok) app_render_chat(out, chat_store_meta(c->store, h), uuid, msgs, fmt);
+    else app_errorf("cannot read chat #%lld: %s", id, err.msg);
+    ak_scratch_end(t);
     chat_store_close_chat(c->store, msgs);
-    return true;
+    return ok;
 }
 
 static int cmd_show(AppCtx *c, int argc, char **argv) {

@@ -123,7 +123,6 @@ static bool meta_put(const ChatRow *row, void *user) {
         if (!m) return c->failed = true, false;
         m->id = row->id;
         m->source = row->source;
-        m->uuid = copy_str(a, row->uuid, &ok);
         m->title = copy_str(a, row->title, &ok);
         m->model = intern_model(s, row->model, &ok);
         // In id order (every first load, and refreshes that only add chats): the sorted part
@@ -234,6 +233,14 @@ bool chat_store_handle_of_id(const ChatStore *s, int64_t id, uint32_t *handle) {
     uint64_t *h = ak_map_get_u64(&s->by_id, (uint64_t)id);
     if (h) *handle = (uint32_t)*h;
     return h != NULL;
+}
+
+bool chat_store_uuid(ChatStore *s, uint32_t handle, AkArena *arena, AkStr *uuid, ChatError *err) {
+    if (handle >= chat_store_count(s)) return chat_fail(err, "no chat with handle %u", handle);
+    ChatRow row;
+    if (!chat_db_get_chat(s->db, arena, chat_store_meta(s, handle)->id, &row, err)) return false;
+    *uuid = row.uuid;
+    return true;
 }
 
 bool chat_store_find(ChatStore *s, const char *key, uint32_t *handle, ChatError *err) {
