@@ -2,7 +2,7 @@
 // memory, and the budgeted LRU of loaded histories with its IO thread.
 //
 // Memory: the store owns two arenas. `meta` holds the metadata (a chunked array of 8192-entry
-// chunks, the id map, their strings) for the store's life; a refresh after an import
+// chunks, the model table, titles, the map of out-of-order ids) for the store's life; a refresh after an import
 // appends new chats and updates changed ones in place, so a handle (an index into the array)
 // stays valid for the whole session. `arena` holds the store, the LRU and its records. Each
 // loaded history has its own arena (see lru.h, messages.h). SQLite allocates with its own
@@ -49,7 +49,8 @@ typedef struct ChatStoreConfig {
                              // search process's memory and start-up free of the chat count
     ChatLruConfig lru;       // message budget, cap on loaded chats, per-chat arena sizes; a zero
                              // budget under a process budget (ak_os_set_commit_limit) is what
-                             // remains of it once the metadata is loaded
+                             // remains of it once the metadata is loaded; a zero cache_target
+                             // is CHAT_STORE_CACHE_TARGET
 } ChatStoreConfig;
 
 typedef struct ChatStore {
