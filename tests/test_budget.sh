@@ -43,6 +43,15 @@ if [ -x build/release/chatlog ]; then walk_check build/release/chatlog 12M 1; wa
 if "$chatlog" --db "$db" --memory-budget 4M walk >"$tmp/out" 2>&1; then bad "tiny budget refused" "it ran"
 else grep -q "raise --memory-budget" "$tmp/out" && ok "tiny budget refused with advice" || bad "tiny budget message" "$(cat "$tmp/out")"; fi
 
+# `list` streams rows from the database instead of loading every chat's metadata (main.c): it
+# runs under the budget `walk` was just refused, and prints what it prints without a budget.
+# (Before, it loaded the metadata and was refused like walk.)
+"$chatlog" --db "$db" list --json >"$tmp/list.free" 2>&1
+if "$chatlog" --db "$db" --memory-budget 4M list --json >"$tmp/list.4m" 2>"$tmp/err"; then
+  cmp -s "$tmp/list.free" "$tmp/list.4m" && [ "$(grep -c '"id"' "$tmp/list.4m")" = 800 ] && ok "list under 4M: all 800 chats, same output" \
+    || bad "list under 4M: same output" "$(diff "$tmp/list.free" "$tmp/list.4m" | head -3)"
+else bad "list under 4M" "$(cat "$tmp/err")"; fi
+
 # An import that cannot fit fails cleanly: nothing changes.
 before=$("$chatlog" --db "$db" list --json | md5sum)
 "$gen" --format claude --chats 3 --seed 9 --target-mb 12 --out "$tmp/huge.json" >/dev/null

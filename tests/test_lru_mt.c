@@ -243,6 +243,54 @@ static void test_random_stress(void) {
     ak_arena_release(a);
 }
 
+// A cache target below the budget: a walk through many chats keeps at most the target, pinned
+// records included, once each chat is closed; a chat bigger than the target still loads (up to
+// the budget) and, while it is open, nothing idle is kept beside it.
+static void test_cache_target(void) {
+    AkArena *a = ak_arena_create(.name = "lru");
+    FakeDb db = {0};
+    memset(slots, 0, sizeof slots);
+    ChatLruConfig cfg = {.budget = AK_MB(16), .cache_target = AK_MB(2)}; // four 512 KB arenas
+    ChatError err;
+    ChatLru *lru = chat_lru_create(a, &cfg, fake_load, &db, &err);
+    REQUIRE(lru);
+    CHECK_EQ(chat_lru_stats(lru).cache_target, AK_MB(2));
+    uint64_t peak = 0;
+    for (uint32_t h = 1; h <= 40; h++) {
+        ChatMessages *m = chat_lru_acquire(lru, h, h, &slots[h], hint_of(h), &err);
+        REQUIRE(m);
+        CHECK(chat_lru_wait(lru, m, &err));
+        CHECK(content_ok(m));
+        chat_lru_release(lru, m);
+        ChatLruStats s = chat_lru_stats(lru);
+        peak = AK_MAX(peak, s.used);
+        CHECK(s.idle <= s.used);
+    }
+    CHECK(peak <= AK_MB(2)); // without the target the 40 chats stay cached: 20 MB would not fit, 16 would
+    ChatLruStats s = chat_lru_stats(lru);
+    CHECK(s.evictions >= 36);
+    CHECK(s.active <= 4);
+    // The most recent chat is still cached: a hit, no load.
+    uint32_t loads = atomic_load(&db.loads);
+    ChatMessages *again = chat_lru_acquire(lru, 40, 40, &slots[40], hint_of(40), &err);
+    REQUIRE(again);
+    CHECK_EQ(atomic_load(&db.loads), loads);
+    chat_lru_release(lru, again);
+    // Bigger than the target, within the budget: it loads, with nothing idle beside it.
+    ChatMessages *big = chat_lru_acquire(lru, 100, 100, &slots[100], AK_MB(5), &err);
+    REQUIRE(big);
+    CHECK_EQ(chat_lru_stats(lru).idle, 0);
+    CHECK(chat_lru_stats(lru).used > AK_MB(2));
+    CHECK(chat_lru_wait(lru, big, &err));
+    chat_lru_release(lru, big);
+    CHECK(chat_lru_stats(lru).used <= AK_MB(2));
+    // Bigger than the budget: refused as before.
+    CHECK(chat_lru_acquire(lru, 101, 101, &slots[101], AK_MB(20), &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "more than the whole message budget");
+    chat_lru_destroy(lru);
+    ak_arena_release(a);
+}
+
 int main(void) {
     RUN(test_hit_and_merge);
     RUN(test_budget_and_eviction_order);
@@ -250,6 +298,7 @@ int main(void) {
     RUN(test_close_while_loading_and_failure);
     RUN(test_shutdown_in_flight);
     RUN(test_random_stress);
+    RUN(test_cache_target);
     ak_scratch_release_thread();
     CHECK_EQ(ak_leak_check(stdout), 0);
     return test_finish();

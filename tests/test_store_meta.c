@@ -1,5 +1,5 @@
 // The store's metadata at open (issue 16 item 7: a million messages inside the budget). The
-// first load holds each chat's ChatMeta, its strings and one id map sized once for every chat:
+// first load holds each chat's ChatMeta and its strings, ids found by binary search, models shared:
 // no second map, no tables abandoned by doubling (at 80,000 chats the old layout took 33 MB,
 // this one 18 MB). Later refreshes append and find by id as before, and a db_only store (what
 // `chatlog search` opens) loads nothing and refuses what needs metadata with a message.
@@ -44,23 +44,31 @@ static void test_first_load_is_tight(void) {
     REQUIRE(s);
     CHECK_EQ(chat_store_count(s), FIRST);
     // Every id finds its own handle (the map filled after the scan).
-    uint64_t strings = 0;
-    bool all = true;
+    uint64_t strings = 2; // the one model name "m", held once
+    bool all = true, one_model = true;
     for (uint32_t h = 0; h < chat_store_count(s); h++) {
         const ChatMeta *m = chat_store_meta(s, h);
         uint32_t back = UINT32_MAX;
         all = all && chat_store_handle_of_id(s, m->id, &back) && back == h;
-        strings += m->uuid.len + m->title.len + m->model.len + 3; // each copy may add its NUL
+        strings += m->title.len + 1; // each copy may add its NUL; uuids are not held
+        one_model = one_model && m->model.ptr == chat_store_meta(s, 0)->model.ptr && ak_str_eq(m->model, AK_STR("m"));
     }
     CHECK_MSG(all, "some chat id does not map back to its handle");
-    // What the metadata arena holds: the chunks, the strings, one id table, a little slack.
-    // The old layout added a uuid map with its keys and the id tables left behind by growth.
+    CHECK_MSG(one_model, "the chats' model name is not one shared copy");
+    // Ids arrive in order: found by binary search, no id map at all.
+    CHECK_EQ(s->sorted, FIRST);
+    CHECK_EQ(s->by_id.count, 0);
+    uint32_t none;
+    CHECK(!chat_store_handle_of_id(s, 0, &none) && !chat_store_handle_of_id(s, chat_store_meta(s, FIRST - 1)->id + 1, &none));
+    CHECK(sizeof(ChatMeta) <= 96);
+    // What the metadata arena holds: the chunks and the strings, a little slack. Older layouts
+    // added an id table (32 bytes a slot), a uuid map, a model copy per chat.
     uint64_t chunks = (FIRST + CHAT_META_CHUNK - 1) / CHAT_META_CHUNK;
     uint64_t expect = chunks * (CHAT_META_CHUNK * sizeof(ChatMeta) + 64) + strings + s->by_id.cap * sizeof(AkMapSlot);
     uint64_t used = ak_arena_stats(s->meta_arena).used;
     CHECK_MSG(used <= expect + 4096, "metadata of %u chats uses %llu bytes, at most %llu expected", FIRST,
               (unsigned long long)used, (unsigned long long)expect + 4096);
-    printf("  %u chats: metadata arena %llu bytes (chunks, strings and the id table: %llu)\n", FIRST,
+    printf("  %u chats: metadata arena %llu bytes (chunks and strings: %llu)\n", FIRST,
            (unsigned long long)used, (unsigned long long)expect);
 
     // A refresh after more chats arrive takes the ordinary path: appended, found by id and uuid.
@@ -69,9 +77,15 @@ static void test_first_load_is_tight(void) {
     CHECK(chat_store_refresh(s, &err));
     CHECK_EQ(chat_store_count(s), FIRST + MORE);
     CHECK_EQ(chat_store_meta(s, 0)->id, id0); // handles stay
+    CHECK_EQ(s->sorted, FIRST + MORE);     // appended in id order: still no map
+    for (uint32_t k = 0; k < FIRST + MORE; k += 97) {
+        uint32_t back = UINT32_MAX;
+        CHECK(chat_store_handle_of_id(s, chat_store_meta(s, k)->id, &back) && back == k);
+    }
     uint32_t h = 0;
     CHECK(chat_store_find(s, "meta-1520", &h, &err));
-    CHECK(h < chat_store_count(s) && ak_str_eq(chat_store_meta(s, h)->uuid, AK_STR("meta-1520")));
+    AkStr uuid = {0};
+    CHECK(h < chat_store_count(s) && chat_store_uuid(s, h, a, &uuid, &err) && ak_str_eq(uuid, AK_STR("meta-1520")));
     CHECK(chat_store_refresh(s, &err)); // nothing new: nothing appended
     CHECK_EQ(chat_store_count(s), FIRST + MORE);
     ChatMessages *m = chat_store_open_chat(s, h, &err);

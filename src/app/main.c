@@ -202,12 +202,44 @@ static double chat_time(const ChatMeta *m) { return m->updated >= 0 ? m->updated
 // Every word of the filter, in any order, case and accents folded (Latin, Greek, Cyrillic).
 static bool title_contains(AkStr title, AkStr needle) { return chat_text_has_words(title, needle); }
 
-static ChatStore *sort_store;
+// `list` reads the database without the store's metadata (app_open_db, as `search` does), so
+// its memory does not grow with the chat count: one scan keeps a key (time, id, source: 24
+// bytes) per chat that passes the filter, the keys are sorted newest first, and each row
+// shown is read again by id. At 80,000 chats that is 1.9 MB of keys instead of 18 MB of
+// metadata (bench/SCALE.md); the output is the same as the loaded store's.
+typedef struct ListKey {
+    double t;
+    int64_t id;
+    ChatSource source;
+} ListKey;
+AK_CHUNKED_DEFINE(ListKeyArray, ListKey);
+
+typedef struct ListScan {
+    const ListFilter *f;
+    ListKeyArray keys;
+    bool failed;
+} ListScan;
+
+static bool list_keep(const ListFilter *f, ChatSource source, double t, AkStr title, AkStr model) {
+    if (f->source && source != f->source) return false;
+    if (t < f->since || t > f->until) return false;
+    if (t < 0 && (f->since > -INFINITY || f->until < INFINITY)) return false; // no time: not in any range
+    return title_contains(title, f->title) && model_contains(model, f->model);
+}
+
+static bool list_scan_row(const ChatRow *r, void *user) {
+    ListScan *ls = user;
+    double t = r->updated >= 0 ? r->updated : r->created;
+    if (!list_keep(ls->f, r->source, t, r->title, r->model)) return true;
+    ListKey *k = ListKeyArray_push(&ls->keys);
+    if (!k) return ls->failed = true, false;
+    *k = (ListKey){t, r->id, r->source};
+    return true;
+}
+
 static int by_time_desc(const void *a, const void *b) {
-    const ChatMeta *x = chat_store_meta(sort_store, *(const uint32_t *)a);
-    const ChatMeta *y = chat_store_meta(sort_store, *(const uint32_t *)b);
-    double tx = chat_time(x), ty = chat_time(y);
-    if (tx != ty) return tx < ty ? 1 : -1;
+    const ListKey *x = a, *y = b;
+    if (x->t != y->t) return x->t < y->t ? 1 : -1;
     return x->id < y->id ? 1 : -1;
 }
 
@@ -234,26 +266,25 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
         default: return APP_EXIT_USAGE; // app_opt_next said why
         }
     }
-    if (!app_open_store(c, false)) return APP_EXIT_FAIL;
-    uint32_t n = chat_store_count(c->store), kept = 0;
-    uint32_t *order = ak_push_array_nz(c->arena, uint32_t, n ? n : 1);
-    for (uint32_t h = 0; h < n; h++) {
-        const ChatMeta *m = chat_store_meta(c->store, h);
-        double t = chat_time(m);
-        if (f.source && m->source != f.source) continue;
-        if (t < f.since || t > f.until) continue;
-        if (t < 0 && (f.since > -INFINITY || f.until < INFINITY)) continue; // no time: not in any range
-        if (!title_contains(m->title, f.title)) continue;
-        if (!model_contains(m->model, f.model)) continue;
-        order[kept++] = h;
+    if (!app_open_db(c)) return APP_EXIT_FAIL;
+    ChatError err = {{0}};
+    ListScan scan = {&f, ListKeyArray_init(c->arena, 8192), false};
+    if (!chat_db_each_chat(c->store->db, list_scan_row, &scan, &err) || scan.failed) {
+        if (scan.failed) app_errorf("list: %s", ak_arena_error(c->arena));
+        else app_errorf("list: %s", err.msg);
+        return APP_EXIT_FAIL;
     }
-    sort_store = c->store;
+    uint64_t n = ListKeyArray_count(&scan.keys);
+    ListKey *order = ak_push_array_nz(c->arena, ListKey, n ? n : 1);
+    if (!order) return app_errorf("list: %s", ak_arena_error(c->arena)), APP_EXIT_FAIL;
+    AkChunkedIter it;
+    uint64_t kept = 0;
+    for (ListKey *k = ListKeyArray_first(&scan.keys, &it); k; k = ListKeyArray_next(&it)) order[kept++] = *k;
     qsort(order, kept, sizeof *order, by_time_desc);
-    if (f.limit && kept > f.limit) kept = (uint32_t)f.limit;
+    if (f.limit && kept > f.limit) kept = f.limit;
     // The source column fits the widest name listed ("claude-code"), 7 at least as it always was.
     int source_cols = 7;
-    for (uint32_t i = 0; i < kept; i++)
-        source_cols = AK_MAX(source_cols, (int)strlen(chat_source_name(chat_store_meta(c->store, order[i])->source)));
+    for (uint64_t i = 0; i < kept; i++) source_cols = AK_MAX(source_cols, (int)strlen(chat_source_name(order[i].source)));
     if (c->opt.json) fputc('[', stdout);
     else if (kept && isatty(1)) { // a header for people; pipes get rows only (as gh and docker do)
         char zone[40], col[48];
@@ -264,11 +295,22 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
         app_sgr(stdout, "0");
         fputc('\n', stdout);
     }
-    for (uint32_t i = 0; i < kept; i++) {
-        const ChatMeta *m = chat_store_meta(c->store, order[i]);
+    for (uint64_t i = 0; i < kept; i++) {
+        AkTemp t = ak_temp_begin(c->arena);
+        ChatRow row;
+        if (!chat_db_get_chat(c->store->db, c->arena, order[i].id, &row, &err)) {
+            ak_temp_end(t);
+            if (c->opt.json) fputs("\n]\n", stdout);
+            return app_errorf("list: %s", err.msg), APP_EXIT_FAIL;
+        }
+        const ChatMeta meta = {.id = row.id, .title = row.title, .model = row.model,
+                               .created = row.created, .updated = row.updated, .message_count = row.message_count,
+                               .visible_count = row.visible_count, .part_count = row.part_count,
+                               .source = row.source, .bytes = row.bytes, .content_hash = row.content_hash};
+        const ChatMeta *m = &meta;
         if (c->opt.json) {
             fputs(i ? ",\n  " : "\n  ", stdout);
-            app_render_meta_json(stdout, m);
+            app_render_meta_json(stdout, m, row.uuid);
             printf(", \"messages\": %u, \"bytes\": %llu}", m->visible_count, (unsigned long long)m->bytes);
         } else {
             char when[32];
@@ -284,6 +326,7 @@ static int cmd_list(AppCtx *c, int argc, char **argv) {
             }
             fputc('\n', stdout);
         }
+        ak_temp_end(t);
     }
     if (c->opt.json) fputs(kept ? "\n]\n" : "]\n", stdout);
     return kept ? APP_EXIT_OK : APP_EXIT_FAIL; // nothing matched: 1, as grep and rg
@@ -324,9 +367,14 @@ static bool render_handle(AppCtx *c, uint32_t h, FILE *out, AppFormat fmt, bool 
         chat_store_close_chat(c->store, msgs);
         return false;
     }
-    app_render_chat(out, chat_store_meta(c->store, h), msgs, fmt);
+    AkTemp t = ak_scratch_begin(NULL, 0);
+    AkStr uuid;
+    bool ok = chat_store_uuid(c->store, h, t.arena, &uuid, &err);
+    if (ok) app_render_chat(out, chat_store_meta(c->store, h), uuid, msgs, fmt);
+    else app_errorf("cannot read chat #%lld: %s", id, err.msg);
+    ak_scratch_end(t);
     chat_store_close_chat(c->store, msgs);
-    return true;
+    return ok;
 }
 
 static int cmd_show(AppCtx *c, int argc, char **argv) {

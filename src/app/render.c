@@ -2,6 +2,8 @@
 // Markdown uses a heading per message and fences for code-like parts; JSON mirrors the store.
 #include "app/render.h"
 
+#include "arenakit/scratch.h"
+
 #include "app/cli.h"
 #include "app/out.h"
 
@@ -33,7 +35,7 @@ const char *app_part_label(ChatPartKind k) {
     }
 }
 
-static void render_title(FILE *out, const ChatMeta *meta, AppFormat fmt) {
+static void render_title(FILE *out, const ChatMeta *meta, AkStr uuid, AppFormat fmt) {
     char c[48], u[48];
     AkStr title = meta->title.len ? meta->title : AK_STR("(untitled)");
     if (fmt == APP_FORMAT_MARKDOWN) fputs("# ", out);
@@ -43,7 +45,7 @@ static void render_title(FILE *out, const ChatMeta *meta, AppFormat fmt) {
     fputs(fmt == APP_FORMAT_MARKDOWN ? "\n\n" : "\n", out);
     fprintf(out, "%s%s · #%lld · ", fmt == APP_FORMAT_MARKDOWN ? "*" : "", chat_source_name(meta->source),
             (long long)meta->id);
-    app_out_field(out, meta->uuid);
+    app_out_field(out, uuid);
     if (meta->model.len) {
         fputs(" · ", out);
         app_out_field(out, meta->model);
@@ -97,9 +99,9 @@ static void render_part_markdown(FILE *out, const ChatPart *p) {
     }
 }
 
-void app_render_meta_json(FILE *out, const ChatMeta *meta) {
+void app_render_meta_json(FILE *out, const ChatMeta *meta, AkStr uuid) {
     fprintf(out, "{\"id\": %lld, \"source\": \"%s\", \"uuid\": ", (long long)meta->id, chat_source_name(meta->source));
-    app_json_str(out, meta->uuid);
+    app_json_str(out, uuid);
     fputs(", \"title\": ", out);
     app_json_str(out, meta->title);
     fputs(", \"model\": ", out);
@@ -189,9 +191,9 @@ static void render_message(FILE *out, const ChatMessage *m, AppFormat fmt, const
     if (fmt == APP_FORMAT_PLAIN) fputc('\n', out);
 }
 
-void app_render_chat(FILE *out, const ChatMeta *meta, const ChatMessages *msgs, AppFormat fmt) {
+void app_render_chat(FILE *out, const ChatMeta *meta, AkStr uuid, const ChatMessages *msgs, AppFormat fmt) {
     if (fmt == APP_FORMAT_JSON) { // the visible thread only; app_render_chat_stored has it all
-        app_render_meta_json(out, meta);
+        app_render_meta_json(out, meta, uuid);
         fputs(", \"messages\": [", out);
         AkChunkedIter it;
         bool first = true;
@@ -205,7 +207,7 @@ void app_render_chat(FILE *out, const ChatMeta *meta, const ChatMessages *msgs, 
         fputs(first ? "]}\n" : "\n]}\n", out);
         return;
     }
-    render_title(out, meta, fmt);
+    render_title(out, meta, uuid, fmt);
     AkChunkedIter it;
     for (ChatMessage *m = ChatMessageArray_first(&msgs->msgs, &it); m; m = ChatMessageArray_next(&it))
         render_message(out, m, fmt, NULL);
@@ -234,9 +236,12 @@ static bool stored_one(const ChatMsg *msg, uint32_t ordinal, void *user) {
 
 bool app_render_chat_stored(FILE *out, ChatStore *s, uint32_t handle, AppFormat fmt, ChatError *err) {
     const ChatMeta *meta = chat_store_meta(s, handle);
+    AkTemp t = ak_scratch_begin(NULL, 0);
+    AkStr uuid;
+    if (!chat_store_uuid(s, handle, t.arena, &uuid, err)) return ak_scratch_end(t), false;
     StoredCtx c = {out, fmt, true};
     if (fmt == APP_FORMAT_JSON) {
-        app_render_meta_json(out, meta);
+        app_render_meta_json(out, meta, uuid);
         fputs(", \"created_epoch\": ", out);
         json_epoch(out, meta->created);
         fputs(", \"updated_epoch\": ", out);
@@ -244,8 +249,9 @@ bool app_render_chat_stored(FILE *out, ChatStore *s, uint32_t handle, AppFormat 
         fprintf(out, ", \"message_count\": %u, \"visible_count\": %u, \"chatlog_export\": %d, \"messages\": [",
                 meta->message_count, meta->visible_count, APP_EXPORT_FORMAT_VERSION);
     } else {
-        render_title(out, meta, fmt);
+        render_title(out, meta, uuid, fmt);
     }
+    ak_scratch_end(t); // the uuid is printed
     if (!chat_store_each_message(s, handle, false, stored_one, &c, err)) {
         if (fmt == APP_FORMAT_JSON) fputs("\n]}\n", out); // the document still closes; the caller reports err
         return false;

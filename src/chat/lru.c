@@ -91,6 +91,37 @@ static bool lru_evict_one(ChatLru *lru, ChatMessages *keep) {
     return false;
 }
 
+// Bytes held by what no one uses (unpinned cached histories and parked arenas) and by the
+// pinned records (open in a view or loading).
+static uint64_t lru_idle_bytes(const ChatLru *lru, uint64_t *pinned) {
+    uint64_t idle = 0, pin = 0;
+    for (ChatMessages *m = lru->head; m; m = m->lru_next) {
+        if (is_pinned(m)) pin += m->charged;
+        else idle += m->charged;
+    }
+    for (ChatMessages *m = lru->free_list; m; m = m->lru_next)
+        if (m->arena) idle += m->charged;
+    if (pinned) *pinned = pin;
+    return idle;
+}
+
+// Down to the cache target, which counts the pinned records too: the LRU holds the larger of
+// the target and what is open. Parked arenas but the free list's head go first (the next load
+// reuses it), then the least recently used idle chats, then that head. Pinned records are
+// never touched, so a chat bigger than the target loads (up to the budget) and stays while
+// it is open, with nothing idle beside it.
+static void lru_trim(ChatLru *lru) {
+    if (lru->cfg.cache_target >= lru->cfg.budget) return;
+    for (;;) {
+        uint64_t pinned, idle = lru_idle_bytes(lru, &pinned);
+        uint64_t room = lru->cfg.cache_target > pinned ? lru->cfg.cache_target - pinned : 0;
+        if (idle <= room) break;
+        if (lru_release_parked(lru, lru->free_list)) continue;
+        if (lru_evict_one(lru, NULL)) continue;
+        if (!lru_release_parked(lru, NULL)) break;
+    }
+}
+
 ChatLru *chat_lru_create(AkArena *arena, const ChatLruConfig *cfg, ChatLoadFn *load, void *load_ctx, ChatError *err) {
     ChatLru *lru = ak_push_struct(arena, ChatLru);
     if (!lru) return chat_fail(err, "LRU: %s", ak_arena_error(arena)), NULL;
@@ -99,7 +130,9 @@ ChatLru *chat_lru_create(AkArena *arena, const ChatLruConfig *cfg, ChatLoadFn *l
     if (!lru->cfg.arena_reserve) lru->cfg.arena_reserve = AK_MB(1);
     if (!lru->cfg.arena_commit) lru->cfg.arena_commit = AK_KB(512);
     if (!lru->cfg.budget) lru->cfg.budget = AK_MB(64);
+    if (!lru->cfg.cache_target || lru->cfg.cache_target > lru->cfg.budget) lru->cfg.cache_target = lru->cfg.budget;
     lru->st.budget = lru->cfg.budget;
+    lru->st.cache_target = lru->cfg.cache_target;
     lru->io = chat_io_start(arena, load, load_ctx, err);
     return lru->io ? lru : NULL;
 }
@@ -123,6 +156,7 @@ static uint32_t lru_settle(ChatLru *lru, ChatMessages *done) {
     }
     // An estimate that fell short can leave us over budget: give back what is not pinned.
     while (lru->st.used > lru->cfg.budget && (lru_release_parked(lru, NULL) || lru_evict_one(lru, NULL))) {}
+    if (n) lru_trim(lru);
     return n;
 }
 
@@ -250,6 +284,7 @@ ChatMessages *chat_lru_acquire(ChatLru *lru, uint32_t handle, int64_t chat_id, C
     list_push_front(lru, m);
     *slot = m;
     lru_queue_load(lru, m);
+    lru_trim(lru); // the new record is pinned now: idle chats make room for it under the target
     return m;
 }
 
@@ -258,6 +293,7 @@ void chat_lru_release(ChatLru *lru, ChatMessages *m) {
     m->view_refs--;
     if (m->view_refs == 0 && rec_of(m)->settled && (chat_messages_state(m) != CHAT_LOAD_READY || rec_of(m)->stale))
         lru_drop(lru, m);
+    if (m->view_refs == 0) lru_trim(lru);
 }
 
 void chat_lru_forget(ChatLru *lru, ChatMessages *m) {
@@ -278,6 +314,7 @@ bool chat_lru_wait(ChatLru *lru, ChatMessages *m, ChatError *err) {
 
 ChatLruStats chat_lru_stats(const ChatLru *lru) {
     ChatLruStats s = lru->st;
+    s.idle = lru_idle_bytes(lru, NULL);
     s.pinned = s.loading = 0;
     for (ChatMessages *m = lru->head; m; m = m->lru_next) {
         s.pinned += is_pinned(m);

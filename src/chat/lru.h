@@ -15,6 +15,12 @@ typedef struct ChatLruConfig {
     uint32_t max_loaded;    // cap on chats holding an arena; 0 = no cap
     uint64_t arena_reserve; // per chat; default 1 MB (more for a chat whose hint needs it)
     uint64_t arena_commit;  // per chat commit step; default 512 KB
+    uint64_t cache_target;  // bytes the LRU keeps once a chat is opened, a load settles or a view
+                            // lets go, pinned records included: idle histories (unpinned, and
+                            // parked arenas) beyond it are evicted then, so a long walk or browse
+                            // holds the larger of this and the open chats, while one chat bigger
+                            // than it still loads up to `budget`. 0 = the budget (idle histories
+                            // stay until the budget needs their memory)
 } ChatLruConfig;
 
 typedef struct ChatLruStats {
@@ -25,6 +31,8 @@ typedef struct ChatLruStats {
     uint32_t loading;
     uint64_t used;       // bytes charged against the budget
     uint64_t budget;
+    uint64_t cache_target; // what idle histories are trimmed to (lru.h: ChatLruConfig)
+    uint64_t idle;         // bytes of unpinned histories and parked arenas (part of used)
     uint64_t evictions, loads, hits, refusals;
 } ChatLruStats;
 

@@ -87,10 +87,20 @@ static bool store_load(void *ctx, ChatMessages *rec, ChatError *err) {
     return !c.failed;
 }
 
+// A model name from the store's table, added when new and there is room.
+static AkStr intern_model(ChatStore *s, AkStr model, bool *ok) {
+    if (!model.len) return (AkStr){"", 0};
+    for (uint32_t i = 0; i < s->model_count; i++)
+        if (ak_str_eq(s->models[i], model)) return s->models[i];
+    AkStr c = copy_str(s->meta_arena, model, ok);
+    if (*ok && s->model_count < AK_ARRAY_COUNT(s->models)) s->models[s->model_count++] = c;
+    return c;
+}
+
 typedef struct RefreshCtx {
     ChatStore *s;
     bool failed;
-    bool first; // the first load: every row is new, by_id is filled once the count is known
+    bool first; // the first load: every row is new
 } RefreshCtx;
 
 // One metadata row: update the chat we know (same handle) or append a new one.
@@ -98,13 +108,14 @@ static bool meta_put(const ChatRow *row, void *user) {
     RefreshCtx *c = user;
     ChatStore *s = c->s;
     AkArena *a = s->meta_arena;
-    uint64_t *h = c->first ? NULL : ak_map_get_u64(&s->by_id, (uint64_t)row->id);
+    uint32_t h = 0;
+    bool known = !c->first && chat_store_handle_of_id(s, row->id, &h);
     ChatMeta *m;
     bool ok = true;
-    if (h) {
-        m = ChatMetaArray_get(&s->meta, *h);
+    if (known) {
+        m = ChatMetaArray_get(&s->meta, h);
         if (!ak_str_eq(m->title, row->title)) m->title = copy_str(a, row->title, &ok);
-        if (!ak_str_eq(m->model, row->model)) m->model = copy_str(a, row->model, &ok);
+        if (!ak_str_eq(m->model, row->model)) m->model = intern_model(s, row->model, &ok);
         if (m->content_hash != row->content_hash && m->loaded) chat_lru_forget(s->lru, m->loaded);
     } else {
         uint64_t handle = ChatMetaArray_count(&s->meta);
@@ -112,10 +123,12 @@ static bool meta_put(const ChatRow *row, void *user) {
         if (!m) return c->failed = true, false;
         m->id = row->id;
         m->source = row->source;
-        m->uuid = copy_str(a, row->uuid, &ok);
         m->title = copy_str(a, row->title, &ok);
-        m->model = copy_str(a, row->model, &ok);
-        ok = ok && (c->first || ak_map_put_u64(&s->by_id, (uint64_t)row->id, handle));
+        m->model = intern_model(s, row->model, &ok);
+        // In id order (every first load, and refreshes that only add chats): the sorted part
+        // grows; otherwise the map holds the chat.
+        if (handle == s->sorted && (handle == 0 || ChatMetaArray_get(&s->meta, handle - 1)->id < row->id)) s->sorted++;
+        else ok = ok && ak_map_put_u64(&s->by_id, (uint64_t)row->id, handle);
     }
     m->created = row->created;
     m->updated = row->updated;
@@ -130,17 +143,8 @@ static bool meta_put(const ChatRow *row, void *user) {
 
 bool chat_store_refresh(ChatStore *s, ChatError *err) {
     if (s->cfg.db_only) return chat_fail(err, "%s: opened for database queries only, without chat metadata", chat_db_path(s->db));
-    // The first load sizes the id map once for every chat: grown by doubling, its abandoned
-    // tables would stay in the arena (at 80,000 chats 4 MB of the metadata's 33 MB; see
-    // tools/scale_bench.sh).
     RefreshCtx c = {s, false, ChatMetaArray_count(&s->meta) == 0};
     if (!chat_db_each_chat(s->db, meta_put, &c, err)) return false;
-    uint64_t n = ChatMetaArray_count(&s->meta);
-    if (!c.failed && c.first && n) {
-        c.failed = !ak_map_reserve(&s->by_id, n);
-        for (uint64_t h = 0; h < n && !c.failed; h++)
-            c.failed = !ak_map_put_u64(&s->by_id, (uint64_t)ChatMetaArray_get(&s->meta, h)->id, h);
-    }
     if (c.failed) return chat_fail(err, "chat metadata: %s", ak_arena_error(s->meta_arena));
     return true;
 }
@@ -195,6 +199,7 @@ ChatStore *chat_store_open(const ChatStoreConfig *cfg, ChatError *err) {
     if (!s->io_db) goto fail;
     ChatLruConfig lru = cfg->lru;
     if (!lru.budget && !store_budget_messages(s, &lru.budget, err)) goto fail;
+    if (!lru.cache_target) lru.cache_target = CHAT_STORE_CACHE_TARGET;
     s->lru = chat_lru_create(arena, &lru, store_load, s, err);
     if (!s->lru) goto fail;
     return s;
@@ -216,9 +221,26 @@ void chat_store_close(ChatStore *s) {
 }
 
 bool chat_store_handle_of_id(const ChatStore *s, int64_t id, uint32_t *handle) {
+    uint32_t lo = 0, hi = s->sorted; // handles [0, sorted) in ascending id order
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        int64_t at = ChatMetaArray_get(&s->meta, mid)->id;
+        if (at == id) return *handle = mid, true;
+        if (at < id) lo = mid + 1;
+        else hi = mid;
+    }
+    if (!s->by_id.count) return false;
     uint64_t *h = ak_map_get_u64(&s->by_id, (uint64_t)id);
     if (h) *handle = (uint32_t)*h;
     return h != NULL;
+}
+
+bool chat_store_uuid(ChatStore *s, uint32_t handle, AkArena *arena, AkStr *uuid, ChatError *err) {
+    if (handle >= chat_store_count(s)) return chat_fail(err, "no chat with handle %u", handle);
+    ChatRow row;
+    if (!chat_db_get_chat(s->db, arena, chat_store_meta(s, handle)->id, &row, err)) return false;
+    *uuid = row.uuid;
+    return true;
 }
 
 bool chat_store_find(ChatStore *s, const char *key, uint32_t *handle, ChatError *err) {

@@ -2,7 +2,7 @@
 // memory, and the budgeted LRU of loaded histories with its IO thread.
 //
 // Memory: the store owns two arenas. `meta` holds the metadata (a chunked array of 8192-entry
-// chunks, the id map, their strings) for the store's life; a refresh after an import
+// chunks, the model table, titles, the map of out-of-order ids) for the store's life; a refresh after an import
 // appends new chats and updates changed ones in place, so a handle (an index into the array)
 // stays valid for the whole session. `arena` holds the store, the LRU and its records. Each
 // loaded history has its own arena (see lru.h, messages.h). SQLite allocates with its own
@@ -17,10 +17,12 @@
 
 typedef struct ChatMeta {
     int64_t id;              // database id, shown to people as the chat's number
-    ChatSource source;
-    AkStr uuid, title, model;
+    AkStr title, model;      // in the metadata arena; model points into the store's model
+                             // table (a few distinct names shared by every chat). The uuid is
+                             // not held (37 bytes a chat, 3 MB at 80,000): chat_store_uuid
     double created, updated;
     uint32_t message_count, visible_count, part_count;
+    ChatSource source;       // beside the counts: no padding (96 bytes a chat, was 120)
     uint64_t bytes;
     ChatMessages *loaded;    // the LRU's record while the history is cached
     uint64_t content_hash;   // what the database said at the last refresh (see db.h)
@@ -28,6 +30,14 @@ typedef struct ChatMeta {
 
 AK_CHUNKED_DEFINE(ChatMetaArray, ChatMeta);
 #define CHAT_META_CHUNK 8192
+
+// The loaded-chat cache's target unless the config names one (lru.h: cache_target): with
+// the open chats it keeps 8 MB, idle histories beyond that are evicted after each open, load
+// and close. A reader's recent chats (a typical one commits one 512 KB step, so about 16 of
+// them) reopen at once, and a walk through every chat or a long browse holds the metadata and
+// the larger of 8 MB and the open chats, not the whole budget (bench/SCALE.md); a chat bigger
+// than 8 MB still loads, up to the budget, with nothing idle beside it.
+#define CHAT_STORE_CACHE_TARGET AK_MB(8)
 
 typedef struct ChatStoreConfig {
     const char *path;
@@ -39,7 +49,8 @@ typedef struct ChatStoreConfig {
                              // search process's memory and start-up free of the chat count
     ChatLruConfig lru;       // message budget, cap on loaded chats, per-chat arena sizes; a zero
                              // budget under a process budget (ak_os_set_commit_limit) is what
-                             // remains of it once the metadata is loaded
+                             // remains of it once the metadata is loaded; a zero cache_target
+                             // is CHAT_STORE_CACHE_TARGET
 } ChatStoreConfig;
 
 typedef struct ChatStore {
@@ -48,7 +59,16 @@ typedef struct ChatStore {
     ChatDb *db;              // main thread's connection
     ChatDb *io_db;           // the IO thread's connection
     ChatMetaArray meta;
-    AkMap by_id;             // database id -> handle
+    // Database id -> handle. The metadata arrives in id order and new chats get higher ids,
+    // so handles [0, sorted) have ascending ids and are found by binary search; only a chat
+    // appended out of order goes into by_id. At 80,000 chats a map of every id was 4 MB
+    // (131,072 slots of 32 bytes), a quarter of the metadata.
+    uint32_t sorted;
+    AkMap by_id;
+    // Distinct model names, each copied once (a store has a handful: "claude-sonnet-4",
+    // "gpt-4o"); past 32 names a model is copied per chat like a title.
+    AkStr models[32];
+    uint32_t model_count;
     ChatLru *lru;
     ChatStoreConfig cfg;
 } ChatStore;
@@ -62,6 +82,9 @@ static inline ChatMeta *chat_store_meta(const ChatStore *s, uint32_t handle) { r
 // A chat by what a person types: its number (database id), its uuid, or a unique uuid prefix.
 bool chat_store_find(ChatStore *s, const char *key, uint32_t *handle, ChatError *err);
 bool chat_store_handle_of_id(const ChatStore *s, int64_t id, uint32_t *handle);
+// The chat's uuid (its source's id), read from the database onto `arena`: the metadata in
+// memory does not hold it, only `show`, `export` and their JSON print it.
+bool chat_store_uuid(ChatStore *s, uint32_t handle, AkArena *arena, AkStr *uuid, ChatError *err);
 // Re-read metadata after the database changed (new chats appended, changed ones updated). A
 // cached history of a chat whose content changed is forgotten, so opening it again loads the
 // new version; a view that has it open keeps the old one until it closes it.
