@@ -137,6 +137,9 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
                "from %u file%s, %.1f MB in %.2f s",
                path, r->chats, res.added, res.updated, res.unchanged, r->messages, r->visible_messages, r->files,
                r->files == 1 ? "" : "s", r->bytes / 1048576.0, secs);
+        if (r->files_unchanged) printf(", %u session file%s unchanged (not read)", r->files_unchanged, r->files_unchanged == 1 ? "" : "s");
+        if (r->files_grown) printf(", %u grown", r->files_grown);
+        if (r->files_rewritten) printf(", %u rewritten", r->files_rewritten);
         if (r->bad) printf(", %u bad skipped", r->bad);
         if (r->broken_files) printf(", %u file%s not valid JSON", r->broken_files, r->broken_files == 1 ? "" : "s");
         if ((r->bad || r->broken_files) && rc == APP_EXIT_OK) rc = APP_EXIT_PARTIAL;
@@ -150,7 +153,7 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         if (res.duplicates)
             printf("%s: the export holds %u extra cop%s of chats it already had (same uuid); the newest copy "
                    "of each chat was kept\n", path, res.duplicates, res.duplicates == 1 ? "y" : "ies");
-        if (r->chats == 0 && r->bad == 0 && r->broken_files == 0) printf("%s: the export holds no conversations\n", path);
+        if (r->chats == 0 && r->bad == 0 && r->broken_files == 0 && r->files_unchanged == 0) printf("%s: the export holds no conversations\n", path);
     }
     if (!imported) app_first_run_undo(c, &first_run);
     return rc;
