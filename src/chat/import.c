@@ -556,12 +556,20 @@ static bool fingerprint(int fd, uint64_t offset, uint64_t *out) {
     return true;
 }
 
+static int64_t mtime_ns(const struct stat *st) {
+#if defined(__APPLE__)
+    return (int64_t)st->st_mtimespec.tv_sec * 1000000000 + st->st_mtimespec.tv_nsec;
+#else
+    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+#endif
+}
+
 typedef enum FileState { FILE_NEW, FILE_UNCHANGED, FILE_GROWN, FILE_REWRITTEN } FileState;
 
 // What became of a file since the stamp an earlier import stored.
 static FileState file_state(int fd, const struct stat *st, const ChatFileStamp *was) {
     uint64_t size = (uint64_t)st->st_size, h;
-    int64_t mtime = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    int64_t mtime = mtime_ns(st);
     if (was->offset > size || was->offset > was->size || !fingerprint(fd, was->offset, &h) || h != was->fingerprint)
         return FILE_REWRITTEN;
     if (size == was->size && mtime == was->mtime_ns) return FILE_UNCHANGED;
@@ -596,8 +604,7 @@ static bool import_json_file(ImportRun *run, const char *path) {
         if (state == FILE_REWRITTEN) run->rep->files_rewritten++;
         // Stamped as it was when read: a writer appending meanwhile makes the next import see
         // it grown (the size or time differs), never skipped.
-        ChatFileStamp now = {(uint64_t)st.st_size, (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
-                             AK_MIN(got->consumed, (uint64_t)st.st_size), 0};
+        ChatFileStamp now = {(uint64_t)st.st_size, mtime_ns(&st), AK_MIN(got->consumed, (uint64_t)st.st_size), 0};
         if (!got->bad_lines && fingerprint(fd, now.offset, &now.fingerprint))
             ok = o->file_put(o->file_user, real, got->session_source, &now, run->err);
     }
