@@ -1055,6 +1055,49 @@ static void test_long_chat(void) {
     ak_arena_release(a);
 }
 
+// A chat stored again with more messages keeps its leading stored ones (db.c "Merging"): only
+// the new ones are written and indexed, and the result reads and checks as a replace would.
+static void test_merge_grown(void) {
+    AkArena *a = ak_arena_create(.name = "test");
+    ChatDb *db = open_fresh("merge.db");
+    REQUIRE(db);
+    ChatError err = {{0}};
+    ChatPutResult r;
+    ChatConv c5 = make_conv(a, CHAT_SOURCE_CLAUDE_CODE, "u-m", "Session", 5, 1);
+    REQUIRE(chat_db_put(db, &c5, &r, &err));
+    uint64_t merged = chat_db_merged_messages(db);
+    ChatConv c8 = make_conv(a, CHAT_SOURCE_CLAUDE_CODE, "u-m", "Session, later", 8, 1);
+    REQUIRE(chat_db_put(db, &c8, &r, &err));
+    CHECK_EQ(r.status, CHAT_PUT_UPDATED);
+    CHECK_EQ(chat_db_merged_messages(db) - merged, 5); // the 5 stored ones kept, 3 written
+    CHECK(chat_db_check(db, &err));
+    CHECK_EQ(search_count(db, a, "\"u-m version 1\"", NULL), 8);
+    CHECK_EQ(search_count(db, a, "later", NULL), 1); // the new title indexed, the old one gone
+    CHECK_EQ(search_count(db, a, "\"message 7 of u-m\"", NULL), 1);
+    Collected col = {.a = a};
+    REQUIRE(chat_db_each_message(db, r.chat_id, false, collect_msg, &col, &err));
+    CHECK_EQ(col.n, 8);
+    for (uint32_t i = 0; i < col.n && i < 8; i++) CHECK(ak_str_eq(col.msgs[i].text, c8.msgs[i].text));
+    // Its first message changed: nothing kept, replaced as a whole.
+    merged = chat_db_merged_messages(db);
+    ChatConv c9 = make_conv(a, CHAT_SOURCE_CLAUDE_CODE, "u-m", "Session, rewritten", 9, 2);
+    REQUIRE(chat_db_put(db, &c9, &r, &err));
+    CHECK_EQ(chat_db_merged_messages(db) - merged, 0);
+    CHECK_EQ(search_count(db, a, "\"u-m version 1\"", NULL), 0);
+    CHECK(chat_db_check(db, &err));
+    // The source files table: made on the first put, a row reads back as written.
+    ChatFileStamp st = {0}, want = {12345, 1700000000123456789, 12000, 0xfeedfacecafebeefull};
+    bool found = true;
+    REQUIRE(chat_db_file_get(db, "/x/s.jsonl", &st, &found, &err));
+    CHECK(!found);
+    REQUIRE(chat_db_file_put(db, "/x/s.jsonl", CHAT_SOURCE_CODEX, &want, &err));
+    REQUIRE(chat_db_file_get(db, "/x/s.jsonl", &st, &found, &err));
+    CHECK(found && st.size == want.size && st.mtime_ns == want.mtime_ns && st.offset == want.offset &&
+          st.fingerprint == want.fingerprint);
+    chat_db_close(db);
+    ak_arena_release(a);
+}
+
 int main(void) {
     snprintf(tmp_dir, sizeof tmp_dir, "%s/test_db.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(tmp_dir)) { perror("mkdtemp"); return 1; }
@@ -1073,6 +1116,7 @@ int main(void) {
     RUN(test_batched_index);
     RUN(test_find_chat);
     RUN(test_long_chat);
+    RUN(test_merge_grown);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
     if (system(cmd) != 0) printf("could not remove %s\n", tmp_dir);

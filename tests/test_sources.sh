@@ -27,7 +27,7 @@ contains "german counts" "$tmp/out" "1 chats (1 new"
 
 # One .jsonl alone (what the export reader refused before: "unexpected data after the top-level value").
 expect "import one rollout file" 0 run import --quiet "$data/codex/sessions/2025/05/07/rollout-2025-05-07T10-00-00-4f3e2d1c-0b9a-4876-9543-210fedcba987.jsonl"
-contains "one file is unchanged" "$tmp/out" "1 chats (0 new, 0 updated, 1 unchanged)"
+contains "one file is unchanged" "$tmp/out" "1 session file unchanged (not read)"
 lacks "no top-level complaint" "$tmp/err" "top-level"
 
 # A bad line is skipped and named; the rest is imported (no --skip-bad needed).
@@ -39,12 +39,13 @@ contains "line 5 named" "$tmp/err" "line 5"
 
 # Re-import: nothing changed; then a session grows and is updated in place.
 expect "re-import unchanged" 0 run import --quiet "$tmp/claude-code/projects"
-contains "all unchanged" "$tmp/out" "3 chats (0 new, 0 updated, 3 unchanged)"
+contains "all unchanged" "$tmp/out" "3 session files unchanged (not read)"
 site=$tmp/claude-code/projects/-home-ada-site/9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d.jsonl
 printf '%s\n' '{"parentUuid":"w-6","isSidechain":false,"cwd":"/home/ada/site","sessionId":"9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d","type":"user","uuid":"w-7","timestamp":"2025-10-03T09:00:00.000Z","message":{"role":"user","content":"One about mutexes"}}' >>"$site"
 printf '%s\n' '{"parentUuid":"w-7","isSidechain":false,"cwd":"/home/ada/site","sessionId":"9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d","type":"assistant","uuid":"w-8","timestamp":"2025-10-03T09:00:04.000Z","message":{"role":"assistant","content":[{"type":"text","text":"Two threads knock, one waits: zanzibar"}]}}' >>"$site"
 expect "re-import grown" 0 run import --quiet "$tmp/claude-code/projects"
-contains "one updated" "$tmp/out" "3 chats (0 new, 1 updated, 2 unchanged), 18 messages"
+contains "one updated" "$tmp/out" "1 chats (0 new, 1 updated, 0 unchanged), 8 messages (6 on the visible threads) from 1 file"
+contains "the others not read" "$tmp/out" "2 session files unchanged (not read), 1 grown"
 
 expect "list all" 0 run list
 lines "ten chats" "$tmp/out" 10

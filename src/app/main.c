@@ -75,9 +75,11 @@ static const char usage_import[] =
     "  CLI (~/.codex/sessions) and a Google Takeout of Gemini Apps. The format is detected from\n"
     "  the content.\n"
     "  Importing again adds new chats and updates changed ones, but never replaces a chat with an\n"
-    "  older copy (by update time, then message count). A conversation that cannot be\n"
-    "  read is skipped and named, the rest is imported, and the exit status is 3. A file that\n"
-    "  is not valid JSON (cut short, bad UTF-8) imports nothing and exits 1.\n"
+    "  older copy (by update time, then message count). A session log (Claude Code, Codex)\n"
+    "  that has not changed since the last import is not read again; one that grew adds its\n"
+    "  new messages; a last line still being written waits for the next import. A conversation\n"
+    "  that cannot be read is skipped and named, the rest is imported, and the exit status is 3.\n"
+    "  A file that is not valid JSON (cut short, bad UTF-8) imports nothing and exits 1.\n"
     "  --strict    all or nothing: any conversation that cannot be read fails the import\n"
     "  --skip-bad  also salvage a file that is not valid JSON: keep the complete conversations\n"
     "              before the fault (exit 3)\n"
@@ -137,6 +139,9 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
                "from %u file%s, %.1f MB in %.2f s",
                path, r->chats, res.added, res.updated, res.unchanged, r->messages, r->visible_messages, r->files,
                r->files == 1 ? "" : "s", r->bytes / 1048576.0, secs);
+        if (r->files_unchanged) printf(", %u session file%s unchanged (not read)", r->files_unchanged, r->files_unchanged == 1 ? "" : "s");
+        if (r->files_grown) printf(", %u grown", r->files_grown);
+        if (r->files_rewritten) printf(", %u rewritten", r->files_rewritten);
         if (r->bad) printf(", %u bad skipped", r->bad);
         if (r->broken_files) printf(", %u file%s not valid JSON", r->broken_files, r->broken_files == 1 ? "" : "s");
         if ((r->bad || r->broken_files) && rc == APP_EXIT_OK) rc = APP_EXIT_PARTIAL;
@@ -150,7 +155,7 @@ static int cmd_import(AppCtx *c, int argc, char **argv) {
         if (res.duplicates)
             printf("%s: the export holds %u extra cop%s of chats it already had (same uuid); the newest copy "
                    "of each chat was kept\n", path, res.duplicates, res.duplicates == 1 ? "y" : "ies");
-        if (r->chats == 0 && r->bad == 0 && r->broken_files == 0) printf("%s: the export holds no conversations\n", path);
+        if (r->chats == 0 && r->bad == 0 && r->broken_files == 0 && r->files_unchanged == 0) printf("%s: the export holds no conversations\n", path);
     }
     if (!imported) app_first_run_undo(c, &first_run);
     return rc;

@@ -79,4 +79,13 @@ typedef struct ChatConv {
     uint32_t unknown_parts; // parts kept as raw JSON because their type is unknown
 } ChatConv;
 
+// What an import read of one append-only source file (a session log), so the next one can tell
+// an unchanged file from one that grew or was rewritten (import.h, db.h's source_files).
+typedef struct ChatFileStamp {
+    uint64_t size;        // the file's size when it was read
+    int64_t mtime_ns;     // its modification time, nanoseconds since the epoch
+    uint64_t offset;      // the end of the last complete line imported (a partial last line is not)
+    uint64_t fingerprint; // a hash of the bytes before offset: its first and last 4 KB, and offset
+} ChatFileStamp;
+
 #endif

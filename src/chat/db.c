@@ -249,6 +249,7 @@ struct ChatDb {
     uint64_t *put_bits, put_words;
     AkMap put_ids;
     sqlite3_stmt *stmt[ST_COUNT];
+    uint64_t merged_msgs; // messages a merge kept in place instead of rewriting (see "Merging")
 };
 
 // ---- small helpers ------------------------------------------------------------------------
@@ -1033,12 +1034,13 @@ static bool slices_read(ChatDb *db, AkArena *arena, int64_t doc, AkStr *out, Cha
     return true;
 }
 
-static bool put_messages(ChatDb *db, int64_t chat_id, const ChatConv *c, ChatError *err) {
+// Messages [first, msg_count) of c (first > 0: the ones before are stored already, see "Merging").
+static bool put_messages(ChatDb *db, int64_t chat_id, const ChatConv *c, uint32_t first, ChatError *err) {
     sqlite3_stmt *ms = stmt_get(db, ST_MSG_INSERT, err);
     sqlite3_stmt *ps = ms ? stmt_get(db, ST_PART_INSERT, err) : NULL;
     if (!ps) return false;
     int u = (int)AK_MIN(c->uuid.len, 100);
-    for (uint32_t i = 0; i < c->msg_count; i++) {
+    for (uint32_t i = first; i < c->msg_count; i++) {
         const ChatMsg *m = &c->msgs[i];
         sqlite3_bind_int64(ms, 1, chat_id);
         sqlite3_bind_int64(ms, 2, i);
@@ -1160,6 +1162,133 @@ static void put_mark(ChatDb *db, int64_t id) {
     db->put_bits[w] |= 1ull << (id % 64);
 }
 
+// ---- merging a grown chat --------------------------------------------------------------------
+//
+// A chat stored again with more messages (a Claude Code or Codex session that grew, a vendor
+// chat that went on) used to lose all its rows and index entries and have them written again:
+// for a long session that grew by two lines, nearly all the work of the first import. Instead
+// the stored messages are compared, in ordinal order, with the incoming ones: the longest run
+// from ordinal 0 that is equal in every stored column (text, parts, place in the tree) stays
+// as it is, only the rows after it are deleted (with their index entries) and the incoming
+// messages from there on written. Ordinals are positions in the stored order (the visible
+// thread first, then hidden messages and other branches): a session that grew on its thread
+// keeps its thread and rewrites only what followed the old thread's end (its hidden or
+// off-thread messages, usually a handful). The result is row for row what a replace writes,
+// except for the ids of the kept rows. Not merged (replaced as before): a chat whose stored
+// rows have sliced texts (longer than CHAT_DB_SLICE_BYTES: comparing them would read the
+// slices back; rare) and a chat of which no leading message survived (keep == 0).
+
+static bool merge_eq(AkStr a, AkStr b) { return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0); }
+
+static bool merge_time_eq(double stored, double t) {
+    bool unknown = t == CHAT_TIME_UNKNOWN || t != t;
+    return unknown ? stored == CHAT_TIME_UNKNOWN : stored == t;
+}
+
+// *keep: how many leading stored messages equal c's (0: replace the chat as a whole).
+static bool merge_prefix(ChatDb *db, int64_t id, const ChatConv *c, uint32_t *keep, ChatError *err) {
+    *keep = 0;
+    if (!c->msg_count) return true;
+    bool slices = slices_present(db, err);
+    if (!slices && db->slices != 2) return false;
+    sqlite3_stmt *ms = NULL, *ps = NULL;
+    const char *msql = "SELECT ordinal, uuid, parent_uuid, role, author, created, text, visible, hidden,"
+                       " sibling_index, sibling_count, part_count FROM messages WHERE chat_id = ?1 ORDER BY ordinal";
+    const char *psql = "SELECT msg_ordinal, ordinal, kind, name, text, text_at, text_len, is_error FROM parts"
+                       " WHERE chat_id = ?1 ORDER BY msg_ordinal, ordinal";
+    if (sqlite3_prepare_v2(db->sql, msql, -1, &ms, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db->sql, psql, -1, &ps, NULL) != SQLITE_OK) {
+        sqlite3_finalize(ms);
+        return db_fail(db, err, "preparing to merge a chat");
+    }
+    bool ok = true;
+    if (slices) { // any sliced text in this chat: no merge
+        sqlite3_stmt *q = NULL;
+        int rc = sqlite3_prepare_v2(db->sql, "SELECT 1 FROM text_slices WHERE chat_id = ?1 LIMIT 1", -1, &q, NULL);
+        if (rc == SQLITE_OK) sqlite3_bind_int64(q, 1, id), rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc != SQLITE_DONE) {
+            ok = rc == SQLITE_ROW ? true : db_fail(db, err, "looking for slices of a chat");
+            goto done;
+        }
+    }
+    sqlite3_bind_int64(ms, 1, id);
+    sqlite3_bind_int64(ps, 1, id);
+    int prc = sqlite3_step(ps); // the parts walk runs beside the messages walk
+    uint32_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(ms)) == SQLITE_ROW && n < c->msg_count) {
+        const ChatMsg *m = &c->msgs[n];
+        if (sqlite3_column_int64(ms, 0) != n || !merge_eq(col_str(ms, 1), m->uuid) ||
+            !merge_eq(col_str(ms, 2), m->parent_uuid) ||
+            !merge_eq(col_str(ms, 3), ak_str_cstr(chat_role_name(m->role))) || !merge_eq(col_str(ms, 4), m->author) ||
+            !merge_time_eq(col_time(ms, 5), m->created) || !merge_eq(col_str(ms, 6), m->text) ||
+            sqlite3_column_int(ms, 7) != (int)m->visible || sqlite3_column_int(ms, 8) != (int)m->hidden ||
+            sqlite3_column_int64(ms, 9) != m->sibling_index || sqlite3_column_int64(ms, 10) != m->sibling_count ||
+            sqlite3_column_int64(ms, 11) != m->part_count || m->text.len > CHAT_DB_SLICE_BYTES)
+            break;
+        bool same = true;
+        for (uint32_t j = 0; j < m->part_count && same; j++) {
+            const ChatPart *p = &m->parts[j];
+            if (prc != SQLITE_ROW || sqlite3_column_int64(ps, 0) != n || sqlite3_column_int64(ps, 1) != j) {
+                same = false;
+                break;
+            }
+            AkStr text = col_str(ps, 4);
+            if (sqlite3_column_type(ps, 4) == SQLITE_NULL) { // a range of the message's text
+                int64_t at = sqlite3_column_int64(ps, 5), len = sqlite3_column_int64(ps, 6);
+                text = at >= 0 && len >= 0 && (uint64_t)(at + len) <= m->text.len ? ak_str(m->text.ptr + at, (uint64_t)len)
+                                                                                  : ak_str("\x01", 1); // never equal
+            }
+            same = merge_eq(col_str(ps, 2), ak_str_cstr(chat_part_kind_name(p->kind))) && merge_eq(col_str(ps, 3), p->name) &&
+                   merge_eq(text, p->text) && sqlite3_column_int(ps, 7) == (int)p->is_error &&
+                   p->text.len <= CHAT_DB_SLICE_BYTES;
+            prc = sqlite3_step(ps);
+        }
+        if (!same) break;
+        n++;
+    }
+    if ((rc != SQLITE_ROW && rc != SQLITE_DONE) || (prc != SQLITE_ROW && prc != SQLITE_DONE))
+        ok = db_fail(db, err, "reading a chat to merge");
+    else
+        *keep = n;
+done:
+    sqlite3_finalize(ms);
+    sqlite3_finalize(ps);
+    return ok;
+}
+
+// Deletes the stored messages of chat `id` from ordinal `keep` on, their parts and their index
+// entries (rows at or above the *_indexed marks were never indexed), and the title's entry.
+static bool merge_cut(ChatDb *db, int64_t id, uint32_t keep, ChatError *err) {
+    struct { const char *sql; int64_t below; } steps[] = {
+        {"INSERT INTO part_fts(part_fts, rowid, name, text) SELECT 'delete', id, name, text FROM parts"
+         " WHERE chat_id = ?1 AND msg_ordinal >= ?3 AND id < ?2", db->part_indexed},
+        {"INSERT INTO msg_fts(msg_fts, rowid, text) SELECT 'delete', id, text FROM messages"
+         " WHERE chat_id = ?1 AND ordinal >= ?3 AND id < ?2", db->msg_indexed},
+        {"INSERT INTO title_fts(title_fts, rowid, title) SELECT 'delete', id, title FROM chats WHERE id = ?1", 0},
+        {"DELETE FROM parts WHERE chat_id = ?1 AND msg_ordinal >= ?3", 0},
+        {"DELETE FROM messages WHERE chat_id = ?1 AND ordinal >= ?3", 0},
+    };
+    for (size_t i = 0; i < AK_ARRAY_COUNT(steps); i++) {
+        sqlite3_stmt *d = NULL;
+        if (sqlite3_prepare_v2(db->sql, steps[i].sql, -1, &d, NULL) != SQLITE_OK) {
+            sqlite3_finalize(d);
+            return db_fail(db, err, "preparing to merge a chat");
+        }
+        sqlite3_bind_int64(d, 1, id);
+        if (sqlite3_bind_parameter_count(d) >= 2) sqlite3_bind_int64(d, 2, steps[i].below);
+        if (sqlite3_bind_parameter_count(d) >= 3) sqlite3_bind_int64(d, 3, keep);
+        bool ok = step_write(db, d, err, "merging chat %lld", (long long)id);
+        sqlite3_finalize(d);
+        if (!ok) return false;
+    }
+    return true;
+}
+
+uint64_t chat_db_merged_messages(const ChatDb *db) { return db->merged_msgs; }
+
+
 static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult *res, ChatError *err) {
     int u = (int)AK_MIN(c->uuid.len, 100);
     sqlite3_stmt *s = stmt_get(db, ST_CHAT_LOOKUP, err);
@@ -1182,7 +1311,12 @@ static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult
         *res = (ChatPutResult){CHAT_PUT_KEPT_NEWER, id, dup};
         return true;
     }
-    if (id) {
+    // A grown chat keeps the messages it had stored (see "Merging"): only its tail is rewritten.
+    uint32_t keep = 0;
+    if (id && !merge_prefix(db, id, c, &keep, err)) return false;
+    if (keep) {
+        if (!merge_cut(db, id, keep, err)) return false;
+    } else if (id) {
         // Out of the indexes while the old rows still hold the indexed values (only rows below
         // the *_indexed marks were indexed), then the rows themselves.
         bool slices = slices_present(db, err);
@@ -1211,7 +1345,8 @@ static bool put_body(ChatDb *db, const ChatConv *c, uint64_t hash, ChatPutResult
     sqlite3_bind_int64(s, 1, res->chat_id);
     bind_str(s, 2, c->title);
     if (!step_write(db, s, err, "indexing the title of conversation %.*s", u, c->uuid.ptr)) return false;
-    return put_messages(db, res->chat_id, c, err);
+    if (keep) db->merged_msgs += keep;
+    return put_messages(db, res->chat_id, c, keep, err);
 }
 
 bool chat_db_put(ChatDb *db, const ChatConv *conv, ChatPutResult *res, ChatError *err) {
@@ -1869,3 +2004,66 @@ static bool check_first(ChatDb *db, bool full, ChatError *err) {
 
 bool chat_db_check(ChatDb *db, ChatError *err) { return check_first(db, true, err); }
 bool chat_db_check_quick(ChatDb *db, ChatError *err) { return check_first(db, false, err); }
+
+// ---- source files ------------------------------------------------------------------------------
+//
+// What an import read of each append-only source file (a Claude Code or Codex session log),
+// so the next import skips it when it is unchanged (see chat_db_file_get in db.h). Like the
+// slices, the table is made by the first write that needs it and is not part of the schema
+// version: a database without it (older, or never given a session) reads as "no file known",
+// also through a read-only handle, and an older chatlog ignores it.
+
+static const char files_sql[] =
+    "CREATE TABLE IF NOT EXISTS source_files("
+    " path TEXT PRIMARY KEY, source TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,"
+    " offset INTEGER NOT NULL, fingerprint INTEGER NOT NULL)";
+
+static bool files_present(ChatDb *db, bool *present, ChatError *err) {
+    sqlite3_stmt *s = NULL;
+    *present = false;
+    if (sqlite3_prepare_v2(db->sql, "SELECT 1 FROM sqlite_master WHERE name = 'source_files'", -1, &s, NULL) != SQLITE_OK)
+        return db_fail(db, err, "looking for the source files table");
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_fail(db, err, "looking for the source files table");
+    *present = rc == SQLITE_ROW;
+    return true;
+}
+
+bool chat_db_file_get(ChatDb *db, const char *path, ChatFileStamp *out, bool *found, ChatError *err) {
+    *found = false;
+    memset(out, 0, sizeof *out);
+    bool present;
+    if (!files_present(db, &present, err)) return false;
+    if (!present) return true;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db->sql, "SELECT size, mtime_ns, offset, fingerprint FROM source_files WHERE path = ?1", -1,
+                           &s, NULL) != SQLITE_OK)
+        return db_fail(db, err, "preparing to read a source file's row");
+    sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *out = (ChatFileStamp){(uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+                               (uint64_t)sqlite3_column_int64(s, 2), (uint64_t)sqlite3_column_int64(s, 3)};
+        *found = true;
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? true : db_fail(db, err, "reading a source file's row");
+}
+
+bool chat_db_file_put(ChatDb *db, const char *path, ChatSource source, const ChatFileStamp *st, ChatError *err) {
+    if (!exec_sql(db, files_sql, "creating the source files table", err)) return false;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO source_files(path, source, size, mtime_ns, offset, fingerprint)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &s, NULL) != SQLITE_OK)
+        return db_fail(db, err, "preparing to store a source file's row");
+    sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, source ? chat_source_name(source) : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (int64_t)st->size);
+    sqlite3_bind_int64(s, 4, st->mtime_ns);
+    sqlite3_bind_int64(s, 5, (int64_t)st->offset);
+    sqlite3_bind_int64(s, 6, (int64_t)st->fingerprint);
+    bool ok = step_write(db, s, err, "storing the row of source file %.200s", path);
+    sqlite3_finalize(s);
+    return ok;
+}

@@ -105,6 +105,19 @@ bool chat_db_put(ChatDb *db, const ChatConv *conv, ChatPutResult *res, ChatError
 // 16 MB; the rest at commit). Bigger batches index faster; tests use tiny ones.
 void chat_db_set_index_batch(ChatDb *db, uint64_t bytes);
 
+// A stored chat that comes again with more messages (a session that grew) keeps its leading
+// messages that are unchanged in every column, rows and index entries: only the rest is
+// written (see "Merging" in db.c). How many messages this handle kept so, for tests and traces.
+uint64_t chat_db_merged_messages(const ChatDb *db);
+
+// ---- source files: what an import read of each session log ------------------------------------
+// Table source_files(path, source, size, mtime_ns, offset, fingerprint), made by the first put
+// and not part of the schema version (an older database, also opened read-only, has no rows).
+// `path` is the file's real path. Get: *found false if there is no row. Put (inside the
+// import's transaction, so a row never claims lines whose chat was rolled back): replaces.
+bool chat_db_file_get(ChatDb *db, const char *path, ChatFileStamp *out, bool *found, ChatError *err);
+bool chat_db_file_put(ChatDb *db, const char *path, ChatSource source, const ChatFileStamp *st, ChatError *err);
+
 // ---- reading ------------------------------------------------------------------------------
 
 typedef struct ChatRow {

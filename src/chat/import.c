@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -360,6 +361,7 @@ typedef struct ImportRun {
     ChatImportReport *rep;
     ChatError *err;
     uint64_t total, done; // progress: bytes of all sources, bytes of the finished ones
+    ChatSourceRun last;   // what sources.c said of the last document (a session log or not)
 } ImportRun;
 
 // Lists one skipped thing as "file: [where: ]what"; `where` is NULL or the element's place.
@@ -555,9 +557,12 @@ static bool import_stream(ImportRun *run, const char *name, ChatJsonReadFn *read
     // Claude Code, Codex CLI and Gemini documents are read by sources.c; others go on below,
     // through a source that replays the head it looked at.
     ChatSourcePeek peek;
-    ChatSourceRun src = {run->arena, run->work, run->opt, run->sink, run->sink_user, run->rep, run->err, run->done, run->total, 0};
+    ChatSourceRun src = {.arena = run->arena, .work = run->work, .opt = run->opt, .sink = run->sink,
+                         .sink_user = run->sink_user, .rep = run->rep, .err = run->err, .done = run->done,
+                         .total = run->total};
     int handled = chat_sources_import(&src, &peek, name, &read, &user, &data, &len);
     run->done += src.parsed;
+    run->last = src;
     if (handled) return handled > 0;
     ChatError e = {{0}};
     ChatJsonReader *r = chat_json_reader_create(&e, .read = read, .user = user, .data = data, .len = len,
@@ -658,10 +663,85 @@ static int64_t fd_read(void *user, char *buf, uint64_t cap, ChatError *err) {
     }
 }
 
+// ---- session files an earlier import read (see file_get in import.h) ----------------------------
+
+enum { FINGER_EDGE = 4096 };
+
+// FNV-1a over the first and the last FINGER_EDGE bytes before `offset` (they overlap in a short
+// file), and offset itself: a file rewritten rather than appended to (truncated, edited, a
+// different session under the same name) almost surely differs in one of them; a file that
+// only grew keeps them. False if the file cannot be read that far.
+static bool fingerprint(int fd, uint64_t offset, uint64_t *out) {
+    uint64_t h = 1469598103934665603ull;
+    char buf[FINGER_EDGE];
+    uint64_t starts[2] = {0, offset > FINGER_EDGE ? offset - FINGER_EDGE : 0};
+    for (int k = 0; k < 2; k++) {
+        uint64_t want = AK_MIN((uint64_t)FINGER_EDGE, offset - starts[k]), got = 0;
+        while (got < want) {
+            ssize_t n = pread(fd, buf + got, (size_t)(want - got), (off_t)(starts[k] + got));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return false;
+            got += (uint64_t)n;
+        }
+        for (uint64_t i = 0; i < want; i++) h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
+    }
+    for (int i = 0; i < 8; i++) h = (h ^ ((offset >> (8 * i)) & 0xFF)) * 1099511628211ull;
+    *out = h;
+    return true;
+}
+
+static int64_t mtime_ns(const struct stat *st) {
+#if defined(__APPLE__)
+    return (int64_t)st->st_mtimespec.tv_sec * 1000000000 + st->st_mtimespec.tv_nsec;
+#else
+    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+#endif
+}
+
+typedef enum FileState { FILE_NEW, FILE_UNCHANGED, FILE_GROWN, FILE_REWRITTEN } FileState;
+
+// What became of a file since the stamp an earlier import stored.
+static FileState file_state(int fd, const struct stat *st, const ChatFileStamp *was) {
+    uint64_t size = (uint64_t)st->st_size, h;
+    int64_t mtime = mtime_ns(st);
+    if (was->offset > size || was->offset > was->size || !fingerprint(fd, was->offset, &h) || h != was->fingerprint)
+        return FILE_REWRITTEN;
+    if (size == was->size && mtime == was->mtime_ns) return FILE_UNCHANGED;
+    return size > was->size ? FILE_GROWN : FILE_REWRITTEN; // same size, new time: rewritten in place
+}
+
 static bool import_json_file(ImportRun *run, const char *path) {
     int fd = open(path, O_RDONLY);
     if (fd < 0) return chat_fail(run->err, "%s: cannot open: %s", path, strerror(errno));
+    const ChatImportOptions *o = run->opt;
+    bool track = o && o->file_get && o->file_put;
+    char real[PATH_MAX];
+    struct stat st;
+    FileState state = FILE_NEW;
+    if (track && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !realpath(path, real))) track = false;
+    if (track) {
+        ChatFileStamp was;
+        if (o->file_get(o->file_user, real, &was)) state = file_state(fd, &st, &was);
+        if (state == FILE_UNCHANGED) {
+            close(fd);
+            run->rep->files_unchanged++;
+            run->done += (uint64_t)st.st_size;
+            progress(run, 0);
+            return true;
+        }
+    }
+    run->last = (ChatSourceRun){0};
     bool ok = import_stream(run, path, fd_read, &fd, NULL, 0);
+    const ChatSourceRun *got = &run->last;
+    if (ok && track && got->jsonl) {
+        if (state == FILE_GROWN) run->rep->files_grown++;
+        if (state == FILE_REWRITTEN) run->rep->files_rewritten++;
+        // Stamped as it was when read: a writer appending meanwhile makes the next import see
+        // it grown (the size or time differs), never skipped.
+        ChatFileStamp now = {(uint64_t)st.st_size, mtime_ns(&st), AK_MIN(got->consumed, (uint64_t)st.st_size), 0};
+        if (!got->bad_lines && fingerprint(fd, now.offset, &now.fingerprint))
+            ok = o->file_put(o->file_user, real, got->session_source, &now, run->err);
+    }
     close(fd);
     return ok;
 }

@@ -33,6 +33,18 @@ typedef struct ChatImportOptions {
     bool strict;   // a bad conversation fails the import
     void (*progress)(uint64_t bytes_done, uint64_t bytes_total, void *user); // may be NULL
     void *progress_user;
+    // Session logs on disk (Claude Code, Codex CLI: files that only grow) are remembered by
+    // their real path (may be NULL: every file is read). file_get says what an earlier import
+    // read of the file (false: nothing known); a file of the same size, modification time and
+    // fingerprint is then skipped unread (report: files_unchanged). Every session file read
+    // whole without a bad line is passed to file_put with what was read: its size, time, the
+    // end of its last complete line and the fingerprint of the bytes before it. A partial last
+    // line (a session being written) is neither imported nor reported: the next import reads
+    // it once it is complete. A file with a bad line is not put, so it is read (and its bad
+    // line reported) again next time. Exports (Claude.ai, ChatGPT, Gemini) never are.
+    bool (*file_get)(void *user, const char *path, ChatFileStamp *out);
+    bool (*file_put)(void *user, const char *path, ChatSource source, const ChatFileStamp *st, ChatError *err);
+    void *file_user;
 } ChatImportOptions;
 
 #define CHAT_IMPORT_BAD_LIST_MAX 100
@@ -48,6 +60,9 @@ typedef struct ChatImportReport {
     uint32_t unknown_parts;    // parts kept as raw JSON because their type is unknown
     uint64_t bytes;            // JSON bytes parsed
     uint64_t replaced;         // unpaired surrogate escapes decoded as U+FFFD
+    uint32_t files_unchanged;  // session files skipped unread: as the last import left them
+    uint32_t files_grown;      // session files read again because they grew (appended to)
+    uint32_t files_rewritten;  // session files read again because they changed otherwise
     AkStr *bad_list;           // the first CHAT_IMPORT_BAD_LIST_MAX bad ones and syntax faults: "file: what, where"
     uint32_t bad_listed;
 } ChatImportReport;

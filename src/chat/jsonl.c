@@ -148,3 +148,6 @@ uint64_t chat_jsonl_line(const ChatJsonl *r) { return r->line; }
 uint64_t chat_jsonl_line_offset(const ChatJsonl *r) { return r->line_offset; }
 uint64_t chat_jsonl_offset(const ChatJsonl *r) { return r->base + r->pos; }
 uint64_t chat_jsonl_replaced(const ChatJsonl *r) { return r->replaced; }
+
+// Its newline was consumed once `newlines` counts it: the line's number is newlines + 1 at its start.
+bool chat_jsonl_line_ended(const ChatJsonl *r) { return r->newlines >= r->line; }

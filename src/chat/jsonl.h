@@ -52,5 +52,8 @@ uint64_t chat_jsonl_line(const ChatJsonl *r);      // number of the line last re
 uint64_t chat_jsonl_line_offset(const ChatJsonl *r); // byte offset where that line's value starts
 uint64_t chat_jsonl_offset(const ChatJsonl *r);    // bytes consumed so far
 uint64_t chat_jsonl_replaced(const ChatJsonl *r);  // unpaired surrogate escapes made U+FFFD (json.h)
+// Whether the line last returned ended with its newline (false: the input ended inside it, as
+// the last line of a file still being written does).
+bool chat_jsonl_line_ended(const ChatJsonl *r);
 
 #endif

@@ -257,6 +257,10 @@ static bool import_jsonl(ChatSourceRun *run, const char *name, ChatJsonReadFn *r
         return chat_fail(run->err, "%s: %s", name, e.msg);
     }
     run->rep->files++;
+    run->jsonl = true;
+    run->consumed = 0;
+    run->bad_lines = 0;
+    uint32_t bad_before = run->rep->bad;
     const ChatSourceInfo *src = NULL; // the SESSION row that claimed the first record it knew
     void *session = NULL;
     uint64_t records = 0, first_unknown = 0;
@@ -275,9 +279,14 @@ static bool import_jsonl(ChatSourceRun *run, const char *name, ChatJsonReadFn *r
             break;
         }
         uint64_t line = chat_jsonl_line(jl);
-        if (st == CHAT_JSONL_BAD) {
+        if (st == CHAT_JSONL_BAD && !chat_jsonl_line_ended(jl)) {
+            // The input ends inside this line: a session being written. Not consumed and not
+            // reported; the next import reads it once its writer finished it.
+        } else if (st == CHAT_JSONL_BAD) {
             chat_sources_add_bad(run, name, chat_jsonl_error(jl)); // skipped, reported, the rest goes on
+            run->consumed = chat_jsonl_offset(jl);
         } else {
+            run->consumed = chat_jsonl_offset(jl);
             records++;
             if (!src && rec->kind == CHAT_JSON_OBJECT) { // the first known record decides, rows in table order
                 for (size_t i = 0; i < chat_source_count() && !src; i++) {
@@ -308,6 +317,8 @@ static bool import_jsonl(ChatSourceRun *run, const char *name, ChatJsonReadFn *r
     run->rep->replaced += chat_jsonl_replaced(jl);
     chat_jsonl_close(jl);
     ak_scratch_end(lines);
+    run->bad_lines = run->rep->bad - bad_before;
+    if (src) run->session_source = src->id;
     if (!ok) return false;
     progress(run, run->parsed);
     if (!src) {

@@ -28,6 +28,12 @@ struct ChatSourceRun {
     ChatError *err;
     uint64_t done, total;      // progress: bytes before this document, of all documents
     uint64_t parsed;           // out: bytes of this document read
+    // out, for a JSON Lines document: it was one, the SESSION row that read it (0 if none),
+    // the end of its last complete line (a partial last line is not consumed), its bad lines.
+    bool jsonl;
+    ChatSource session_source;
+    uint64_t consumed;
+    uint32_t bad_lines;
 };
 
 // Counts a record or document skipped as bad and lists it (up to CHAT_IMPORT_BAD_LIST_MAX) as

@@ -288,6 +288,19 @@ static bool import_sink(const ChatConv *conv, void *user, ChatError *err) {
     return true;
 }
 
+// The session files an earlier import read (import.h's file_get / file_put), in the database.
+// A failed look-up reads the file as if unknown (whole: never wrong, only slower).
+static bool import_file_get(void *user, const char *path, ChatFileStamp *out) {
+    ImportCtx *c = user;
+    ChatError e = {{0}};
+    bool found = false;
+    return chat_db_file_get(c->s->db, path, out, &found, &e) && found;
+}
+static bool import_file_put(void *user, const char *path, ChatSource source, const ChatFileStamp *st, ChatError *err) {
+    ImportCtx *c = user;
+    return chat_db_file_put(c->s->db, path, source, st, err);
+}
+
 bool chat_store_import(ChatStore *s, AkArena *arena, const char *path, const ChatImportOptions *opt,
                        ChatStoreImport *out, ChatError *err) {
     *out = (ChatStoreImport){0};
@@ -303,7 +316,9 @@ bool chat_store_import(ChatStore *s, AkArena *arena, const char *path, const Cha
     if (!chat_db_check_quick(s->db, err)) return false;
     if (!chat_db_begin(s->db, err)) return false;
     ImportCtx c = {s, out};
-    if (!chat_import_path(arena, path, opt, import_sink, &c, &out->report, err)) {
+    ChatImportOptions o = opt ? *opt : (ChatImportOptions){0};
+    o.file_get = import_file_get, o.file_put = import_file_put, o.file_user = &c;
+    if (!chat_import_path(arena, path, &o, import_sink, &c, &out->report, err)) {
         chat_db_rollback(s->db);
         out->added = out->updated = out->unchanged = out->kept_newer = out->duplicates = 0;
         return false;
