@@ -364,6 +364,16 @@ typedef struct ImportRun {
     ChatSourceRun last;   // what sources.c said of the last document (a session log or not)
 } ImportRun;
 
+void chat_import_report_add(ChatImportReport *rep, const ChatConv *conv) {
+    rep->chats++;
+    for (uint32_t i = 0; i < conv->msg_count; i++) {
+        if (conv->msgs[i].hidden) rep->hidden_messages++;
+        else rep->messages++;
+    }
+    rep->visible_messages += conv->visible_count;
+    rep->unknown_parts += conv->unknown_parts;
+}
+
 // Lists one skipped thing as "file: [where: ]what"; `where` is NULL or the element's place.
 static void add_listed(ImportRun *run, const char *name, const char *where, const char *what) {
     ChatImportReport *rep = run->rep;
@@ -611,15 +621,7 @@ static bool import_stream(ImportRun *run, const char *name, ChatJsonReadFn *read
                                    se.msg[0] ? se.msg : "the store refused it");
                     stop = true;
                 }
-                if (!stop) {
-                    run->rep->chats++;
-                    for (uint32_t i = 0; i < conv->msg_count; i++) {
-                        if (conv->msgs[i].hidden) run->rep->hidden_messages++;
-                        else run->rep->messages++;
-                    }
-                    run->rep->visible_messages += conv->visible_count;
-                    run->rep->unknown_parts += conv->unknown_parts;
-                }
+                if (!stop) chat_import_report_add(run->rep, conv);
             }
         }
         uint64_t offset = s->offset;
@@ -667,12 +669,12 @@ static int64_t fd_read(void *user, char *buf, uint64_t cap, ChatError *err) {
 
 enum { FINGER_EDGE = 4096 };
 
-// FNV-1a over the first and the last FINGER_EDGE bytes before `offset` (they overlap in a short
+// A hash (ak_hash_bytes, stable across runs) of the first and the last FINGER_EDGE bytes before `offset` (they overlap in a short
 // file), and offset itself: a file rewritten rather than appended to (truncated, edited, a
 // different session under the same name) almost surely differs in one of them; a file that
 // only grew keeps them. False if the file cannot be read that far.
 static bool fingerprint(int fd, uint64_t offset, uint64_t *out) {
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = 0;
     char buf[FINGER_EDGE];
     uint64_t starts[2] = {0, offset > FINGER_EDGE ? offset - FINGER_EDGE : 0};
     for (int k = 0; k < 2; k++) {
@@ -683,10 +685,9 @@ static bool fingerprint(int fd, uint64_t offset, uint64_t *out) {
             if (n <= 0) return false;
             got += (uint64_t)n;
         }
-        for (uint64_t i = 0; i < want; i++) h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
+        h = ak_hash_bytes(buf, want, h);
     }
-    for (int i = 0; i < 8; i++) h = (h ^ ((offset >> (8 * i)) & 0xFF)) * 1099511628211ull;
-    *out = h;
+    *out = ak_hash_bytes(NULL, 0, h ^ offset);
     return true;
 }
 

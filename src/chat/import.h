@@ -96,6 +96,10 @@ bool chat_import_chatgpt(AkArena *arena, const ChatJson *obj, ChatConv *out, Cha
 // chatlog's own export (`chatlog export --json`, key "chatlog_export"), read back as stored.
 bool chat_import_native(AkArena *arena, const ChatJson *obj, ChatConv *out, ChatError *err);
 
+// Counts a conversation the sink took into the report (chats, messages, hidden, visible,
+// unknown parts); the JSON exports' driver and the JSON Lines driver (sources.c) both call it.
+void chat_import_report_add(ChatImportReport *rep, const ChatConv *conv);
+
 // ---- shared by import_claude.c and import_chatgpt.c ----------------------------------------
 
 // Type-checked reading of one conversation: the first problem is recorded in err with the

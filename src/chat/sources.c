@@ -220,13 +220,7 @@ static bool deliver(ChatSourceRun *run, const char *name, const ChatConv *conv) 
     if (!run->sink(conv, run->sink_user, &se))
         return chat_fail(run->err, "%s: conversation %.*s: %s", name, (int)AK_MIN(conv->uuid.len, 80), conv->uuid.ptr,
                          se.msg[0] ? se.msg : "the store refused it");
-    run->rep->chats++;
-    for (uint32_t i = 0; i < conv->msg_count; i++) {
-        if (conv->msgs[i].hidden) run->rep->hidden_messages++;
-        else run->rep->messages++;
-    }
-    run->rep->visible_messages += conv->visible_count;
-    run->rep->unknown_parts += conv->unknown_parts;
+    chat_import_report_add(run->rep, conv);
     return true;
 }
 
