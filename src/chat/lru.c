@@ -112,13 +112,14 @@ static uint64_t lru_idle_bytes(const ChatLru *lru, uint64_t *pinned) {
 // it is open, with nothing idle beside it.
 static void lru_trim(ChatLru *lru) {
     if (lru->cfg.cache_target >= lru->cfg.budget) return;
-    for (;;) {
-        uint64_t pinned, idle = lru_idle_bytes(lru, &pinned);
-        uint64_t room = lru->cfg.cache_target > pinned ? lru->cfg.cache_target - pinned : 0;
-        if (idle <= room) break;
-        if (lru_release_parked(lru, lru->free_list)) continue;
-        if (lru_evict_one(lru, NULL)) continue;
-        if (!lru_release_parked(lru, NULL)) break;
+    uint64_t pinned, idle = lru_idle_bytes(lru, &pinned);
+    uint64_t room = lru->cfg.cache_target > pinned ? lru->cfg.cache_target - pinned : 0;
+    while (idle > room) {
+        // Each step gives back only idle bytes (pinned records are never touched), so what
+        // st.used loses is what idle loses: one walk of the lists, not one per step.
+        uint64_t before = lru->st.used;
+        if (!lru_release_parked(lru, lru->free_list) && !lru_evict_one(lru, NULL) && !lru_release_parked(lru, NULL)) break;
+        idle -= AK_MIN(idle, before - lru->st.used);
     }
 }
 
