@@ -202,7 +202,9 @@ static bool model_contains(AkStr model, AkStr needle) {
     return false;
 }
 
-static double chat_time(const ChatMeta *m) { return m->updated >= 0 ? m->updated : m->created; }
+// The time a chat is listed by: its last update, else its start.
+static double shown_time(double updated, double created) { return updated >= 0 ? updated : created; }
+static double chat_time(const ChatMeta *m) { return shown_time(m->updated, m->created); }
 
 // Every word of the filter, in any order, case and accents folded (Latin, Greek, Cyrillic).
 static bool title_contains(AkStr title, AkStr needle) { return chat_text_has_words(title, needle); }
@@ -234,7 +236,7 @@ static bool list_keep(const ListFilter *f, ChatSource source, double t, AkStr ti
 
 static bool list_scan_row(const ChatRow *r, void *user) {
     ListScan *ls = user;
-    double t = r->updated >= 0 ? r->updated : r->created;
+    double t = shown_time(r->updated, r->created);
     if (!list_keep(ls->f, r->source, t, r->title, r->model)) return true;
     ListKey *k = ListKeyArray_push(&ls->keys);
     if (!k) return ls->failed = true, false;
