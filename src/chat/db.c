@@ -80,6 +80,7 @@ enum {
     ST_COUNTS,
     ST_SLICE_INSERT, ST_SLICE_NEXT_ID, ST_SLICE_FTS_BATCH, ST_SLICE_FTS_DELETE, ST_SLICE_DELETE, ST_SLICE_LEN,
     ST_SLICE_EACH, ST_SNIP_SLICE, ST_SNIP_PART_SLICE, ST_SEARCH_TOP_SLICES, ST_SEARCH_FILTERED_SLICES,
+    ST_MERGE_HAS_SLICES, ST_MERGE_CUT_PART_FTS, ST_MERGE_CUT_MSG_FTS, ST_MERGE_CUT_PARTS, ST_MERGE_CUT_MSGS,
     ST_COUNT
 };
 
@@ -179,7 +180,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                         " ORDER BY source_uuid LIMIT 3",
     [ST_MSG_EACH] = "SELECT " MSG_COLS " WHERE chat_id = ?1 ORDER BY ordinal",
     [ST_MSG_EACH_VISIBLE] = "SELECT " MSG_COLS " WHERE chat_id = ?1 AND visible ORDER BY ordinal",
-    [ST_PART_EACH] = "SELECT msg_ordinal, kind, name, text, text_at, text_len, is_error, id FROM parts"
+    [ST_PART_EACH] = "SELECT msg_ordinal, kind, name, text, text_at, text_len, is_error, id, ordinal FROM parts"
                      " WHERE chat_id = ?1 ORDER BY msg_ordinal, ordinal",
     [ST_SEARCH_TOP] = SEARCH_TOP(""),
     [ST_SEARCH_TOP_SLICES] = SEARCH_TOP(SEARCH_TOP_SLICES),
@@ -225,6 +226,15 @@ static const char *const stmt_sql[ST_COUNT] = {
                            " FROM slice_fts JOIN text_slices s ON s.id = slice_fts.rowid JOIN parts p ON p.id = -s.doc"
                            " JOIN messages m ON m.chat_id = p.chat_id AND m.ordinal = p.msg_ordinal"
                            " WHERE slice_fts MATCH ?1 AND slice_fts.rowid = ?6",
+    // Merging a grown chat (see "Merging"): ?1 chat, ?2 the index mark (rows at or above it
+    // were never indexed), ?3 the first ordinal cut; the deletes leave ?2 unused.
+    [ST_MERGE_HAS_SLICES] = "SELECT 1 FROM text_slices WHERE chat_id = ?1 LIMIT 1",
+    [ST_MERGE_CUT_PART_FTS] = "INSERT INTO part_fts(part_fts, rowid, name, text) SELECT 'delete', id, name, text FROM parts"
+                              " WHERE chat_id = ?1 AND id < ?2 AND msg_ordinal >= ?3",
+    [ST_MERGE_CUT_MSG_FTS] = "INSERT INTO msg_fts(msg_fts, rowid, text) SELECT 'delete', id, text FROM messages"
+                             " WHERE chat_id = ?1 AND id < ?2 AND ordinal >= ?3",
+    [ST_MERGE_CUT_PARTS] = "DELETE FROM parts WHERE chat_id = ?1 AND msg_ordinal >= ?3",
+    [ST_MERGE_CUT_MSGS] = "DELETE FROM messages WHERE chat_id = ?1 AND ordinal >= ?3",
 };
 
 struct ChatDb {
@@ -1191,26 +1201,17 @@ static bool merge_prefix(ChatDb *db, int64_t id, const ChatConv *c, uint32_t *ke
     if (!c->msg_count) return true;
     bool slices = slices_present(db, err);
     if (!slices && db->slices != 2) return false;
-    sqlite3_stmt *ms = NULL, *ps = NULL;
-    const char *msql = "SELECT ordinal, uuid, parent_uuid, role, author, created, text, visible, hidden,"
-                       " sibling_index, sibling_count, part_count FROM messages WHERE chat_id = ?1 ORDER BY ordinal";
-    const char *psql = "SELECT msg_ordinal, ordinal, kind, name, text, text_at, text_len, is_error FROM parts"
-                       " WHERE chat_id = ?1 ORDER BY msg_ordinal, ordinal";
-    if (sqlite3_prepare_v2(db->sql, msql, -1, &ms, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db->sql, psql, -1, &ps, NULL) != SQLITE_OK) {
-        sqlite3_finalize(ms);
-        return db_fail(db, err, "preparing to merge a chat");
-    }
+    // The readers' own statements (MSG_COLS; ST_PART_EACH's columns, its ordinal last).
+    sqlite3_stmt *ms = stmt_get(db, ST_MSG_EACH, err), *ps = ms ? stmt_get(db, ST_PART_EACH, err) : NULL;
+    if (!ps) return false;
     bool ok = true;
     if (slices) { // any sliced text in this chat: no merge
-        sqlite3_stmt *q = NULL;
-        int rc = sqlite3_prepare_v2(db->sql, "SELECT 1 FROM text_slices WHERE chat_id = ?1 LIMIT 1", -1, &q, NULL);
-        if (rc == SQLITE_OK) sqlite3_bind_int64(q, 1, id), rc = sqlite3_step(q);
-        sqlite3_finalize(q);
-        if (rc != SQLITE_DONE) {
-            ok = rc == SQLITE_ROW ? true : db_fail(db, err, "looking for slices of a chat");
-            goto done;
-        }
+        sqlite3_stmt *q = stmt_get(db, ST_MERGE_HAS_SLICES, err);
+        if (!q) return false;
+        sqlite3_bind_int64(q, 1, id);
+        int rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE) return rc == SQLITE_ROW ? true : db_fail(db, err, "looking for slices of a chat");
     }
     sqlite3_bind_int64(ms, 1, id);
     sqlite3_bind_int64(ps, 1, id);
@@ -1230,18 +1231,18 @@ static bool merge_prefix(ChatDb *db, int64_t id, const ChatConv *c, uint32_t *ke
         bool same = true;
         for (uint32_t j = 0; j < m->part_count && same; j++) {
             const ChatPart *p = &m->parts[j];
-            if (prc != SQLITE_ROW || sqlite3_column_int64(ps, 0) != n || sqlite3_column_int64(ps, 1) != j) {
+            if (prc != SQLITE_ROW || sqlite3_column_int64(ps, 0) != n || sqlite3_column_int64(ps, 8) != j) {
                 same = false;
                 break;
             }
-            AkStr text = col_str(ps, 4);
-            if (sqlite3_column_type(ps, 4) == SQLITE_NULL) { // a range of the message's text
-                int64_t at = sqlite3_column_int64(ps, 5), len = sqlite3_column_int64(ps, 6);
+            AkStr text = col_str(ps, 3);
+            if (sqlite3_column_type(ps, 3) == SQLITE_NULL) { // a range of the message's text
+                int64_t at = sqlite3_column_int64(ps, 4), len = sqlite3_column_int64(ps, 5);
                 text = at >= 0 && len >= 0 && (uint64_t)(at + len) <= m->text.len ? ak_str(m->text.ptr + at, (uint64_t)len)
                                                                                   : ak_str("\x01", 1); // never equal
             }
-            same = merge_eq(col_str(ps, 2), ak_str_cstr(chat_part_kind_name(p->kind))) && merge_eq(col_str(ps, 3), p->name) &&
-                   merge_eq(text, p->text) && sqlite3_column_int(ps, 7) == (int)p->is_error &&
+            same = merge_eq(col_str(ps, 1), ak_str_cstr(chat_part_kind_name(p->kind))) && merge_eq(col_str(ps, 2), p->name) &&
+                   merge_eq(text, p->text) && sqlite3_column_int(ps, 6) == (int)p->is_error &&
                    p->text.len <= CHAT_DB_SLICE_BYTES;
             prc = sqlite3_step(ps);
         }
@@ -1252,36 +1253,27 @@ static bool merge_prefix(ChatDb *db, int64_t id, const ChatConv *c, uint32_t *ke
         ok = db_fail(db, err, "reading a chat to merge");
     else
         *keep = n;
-done:
-    sqlite3_finalize(ms);
-    sqlite3_finalize(ps);
+    sqlite3_reset(ms);
+    sqlite3_reset(ps);
     return ok;
 }
 
 // Deletes the stored messages of chat `id` from ordinal `keep` on, their parts and their index
 // entries (rows at or above the *_indexed marks were never indexed), and the title's entry.
 static bool merge_cut(ChatDb *db, int64_t id, uint32_t keep, ChatError *err) {
-    struct { const char *sql; int64_t below; } steps[] = {
-        {"INSERT INTO part_fts(part_fts, rowid, name, text) SELECT 'delete', id, name, text FROM parts"
-         " WHERE chat_id = ?1 AND msg_ordinal >= ?3 AND id < ?2", db->part_indexed},
-        {"INSERT INTO msg_fts(msg_fts, rowid, text) SELECT 'delete', id, text FROM messages"
-         " WHERE chat_id = ?1 AND ordinal >= ?3 AND id < ?2", db->msg_indexed},
-        {"INSERT INTO title_fts(title_fts, rowid, title) SELECT 'delete', id, title FROM chats WHERE id = ?1", 0},
-        {"DELETE FROM parts WHERE chat_id = ?1 AND msg_ordinal >= ?3", 0},
-        {"DELETE FROM messages WHERE chat_id = ?1 AND ordinal >= ?3", 0},
+    struct { int st; int64_t below; } steps[] = {
+        {ST_MERGE_CUT_PART_FTS, db->part_indexed}, {ST_MERGE_CUT_MSG_FTS, db->msg_indexed},
+        {ST_TITLE_FTS_DELETE, 0}, {ST_MERGE_CUT_PARTS, 0}, {ST_MERGE_CUT_MSGS, 0},
     };
     for (size_t i = 0; i < AK_ARRAY_COUNT(steps); i++) {
-        sqlite3_stmt *d = NULL;
-        if (sqlite3_prepare_v2(db->sql, steps[i].sql, -1, &d, NULL) != SQLITE_OK) {
-            sqlite3_finalize(d);
-            return db_fail(db, err, "preparing to merge a chat");
-        }
+        sqlite3_stmt *d = stmt_get(db, steps[i].st, err);
+        if (!d) return false;
         sqlite3_bind_int64(d, 1, id);
-        if (sqlite3_bind_parameter_count(d) >= 2) sqlite3_bind_int64(d, 2, steps[i].below);
-        if (sqlite3_bind_parameter_count(d) >= 3) sqlite3_bind_int64(d, 3, keep);
-        bool ok = step_write(db, d, err, "merging chat %lld", (long long)id);
-        sqlite3_finalize(d);
-        if (!ok) return false;
+        if (sqlite3_bind_parameter_count(d) >= 3) {
+            sqlite3_bind_int64(d, 2, steps[i].below);
+            sqlite3_bind_int64(d, 3, keep);
+        }
+        if (!step_write(db, d, err, "merging chat %lld", (long long)id)) return false;
     }
     return true;
 }
